@@ -1,0 +1,217 @@
+//! The rules engine: the `moderation_rules.toml` format, loading and validation, text
+//! normalization, compiled matchers and `RuleSet::evaluate`. Pure: no actix, no diesel, no IO
+//! besides reading the files it is given.
+//!
+//! STUB: the public API the rest of the crate builds against. The real engine replaces the
+//! bodies; the signatures are the contract.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a rules file could not be loaded: enough to find and fix the problem.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}{}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default(), rule_id.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default())]
+pub struct RulesError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub rule_id: Option<String>,
+    pub message: String,
+}
+
+/// What the rules decided for one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Publish,
+    Hold,
+    Reject,
+}
+
+/// What a rule does when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Reject,
+    Hold,
+    Score,
+}
+
+/// Which field of the comment a hit is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Body,
+    AuthorName,
+    AuthorEmail,
+}
+
+/// Whether a hit was found in the text as written or in its normalized form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    Raw,
+    Normalized,
+}
+
+/// One place a rule matched. `start..end` are byte offsets into the RAW field text, so a
+/// moderator UI can highlight exactly what the reader wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub field: Field,
+    pub view: View,
+    pub start: usize,
+    pub end: usize,
+    /// The matched text as it appears in the view it was found in.
+    pub matched: String,
+}
+
+/// One rule that matched, with every place it matched (capped) and the weight it added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleMatch {
+    pub rule_id: String,
+    pub description: String,
+    pub kind: String,
+    pub action: Action,
+    pub weight: f64,
+    pub hits: Vec<Hit>,
+}
+
+/// The full explanation of a decision; stored with the comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub score: f64,
+    pub hold_threshold: f64,
+    pub reject_threshold: f64,
+    pub matches: Vec<RuleMatch>,
+    pub rules_version: String,
+}
+
+/// Facts about the author's past that some rules need; the caller looks them up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthorHistory {
+    /// Comments by this author that were published before (first-comment rule).
+    pub prior_published: u64,
+    /// Seconds since the same body (by `body_fingerprint`) came from the same author, if it did
+    /// within `RuleSet::duplicate_window`.
+    pub same_body_by_author_secs_ago: Option<u64>,
+    /// Seconds since the same body came from the same client IP, likewise.
+    pub same_body_by_ip_secs_ago: Option<u64>,
+}
+
+/// The comment as the rules see it.
+#[derive(Debug, Clone, Default)]
+pub struct CommentInput<'a> {
+    pub body: &'a str,
+    pub author_name: &'a str,
+    pub author_email: Option<&'a str>,
+    pub history: AuthorHistory,
+}
+
+/// How often one kind of sender may submit: `burst` at once, refilled at `rate` per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    pub burst: u32,
+    pub rate: u32,
+    pub per: Per,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    Second,
+    Minute,
+    Hour,
+    Day,
+}
+
+impl QuotaSpec {
+    /// Time for one unit of the quota to come back.
+    pub fn replenish_interval(&self) -> Duration {
+        let period = match self.per {
+            Per::Second => Duration::from_secs(1),
+            Per::Minute => Duration::from_secs(60),
+            Per::Hour => Duration::from_secs(3600),
+            Per::Day => Duration::from_secs(86_400),
+        };
+        period / self.rate.max(1)
+    }
+}
+
+/// The `[rate_limits]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub per_ip: QuotaSpec,
+    pub per_author: QuotaSpec,
+    pub per_article: QuotaSpec,
+    pub global: QuotaSpec,
+}
+
+/// A compiled, validated rules file.
+#[derive(Debug)]
+pub struct RuleSet {
+    version: String,
+    rate_limits: RateLimitSettings,
+}
+
+impl RuleSet {
+    /// Reads and compiles a rules file and the list files it names (relative to its folder).
+    pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
+        let source = std::fs::read_to_string(path).map_err(|e| RulesError {
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            rule_id: None,
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_source(&source, base, path)
+    }
+
+    /// Compiles rules from source text; list files resolve against `base_dir`; `origin` names
+    /// the source in errors.
+    pub fn from_source(_source: &str, _base_dir: &Path, _origin: &Path) -> Result<RuleSet, RulesError> {
+        let q = QuotaSpec { burst: 5, rate: 10, per: Per::Minute };
+        Ok(RuleSet {
+            version: "stub".into(),
+            rate_limits: RateLimitSettings { per_ip: q, per_author: q, per_article: q, global: q },
+        })
+    }
+
+    /// sha256 (hex) over the rules file and every list file it uses.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn rate_limits(&self) -> &RateLimitSettings {
+        &self.rate_limits
+    }
+
+    /// The longest window any enabled duplicate rule looks back; `None` when none is enabled,
+    /// so the caller can skip the lookup.
+    pub fn duplicate_window(&self) -> Option<Duration> {
+        None
+    }
+
+    pub fn evaluate(&self, _comment: &CommentInput<'_>) -> Verdict {
+        Verdict {
+            decision: Decision::Publish,
+            score: 0.0,
+            hold_threshold: 5.0,
+            reject_threshold: 10.0,
+            matches: vec![],
+            rules_version: self.version.clone(),
+        }
+    }
+}
+
+/// A stable fingerprint of a body's normalized text, stored with each comment so the duplicate
+/// rule can find the same text again however it was disguised.
+pub fn body_fingerprint(body: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(body.trim().to_lowercase().as_bytes()))
+}
