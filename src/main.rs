@@ -1,1 +1,44 @@
-fn main() {}
+//! The `gatehouse` command: `serve` and `migrate`.
+
+use clap::{Parser, Subcommand};
+use gatehouse::app::{open_database, Application};
+use gatehouse::config::{DatabaseConfig, ServeConfig};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "gatehouse", version, about = "Comment moderation for news sites")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseConfig),
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    gatehouse::telemetry::init();
+    let result = match Cli::parse().command {
+        Command::Serve(config) => serve(config).await,
+        Command::Migrate(config) => open_database(&config)
+            .map(|_| println!("database is up to date"))
+            .map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("gatehouse: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> Result<(), String> {
+    let app = Application::build(&config).map_err(|e| e.to_string())?;
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,140 @@
+//! Composition root: loads the rules, opens and migrates the database, builds the limiters and
+//! binds the HTTP server. Exposes the bound port so tests can start it on port 0.
+
+use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
+use crate::http::{self, json::BodyLimit, AppState};
+use crate::ratelimit::{CommentLimiters, TrustedProxies};
+use crate::rules::{RuleSet, RulesError};
+use crate::storage::{self, DatabaseUrl, Pool, StorageError};
+use actix_cors::Cors;
+use actix_web::middleware::{Condition, DefaultHeaders, Logger};
+use actix_web::{dev::Server, web, App, HttpServer};
+use arc_swap::ArcSwap;
+use std::net::TcpListener;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// Why the server could not start; each says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("invalid rules file: {0}")]
+    Rules(#[from] RulesError),
+    #[error("database: {0}")]
+    Storage(#[from] StorageError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// How often idle rate-limit keys are dropped.
+const LIMITER_SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Opens the pool and applies pending migrations.
+pub fn open_database(config: &DatabaseConfig) -> Result<Pool, StorageError> {
+    let url = DatabaseUrl::parse(&config.database_url)?;
+    let pool = storage::connect_pool(&url, config.db_pool_size)?;
+    let applied = storage::run_migrations(&mut *pool.get()?)?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    pub fn build(config: &ServeConfig) -> Result<Self, StartupError> {
+        let rules = RuleSet::load(&config.rules)?;
+        tracing::info!(rules = %config.rules.display(), version = rules.version(), "rules loaded");
+        for origin in &config.cors_origins {
+            validate_cors_origin(origin).map_err(StartupError::Config)?;
+        }
+        let pool = open_database(&config.database)?;
+        let limiters = Arc::new(CommentLimiters::new(rules.rate_limits()));
+        spawn_limiter_sweeper(Arc::downgrade(&limiters));
+        let state = web::Data::new(AppState {
+            pool,
+            rules: Arc::new(ArcSwap::from_pointee(rules)),
+            limiters,
+        });
+        let trusted = web::Data::new(TrustedProxies::new(config.trusted_proxies.clone()));
+        let body_limit = web::Data::new(BodyLimit(config.body_limit));
+        let origins = config.cors_origins.clone();
+
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
+            addr: config.bind.clone(),
+            source,
+        })?;
+        let bind_error = |source| StartupError::Bind {
+            addr: config.bind.clone(),
+            source,
+        };
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(Logger::new("%r %s %b %Dms"))
+                .app_data(state.clone())
+                .app_data(trusted.clone())
+                .app_data(body_limit.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)
+        .map_err(bind_error)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers.max(1));
+        }
+        tracing::info!(port, "listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server (tests, signals).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([actix_web::http::header::CONTENT_TYPE])
+        .max_age(3600)
+        // Requests from other origins still get a JSON answer; the browser withholds it.
+        .block_on_origin_mismatch(false)
+}
+
+/// Sweeps idle keys until the limiters are dropped.
+fn spawn_limiter_sweeper(limiters: Weak<CommentLimiters>) {
+    std::thread::Builder::new()
+        .name("limiter-sweeper".into())
+        .spawn(move || loop {
+            std::thread::sleep(LIMITER_SWEEP_EVERY);
+            match limiters.upgrade() {
+                Some(limiters) => limiters.retain_recent(),
+                None => break,
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::warn!(error = %e, "could not start the limiter sweeper"));
+}

@@ -1,0 +1,106 @@
+//! Settings for the server and the CLI, from flags or `GATEHOUSE_*` environment variables.
+
+use ipnet::IpNet;
+use std::path::PathBuf;
+
+/// Where the database is.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseConfig {
+    /// Database URL: sqlite://PATH (file created on first start) or postgres://USER@HOST/DB.
+    #[arg(long, env = "GATEHOUSE_DATABASE_URL", default_value = "sqlite://gatehouse.db")]
+    pub database_url: String,
+
+    /// Maximum connections in the pool.
+    #[arg(long, env = "GATEHOUSE_DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+}
+
+/// Everything `gatehouse serve` needs.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeConfig {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "GATEHOUSE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    /// The moderation rules file; list files it names are read relative to its folder.
+    #[arg(long, env = "GATEHOUSE_RULES", default_value = "moderation_rules.toml")]
+    pub rules: PathBuf,
+
+    /// Networks of reverse proxies whose Forwarded / X-Forwarded-For headers are believed
+    /// (CIDR, repeatable or comma-separated). Without one, the socket address is the client.
+    #[arg(long = "trusted-proxy", env = "GATEHOUSE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Origins allowed to call the API from a browser, e.g. https://news.example.com
+    /// (repeatable or comma-separated). Without one, no CORS headers are sent.
+    #[arg(long = "cors-origin", env = "GATEHOUSE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "GATEHOUSE_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "GATEHOUSE_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServeConfig {
+    /// Defaults for everything, as `serve` with no flags would use; tests start from this.
+    pub fn with_defaults() -> Self {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: ServeConfig,
+        }
+        // Parsing an empty command line cannot fail: every field has a default.
+        Wrapper::try_parse_from(["gatehouse"])
+            .map(|w| w.config)
+            .unwrap_or_else(|e| unreachable!("defaults parse: {e}"))
+    }
+}
+
+/// Checks a CORS origin is a bare scheme://host[:port], the only form browsers send.
+pub fn validate_cors_origin(origin: &str) -> Result<(), String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("CORS origin {origin:?} must start with http:// or https://"))?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok {
+        return Err(format!(
+            "CORS origin {origin:?} must be scheme://host[:port] with no path or trailing slash"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let c = ServeConfig::with_defaults();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database.database_url, "sqlite://gatehouse.db");
+        assert_eq!(c.rules, PathBuf::from("moderation_rules.toml"));
+        assert!(c.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_must_be_bare_origins() {
+        assert!(validate_cors_origin("https://news.example.com").is_ok());
+        assert!(validate_cors_origin("http://localhost:3000").is_ok());
+        assert!(validate_cors_origin("news.example.com").is_err());
+        assert!(validate_cors_origin("https://news.example.com/").is_err());
+        assert!(validate_cors_origin("https://x.com/path").is_err());
+    }
+}

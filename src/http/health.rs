@@ -1,0 +1,53 @@
+//! `/healthz`: is the database reachable, which rules are live.
+
+use super::error::ErrorBody;
+use super::AppState;
+use crate::storage::comments;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    /// `ok` or `degraded`.
+    pub status: &'static str,
+    /// `ok` or `unavailable`.
+    pub database: &'static str,
+    /// sha256 of the live rules file and its lists.
+    pub rules_version: String,
+}
+
+/// Liveness and readiness.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Healthy", body = HealthResponse),
+        (status = 503, description = "The database is unreachable", body = HealthResponse),
+        (status = 500, description = "Unexpected failure", body = ErrorBody),
+    )
+)]
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let database_ok = web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        comments::ping(&mut conn).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    if let Err(err) = &database_ok {
+        tracing::warn!(error = %err, "health check: database unavailable");
+    }
+    let body = HealthResponse {
+        status: if database_ok.is_ok() { "ok" } else { "degraded" },
+        database: if database_ok.is_ok() { "ok" } else { "unavailable" },
+        rules_version: state.rules.load().version().to_string(),
+    };
+    if database_ok.is_ok() {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

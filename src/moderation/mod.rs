@@ -1,0 +1,13 @@
+//! The domain between the HTTP edge and storage: turning a validated submission into a judged,
+//! stored comment, and reading the public thread.
+
+mod error;
+pub mod identity;
+mod listing;
+mod submit;
+pub mod types;
+
+pub use error::ModerationError;
+pub use listing::{list_published, CommentPage, PublicComment};
+pub use submit::{submit, Status, SubmittedComment};
+pub use types::{ArticleId, NewComment};

@@ -1,0 +1,176 @@
+//! Intake: judge a new comment with the live rules and store it, verdict included, in one
+//! durable write.
+
+use super::identity::author_key;
+use super::{ModerationError, NewComment};
+use crate::rules::{AuthorHistory, CommentInput, Decision, RuleSet};
+use crate::storage::{self, comments, Pool};
+use std::net::IpAddr;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// Replies nest at most this deep; deeper threads stop being readable on a news page.
+pub const MAX_THREAD_DEPTH: i32 = 12;
+
+/// Where a comment stands. Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Published,
+    Pending,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    /// Text a widget can show the reader. It never says which rule fired: that would teach
+    /// spammers what to change.
+    pub fn reader_message(self) -> &'static str {
+        match self {
+            Status::Published => "Your comment has been published.",
+            Status::Pending => "Your comment is awaiting moderation.",
+            Status::Rejected => "Your comment was not published because it breaks the comment rules.",
+        }
+    }
+}
+
+impl From<Decision> for Status {
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::Publish => Status::Published,
+            Decision::Hold => Status::Pending,
+            Decision::Reject => Status::Rejected,
+        }
+    }
+}
+
+/// The stored comment as the submitter may see it.
+#[derive(Debug, Clone)]
+pub struct SubmittedComment {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub status: Status,
+    pub created_at: OffsetDateTime,
+}
+
+/// Judges `comment` with `rules` and commits it. Returns only after the row is durable.
+pub fn submit(
+    pool: &Pool,
+    rules: &RuleSet,
+    comment: &NewComment,
+    client_ip: IpAddr,
+    now: OffsetDateTime,
+) -> Result<SubmittedComment, ModerationError> {
+    let mut conn = pool.get().map_err(storage::StorageError::from)?;
+    let conn = &mut *conn;
+    let id = uuid::Uuid::now_v7().to_string();
+    let parent_id = comment.parent_id.map(|p| p.to_string());
+    let (thread_path, depth) = match &parent_id {
+        None => (id.clone(), 0),
+        Some(parent_id) => place_reply(conn, comment, parent_id, &id)?,
+    };
+
+    // Stored timestamps keep microseconds (PostgreSQL's precision): truncate first so what we
+    // answer equals what a later read returns.
+    let now = now.replace_nanosecond(now.microsecond() * 1_000).unwrap_or(now);
+    let created_at = PrimitiveDateTime::new(now.date(), now.time());
+    let author_key = author_key(&comment.author_name, comment.author_email.as_deref());
+    let client_ip = client_ip.to_string();
+    let fingerprint = crate::rules::body_fingerprint(&comment.body);
+    let window_start = rules
+        .duplicate_window()
+        .and_then(|w| time::Duration::try_from(w).ok())
+        .map(|w| created_at - w);
+    let facts = comments::author_history(conn, &author_key, &client_ip, &fingerprint, window_start)?;
+    let secs_since = |t: Option<PrimitiveDateTime>| {
+        t.map(|t| u64::try_from((created_at - t).whole_seconds()).unwrap_or(0))
+    };
+    let verdict = rules.evaluate(&CommentInput {
+        body: &comment.body,
+        author_name: &comment.author_name,
+        author_email: comment.author_email.as_deref(),
+        history: AuthorHistory {
+            prior_published: facts.prior_published,
+            same_body_by_author_secs_ago: secs_since(facts.last_same_body_by_author),
+            same_body_by_ip_secs_ago: secs_since(facts.last_same_body_by_ip),
+        },
+    });
+    let status = Status::from(verdict.decision);
+    let row = comments::NewCommentRow {
+        id: id.clone(),
+        article_id: comment.article_id.as_str().to_string(),
+        parent_id: parent_id.clone(),
+        thread_path,
+        depth,
+        author_name: comment.author_name.clone(),
+        author_email: comment.author_email.clone(),
+        author_key,
+        body: comment.body.clone(),
+        body_fingerprint: fingerprint,
+        client_ip,
+        status: status.as_str().to_string(),
+        score: verdict.score,
+        verdict: serde_json::to_string(&verdict)
+            .map_err(|e| storage::StorageError::Corrupt(e.to_string()))?,
+        rules_version: verdict.rules_version.clone(),
+        created_at,
+    };
+    storage::write_transaction(conn, |conn| comments::insert(conn, &row))?;
+    tracing::info!(
+        comment_id = %id,
+        article_id = %row.article_id,
+        status = status.as_str(),
+        score = verdict.score,
+        rules_version = %verdict.rules_version,
+        "comment judged and stored"
+    );
+    Ok(SubmittedComment {
+        id,
+        article_id: row.article_id,
+        parent_id,
+        status,
+        created_at: now,
+    })
+}
+
+/// Checks that a reply's parent exists, is on the same article and is visible, and returns the
+/// reply's thread path and depth.
+fn place_reply(
+    conn: &mut storage::DbConnection,
+    comment: &NewComment,
+    parent_id: &str,
+    id: &str,
+) -> Result<(String, i32), ModerationError> {
+    let parent = comments::find_parent(conn, parent_id)?.ok_or(ModerationError::NotFound {
+        what: "parent comment",
+        field: Some("parent_id"),
+    })?;
+    if parent.article_id != comment.article_id.as_str() {
+        return Err(ModerationError::Unprocessable {
+            code: "parent_on_other_article",
+            field: Some("parent_id"),
+            message: "the parent comment belongs to a different article".into(),
+        });
+    }
+    if parent.status != Status::Published.as_str() {
+        return Err(ModerationError::Unprocessable {
+            code: "parent_not_published",
+            field: Some("parent_id"),
+            message: "replies can only be made to published comments".into(),
+        });
+    }
+    if parent.depth + 1 > MAX_THREAD_DEPTH {
+        return Err(ModerationError::Unprocessable {
+            code: "thread_too_deep",
+            field: Some("parent_id"),
+            message: format!("replies nest at most {MAX_THREAD_DEPTH} levels deep"),
+        });
+    }
+    Ok((format!("{}/{id}", parent.thread_path), parent.depth + 1))
+}

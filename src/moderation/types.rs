@@ -1,0 +1,206 @@
+//! Parsed submission types: once constructed, an `ArticleId` or `NewComment` is known valid, so
+//! nothing downstream re-checks.
+
+use super::ModerationError;
+
+pub const MAX_ARTICLE_ID_LEN: usize = 128;
+pub const MAX_AUTHOR_NAME_CHARS: usize = 80;
+pub const MAX_EMAIL_LEN: usize = 254;
+pub const MAX_BODY_CHARS: usize = 10_000;
+
+/// An article identifier chosen by the site: 1–128 characters of `A-Z a-z 0-9 - _ . : ~`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleId(String);
+
+impl ArticleId {
+    pub fn parse(raw: &str) -> Result<Self, ModerationError> {
+        let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '~');
+        if raw.is_empty() || raw.len() > MAX_ARTICLE_ID_LEN || !raw.chars().all(valid_char) {
+            return Err(ModerationError::invalid(
+                "article_id",
+                format!(
+                    "article_id must be 1-{MAX_ARTICLE_ID_LEN} characters of letters, digits and - _ . : ~"
+                ),
+            ));
+        }
+        Ok(ArticleId(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A reader's comment, validated and trimmed, not yet judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComment {
+    pub article_id: ArticleId,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub body: String,
+    pub parent_id: Option<uuid::Uuid>,
+}
+
+impl NewComment {
+    pub fn parse(
+        article_id: ArticleId,
+        author_name: &str,
+        author_email: Option<&str>,
+        body: &str,
+        parent_id: Option<&str>,
+    ) -> Result<Self, ModerationError> {
+        Ok(NewComment {
+            article_id,
+            author_name: parse_author_name(author_name)?,
+            author_email: parse_email(author_email)?,
+            body: parse_body(body)?,
+            parent_id: parent_id.map(parse_parent_id).transpose()?,
+        })
+    }
+}
+
+fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
+    text.chars().any(|c| {
+        let allowed = allow_line_breaks && matches!(c, '\n' | '\r' | '\t');
+        c.is_control() && !allowed
+    })
+}
+
+fn parse_author_name(raw: &str) -> Result<String, ModerationError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ModerationError::invalid("author_name", "author_name is required"));
+    }
+    if name.chars().count() > MAX_AUTHOR_NAME_CHARS {
+        return Err(ModerationError::invalid(
+            "author_name",
+            format!("author_name must be at most {MAX_AUTHOR_NAME_CHARS} characters"),
+        ));
+    }
+    if has_control_chars(name, false) {
+        return Err(ModerationError::invalid(
+            "author_name",
+            "author_name must not contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn parse_email(raw: Option<&str>) -> Result<Option<String>, ModerationError> {
+    let Some(email) = raw.map(str::trim).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || ModerationError::invalid("author_email", "author_email is not a valid email address");
+    if email.len() > MAX_EMAIL_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = domain.contains('.')
+        && !domain.contains('@')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(Some(email.to_string()))
+}
+
+fn parse_body(raw: &str) -> Result<String, ModerationError> {
+    if has_control_chars(raw, true) {
+        return Err(ModerationError::invalid(
+            "body",
+            "body must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    let body = raw.trim();
+    if body.is_empty() {
+        return Err(ModerationError::Unprocessable {
+            code: "empty_body",
+            field: Some("body"),
+            message: "the comment is empty".into(),
+        });
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(ModerationError::invalid(
+            "body",
+            format!("body must be at most {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    Ok(body.to_string())
+}
+
+fn parse_parent_id(raw: &str) -> Result<uuid::Uuid, ModerationError> {
+    uuid::Uuid::try_parse(raw.trim())
+        .map_err(|_| ModerationError::invalid("parent_id", "parent_id must be a comment id (a UUID)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> ArticleId {
+        ArticleId::parse("news-2026-11-27").unwrap()
+    }
+
+    fn field_of(err: ModerationError) -> &'static str {
+        match err {
+            ModerationError::Invalid { field, .. } => field,
+            ModerationError::Unprocessable { field: Some(field), .. } => field,
+            other => panic!("unexpected error {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_article_ids_sites_actually_use() {
+        for id in ["42", "politics/brexit".replace('/', "-").as_str(), "urn:article:9~b", "A.b_c"] {
+            assert!(ArticleId::parse(id).is_ok(), "{id}");
+        }
+    }
+
+    #[test]
+    fn rejects_hostile_article_ids() {
+        let long = "a".repeat(129);
+        for id in ["", "../etc/passwd", "a b", "<script>", "x\0y", "é", long.as_str()] {
+            assert!(ArticleId::parse(id).is_err(), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn trims_fields_and_drops_an_empty_email() {
+        let c = NewComment::parse(article(), "  Ann ", Some("  "), "  hello \n", None).unwrap();
+        assert_eq!(c.author_name, "Ann");
+        assert_eq!(c.author_email, None);
+        assert_eq!(c.body, "hello");
+    }
+
+    #[test]
+    fn empty_body_after_trimming_is_unprocessable() {
+        let err = NewComment::parse(article(), "Ann", None, " \n\t ", None).unwrap_err();
+        assert!(matches!(err, ModerationError::Unprocessable { code: "empty_body", .. }));
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        let cases = [
+            ("", None, "hi", None, "author_name"),
+            ("A\u{7}nn", None, "hi", None, "author_name"),
+            ("Ann", Some("not-an-email"), "hi", None, "author_email"),
+            ("Ann", Some("a@b"), "hi", None, "author_email"),
+            ("Ann", None, "bell\u{7}", None, "body"),
+            ("Ann", None, "hi", Some("123"), "parent_id"),
+        ];
+        for (name, email, body, parent, field) in cases {
+            let err = NewComment::parse(article(), name, email, body, parent).unwrap_err();
+            assert_eq!(field_of(err), field, "{name:?} {email:?} {body:?} {parent:?}");
+        }
+    }
+
+    #[test]
+    fn body_limit_counts_characters_not_bytes() {
+        let at_limit = "é".repeat(MAX_BODY_CHARS);
+        assert!(NewComment::parse(article(), "Ann", None, &at_limit, None).is_ok());
+        let over = "é".repeat(MAX_BODY_CHARS + 1);
+        assert!(NewComment::parse(article(), "Ann", None, &over, None).is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! Comment rows: inserting a judged comment, the look-ups intake needs (parent, author history)
+//! and the public, thread-ordered listing.
+
+use super::schema::comments;
+use super::{DbConnection, StorageError};
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+/// A comment ready to store, verdict included.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewCommentRow {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub thread_path: String,
+    pub depth: i32,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub author_key: String,
+    pub body: String,
+    pub body_fingerprint: String,
+    pub client_ip: String,
+    pub status: String,
+    pub score: f64,
+    pub verdict: String,
+    pub rules_version: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// What a reply needs to know about the comment it answers.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct ParentRow {
+    pub id: String,
+    pub article_id: String,
+    pub thread_path: String,
+    pub depth: i32,
+    pub status: String,
+}
+
+/// A published comment as the public sees it: no email, no IP, no verdict.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct PublicCommentRow {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub thread_path: String,
+    pub depth: i32,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// The author's past as the rules need it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryFacts {
+    pub prior_published: u64,
+    pub last_same_body_by_author: Option<PrimitiveDateTime>,
+    pub last_same_body_by_ip: Option<PrimitiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewCommentRow) -> Result<(), StorageError> {
+    diesel::insert_into(comments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_parent(conn: &mut DbConnection, id: &str) -> Result<Option<ParentRow>, StorageError> {
+    Ok(comments::table
+        .filter(comments::id.eq(id))
+        .select(ParentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Looks up what the first-comment and duplicate rules need. `same_body_since` is `None` when
+/// no duplicate rule is enabled, which skips those queries.
+pub fn author_history(
+    conn: &mut DbConnection,
+    author_key: &str,
+    client_ip: &str,
+    body_fingerprint: &str,
+    same_body_since: Option<PrimitiveDateTime>,
+) -> Result<HistoryFacts, StorageError> {
+    let prior_published: i64 = comments::table
+        .filter(comments::author_key.eq(author_key))
+        .filter(comments::status.eq("published"))
+        .count()
+        .get_result(conn)?;
+    let mut facts = HistoryFacts {
+        prior_published: u64::try_from(prior_published).unwrap_or(0),
+        ..HistoryFacts::default()
+    };
+    if let Some(since) = same_body_since {
+        facts.last_same_body_by_author = comments::table
+            .filter(comments::author_key.eq(author_key))
+            .filter(comments::body_fingerprint.eq(body_fingerprint))
+            .filter(comments::created_at.ge(since))
+            .select(diesel::dsl::max(comments::created_at))
+            .first(conn)?;
+        facts.last_same_body_by_ip = comments::table
+            .filter(comments::client_ip.eq(client_ip))
+            .filter(comments::body_fingerprint.eq(body_fingerprint))
+            .filter(comments::created_at.ge(since))
+            .select(diesel::dsl::max(comments::created_at))
+            .first(conn)?;
+    }
+    Ok(facts)
+}
+
+/// Published comments of an article in thread order, strictly after `after_path`.
+pub fn list_published(
+    conn: &mut DbConnection,
+    article_id: &str,
+    after_path: Option<&str>,
+    limit: i64,
+) -> Result<Vec<PublicCommentRow>, StorageError> {
+    let mut query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::status.eq("published"))
+        .into_boxed();
+    if let Some(after) = after_path {
+        query = query.filter(comments::thread_path.gt(after.to_string()));
+    }
+    Ok(query
+        .order(comments::thread_path.asc())
+        .limit(limit)
+        .select(PublicCommentRow::as_select())
+        .load(conn)?)
+}
+
+/// Cheap liveness probe for `/healthz`.
+pub fn ping(conn: &mut DbConnection) -> Result<(), StorageError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Browser and network edges: CORS for configured widget origins, client IPs behind trusted
+//! proxies only.
+
+use crate::backend_tests;
+use crate::helpers::{Db, TestApp};
+use serde_json::json;
+
+backend_tests!(
+    configured_origin_gets_cors_headers_and_others_do_not,
+    forwarded_headers_count_only_from_trusted_proxies,
+);
+
+async fn configured_origin_gets_cors_headers_and_others_do_not(db: Db) {
+    let app = TestApp::builder(db)
+        .configure(|c| c.cors_origins = vec!["https://news.example.com".into()])
+        .spawn()
+        .await;
+    let url = app.url("/api/v1/articles/a1/comments");
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://news.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://news.example.com");
+    let allowed_methods = preflight.headers()["access-control-allow-methods"].to_str().unwrap().to_string();
+    assert!(allowed_methods.contains("POST"), "{allowed_methods}");
+
+    let post = app
+        .client
+        .post(&url)
+        .header("origin", "https://news.example.com")
+        .json(&json!({"author_name": "a", "body": "from the widget"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 201);
+    assert_eq!(post.headers()["access-control-allow-origin"], "https://news.example.com");
+
+    let foreign = app
+        .client
+        .get(&url)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
+    // Untrusted: X-Forwarded-For is ignored, so every request is 127.0.0.1 and the duplicate
+    // rule (same body, same IP) holds the second one.
+    let app = TestApp::spawn(db).await;
+    let post = |app: &TestApp, ip: &'static str| {
+        app.client
+            .post(app.url("/api/v1/articles/a1/comments"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"author_name": format!("reader from {ip}"), "body": "Same words, different people"}))
+            .send()
+    };
+    let first: serde_json::Value = post(&app, "203.0.113.1").await.unwrap().json().await.unwrap();
+    let second: serde_json::Value = post(&app, "203.0.113.2").await.unwrap().json().await.unwrap();
+    assert_eq!(first["status"], "published");
+    assert_eq!(second["status"], "pending");
+
+    // Trusted: each forwarded address is its own client.
+    let app = TestApp::builder(db)
+        .configure(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()])
+        .spawn()
+        .await;
+    let first: serde_json::Value = post(&app, "203.0.113.1").await.unwrap().json().await.unwrap();
+    let second: serde_json::Value = post(&app, "203.0.113.2").await.unwrap().json().await.unwrap();
+    assert_eq!(first["status"], "published");
+    assert_eq!(second["status"], "published");
+}

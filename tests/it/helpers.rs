@@ -1,0 +1,294 @@
+//! Starts the real app on port 0 over a fresh database (a temporary SQLite file, or a new
+//! PostgreSQL database when GATEHOUSE_TEST_POSTGRES_URL is set) and talks to it over HTTP.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use gatehouse::app::Application;
+use gatehouse::config::ServeConfig;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend from an `async fn name(db: Db)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Db::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if $crate::helpers::postgres_admin_url().is_none() {
+                        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+                        return;
+                    }
+                    super::$name($crate::helpers::Db::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Quotas so high that tests never meet them unless they mean to.
+pub const GENEROUS_LIMITS: &str = r#"
+[rate_limits]
+per_ip      = { burst = 100000, rate = 100000, per = "second" }
+per_author  = { burst = 100000, rate = 100000, per = "second" }
+per_article = { burst = 100000, rate = 100000, per = "second" }
+global      = { burst = 100000, rate = 100000, per = "second" }
+"#;
+
+/// A small, explicit rule set so intake tests assert the pipeline, not the shipped lists.
+pub const TEST_RULES: &str = r#"
+[thresholds]
+hold = 5.0
+reject = 10.0
+
+[[rule]]
+id = "spam.pills"
+description = "Pill spam"
+kind = "words"
+action = "reject"
+weight = 10.0
+words = ["viagra", "cialis"]
+
+[[rule]]
+id = "spam.easy_money"
+description = "Easy money"
+kind = "words"
+action = "score"
+weight = 3.0
+words = ["work from home", "easy money"]
+
+[[rule]]
+id = "links.many"
+description = "More than two links"
+kind = "link_count"
+action = "score"
+weight = 3.0
+max = 2
+
+[[rule]]
+id = "privacy.phone"
+description = "Phone number"
+kind = "regex"
+action = "hold"
+weight = 0.0
+patterns = ['\+?\d[\d ().-]{7,}\d']
+
+[[rule]]
+id = "spam.repeat"
+description = "Same text again"
+kind = "duplicate"
+action = "hold"
+weight = 0.0
+window_seconds = 600
+scope = "either"
+"#;
+
+pub struct TestAppBuilder {
+    db: Db,
+    rules: String,
+    config: ServeConfig,
+}
+
+impl TestAppBuilder {
+    /// Rules source; must include `[rate_limits]` (see `GENEROUS_LIMITS`).
+    pub fn rules(mut self, source: impl Into<String>) -> Self {
+        self.rules = source.into();
+        self
+    }
+
+    /// The shipped moderation_rules.toml with generous rate limits.
+    pub fn shipped_rules(self) -> Self {
+        let source = std::fs::read_to_string(repo_path("moderation_rules.toml")).expect("read shipped rules");
+        let mut table: toml::Table = source.parse().expect("shipped rules parse");
+        let limits: toml::Table = GENEROUS_LIMITS.parse().expect("limits parse");
+        table.insert("rate_limits".into(), limits["rate_limits"].clone());
+        self.rules(toml::to_string(&table).expect("serialize rules"))
+    }
+
+    pub fn configure(mut self, change: impl FnOnce(&mut ServeConfig)) -> Self {
+        change(&mut self.config);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rules_path = dir.path().join("moderation_rules.toml");
+        std::fs::write(&rules_path, &self.rules).expect("write rules");
+        let lists = repo_path("rules");
+        if lists.is_dir() {
+            std::os::unix::fs::symlink(&lists, dir.path().join("rules")).expect("link lists");
+        }
+        let mut config = self.config;
+        config.rules = rules_path;
+        let postgres = match self.db {
+            Db::Sqlite => {
+                config.database.database_url =
+                    format!("sqlite://{}", dir.path().join("gatehouse.db").display());
+                None
+            }
+            Db::Postgres => {
+                let database = TestDatabase::create();
+                config.database.database_url = database.url.clone();
+                Some(database)
+            }
+        };
+        let app = Application::build(&config).expect("app starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            handle,
+            database_url: config.database.database_url.clone(),
+            _postgres: postgres,
+            _dir: dir,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped after the server handle: the database outlives the server.
+    _postgres: Option<TestDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn builder(db: Db) -> TestAppBuilder {
+        let mut config = ServeConfig::with_defaults();
+        config.bind = "127.0.0.1:0".into();
+        config.workers = Some(2);
+        config.database.db_pool_size = 4;
+        TestAppBuilder {
+            db,
+            rules: format!("{TEST_RULES}\n{GENEROUS_LIMITS}"),
+            config,
+        }
+    }
+
+    pub async fn spawn(db: Db) -> TestApp {
+        Self::builder(db).spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_comment(&self, article: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/articles/{article}/comments")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn list(&self, article: &str, query: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/api/v1/articles/{article}/comments{query}")))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Every comment row of an article in the database, whatever its status.
+    pub fn stored_count(&self) -> i64 {
+        use gatehouse::storage::{schema::comments, DatabaseUrl};
+        let mut conn = DatabaseUrl::parse(&self.database_url)
+            .unwrap()
+            .establish()
+            .expect("connect");
+        comments::table.count().get_result(&mut conn).expect("count")
+    }
+
+    /// The stored row's status and verdict JSON.
+    pub fn stored_verdict(&self, id: &str) -> (String, serde_json::Value) {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use gatehouse::storage::{schema::comments, DatabaseUrl};
+        let mut conn = DatabaseUrl::parse(&self.database_url)
+            .unwrap()
+            .establish()
+            .expect("connect");
+        let (status, verdict): (String, String) = comments::table
+            .filter(comments::id.eq(id))
+            .select((comments::status, comments::verdict))
+            .first(&mut conn)
+            .expect("stored row");
+        (status, serde_json::from_str(&verdict).expect("verdict json"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+/// A uniquely named PostgreSQL database, dropped with the test.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    fn create() -> Self {
+        let admin_url = postgres_admin_url().expect("GATEHOUSE_TEST_POSTGRES_URL");
+        let name = format!("gatehouse_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .expect("create test database");
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+        let url = format!("{base}/{name}");
+        TestDatabase { admin_url, name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
+                .execute(&mut conn);
+        }
+    }
+}
+
+use diesel::QueryDsl as _;

@@ -1,0 +1,163 @@
+//! Submitting comments: each outcome, replies, what is stored and what is disclosed.
+
+use crate::backend_tests;
+use crate::helpers::{Db, TestApp};
+use serde_json::{json, Value};
+
+backend_tests!(
+    publishes_a_clean_comment_at_once,
+    rejects_comment_with_banned_word_and_keeps_it_for_review,
+    holds_comment_with_a_phone_number,
+    holds_comment_whose_scores_reach_the_hold_threshold,
+    holds_the_same_body_posted_again,
+    public_response_never_reveals_rules_or_scores,
+    stored_verdict_explains_the_decision,
+    reply_to_unknown_parent_is_404_and_stores_nothing,
+    reply_to_comment_on_another_article_is_422,
+    reply_to_a_held_comment_is_422,
+);
+
+async fn submit(app: &TestApp, article: &str, body: Value) -> (u16, Value) {
+    let response = app.post_comment(article, body).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json body"))
+}
+
+async fn publishes_a_clean_comment_at_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (status, body) = submit(
+        &app,
+        "politics-42",
+        json!({"author_name": "Ann Reader", "author_email": "ann@example.org",
+               "body": "A careful piece. The council vote on 12 May deserves more coverage."}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "published");
+    assert_eq!(body["article_id"], "politics-42");
+    assert_eq!(body["parent_id"], Value::Null);
+    assert_eq!(body["message"], "Your comment has been published.");
+    assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
+    let created = body["created_at"].as_str().unwrap();
+    assert!(time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).is_ok());
+    assert_eq!(app.stored_count(), 1);
+}
+
+async fn rejects_comment_with_banned_word_and_keeps_it_for_review(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (status, body) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "Pharma", "body": "Cheap V1AGRA here, best prices"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "rejected");
+    assert!(body["message"].as_str().unwrap().contains("not published"));
+    let (stored_status, _) = app.stored_verdict(body["id"].as_str().unwrap());
+    assert_eq!(stored_status, "rejected");
+    let list: Value = app.list("a1", "").await.json().await.unwrap();
+    assert_eq!(list["comments"].as_array().unwrap().len(), 0);
+}
+
+async fn holds_comment_with_a_phone_number(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (status, body) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "Bob", "body": "Call me on +44 20 7946 0958 to talk about it"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(body["status"], "pending");
+    assert_eq!(body["message"], "Your comment is awaiting moderation.");
+}
+
+async fn holds_comment_whose_scores_reach_the_hold_threshold(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // One score rule (3) stays under the hold threshold (5)...
+    let (_, one) = submit(&app, "a1", json!({"author_name": "C", "body": "Easy money, they said."})).await;
+    assert_eq!(one["status"], "published");
+    // ...two (3 + 3) reach it.
+    let links = "Easy money: https://a.example/1 https://b.example/2 https://c.example/3";
+    let (_, two) = submit(&app, "a1", json!({"author_name": "D", "body": links})).await;
+    assert_eq!(two["status"], "pending");
+}
+
+async fn holds_the_same_body_posted_again(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let comment = json!({"author_name": "Echo", "body": "I said it before and I will say it again."});
+    let (_, first) = submit(&app, "a1", comment.clone()).await;
+    assert_eq!(first["status"], "published");
+    let (_, second) = submit(&app, "a2", comment).await;
+    assert_eq!(second["status"], "pending");
+}
+
+async fn public_response_never_reveals_rules_or_scores(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, body) = submit(&app, "a1", json!({"author_name": "P", "body": "viagra viagra"})).await;
+    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["article_id", "created_at", "id", "message", "parent_id", "status"]);
+    let text = body.to_string();
+    assert!(!text.contains("spam.pills") && !text.contains("score"), "{text}");
+}
+
+async fn stored_verdict_explains_the_decision(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let raw = "Buy v.i.a.g.r.a now";
+    let (_, body) = submit(&app, "a1", json!({"author_name": "P", "body": raw})).await;
+    let (_, verdict) = app.stored_verdict(body["id"].as_str().unwrap());
+    assert_eq!(verdict["decision"], "reject");
+    assert_eq!(verdict["rules_version"].as_str().unwrap().len(), 64);
+    let matched = &verdict["matches"][0];
+    assert_eq!(matched["rule_id"], "spam.pills");
+    assert_eq!(matched["weight"], 10.0);
+    let hit = &matched["hits"][0];
+    let (start, end) = (hit["start"].as_u64().unwrap() as usize, hit["end"].as_u64().unwrap() as usize);
+    assert_eq!(&raw[start..end], "v.i.a.g.r.a", "span points into the raw text");
+}
+
+async fn reply_to_unknown_parent_is_404_and_stores_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let (status, body) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "R", "body": "Replying", "parent_id": unknown}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    assert_eq!(body["error"]["field"], "parent_id");
+    assert_eq!(app.stored_count(), 0);
+}
+
+async fn reply_to_comment_on_another_article_is_422(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, parent) = submit(&app, "a1", json!({"author_name": "P", "body": "Top level"})).await;
+    let (status, body) = submit(
+        &app,
+        "a2",
+        json!({"author_name": "R", "body": "Reply", "parent_id": parent["id"]}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "parent_on_other_article");
+    assert_eq!(body["error"]["field"], "parent_id");
+    assert_eq!(app.stored_count(), 1);
+}
+
+async fn reply_to_a_held_comment_is_422(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, parent) = submit(&app, "a1", json!({"author_name": "P", "body": "Ring 0123 456 7890"})).await;
+    assert_eq!(parent["status"], "pending");
+    let (status, body) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "R", "body": "Reply", "parent_id": parent["id"]}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "parent_not_published");
+}

@@ -1,0 +1,66 @@
+//! Rate limits over HTTP: 429 with Retry-After, per client IP and per author, and refused
+//! comments are not stored.
+
+use crate::backend_tests;
+use crate::helpers::{Db, TestApp, TEST_RULES};
+use serde_json::{json, Value};
+
+backend_tests!(
+    per_ip_limit_answers_429_with_retry_after,
+    per_author_limit_holds_across_addresses,
+);
+
+fn limits(per_ip: &str, per_author: &str) -> String {
+    format!(
+        "{TEST_RULES}\n[rate_limits]\nper_ip = {per_ip}\nper_author = {per_author}\n\
+         per_article = {{ burst = 1000, rate = 1000, per = \"second\" }}\n\
+         global = {{ burst = 1000, rate = 1000, per = \"second\" }}\n"
+    )
+}
+
+async fn per_ip_limit_answers_429_with_retry_after(db: Db) {
+    let rules = limits(
+        r#"{ burst = 3, rate = 2, per = "minute" }"#,
+        r#"{ burst = 1000, rate = 1000, per = "second" }"#,
+    );
+    let app = TestApp::builder(db).rules(rules).spawn().await;
+    for i in 0..3 {
+        let response = app
+            .post_comment("a1", json!({"author_name": format!("reader {i}"), "body": format!("comment {i}")}))
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    let refused = app.post_comment("a1", json!({"author_name": "reader 9", "body": "one more"})).await;
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry_after), "replenishes one every 30 s, got {retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(app.stored_count(), 3);
+}
+
+async fn per_author_limit_holds_across_addresses(db: Db) {
+    let rules = limits(
+        r#"{ burst = 1000, rate = 1000, per = "second" }"#,
+        r#"{ burst = 2, rate = 1, per = "hour" }"#,
+    );
+    let app = TestApp::builder(db)
+        .rules(rules)
+        .configure(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+        .spawn()
+        .await;
+    let send = |ip: &'static str, email: &'static str, body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/articles/a1/comments"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"author_name": "Same Person", "author_email": email, "body": body}))
+            .send()
+    };
+    assert_eq!(send("198.51.100.1", "sam@example.org", "one").await.unwrap().status().as_u16(), 201);
+    assert_eq!(send("198.51.100.2", "SAM+x@example.org", "two").await.unwrap().status().as_u16(), 201);
+    let refused = send("198.51.100.3", "sam@example.org", "three").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 3000, "{retry_after}");
+    assert_eq!(send("198.51.100.3", "other@example.org", "four").await.unwrap().status().as_u16(), 201);
+}
