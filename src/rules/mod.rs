@@ -2,23 +2,32 @@
 //! normalization, compiled matchers and `RuleSet::evaluate`. Pure: no actix, no diesel, no IO
 //! besides reading the files it is given.
 //!
-//! STUB: the public API the rest of the crate builds against. The real engine replaces the
-//! bodies; the signatures are the contract.
+//! Modules: `format` (serde shape), `compile` (validation, list files, building matchers),
+//! `normalize` (normalized view + raw offset map), `words` (whole-word phrase index),
+//! `patterns` (regex rules), `links` (link detection), `evaluate` (verdicts), `error`.
+
+mod compile;
+mod error;
+mod evaluate;
+mod format;
+mod links;
+mod normalize;
+mod patterns;
+mod words;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_errors;
+
+pub use error::RulesError;
+pub use format::{Kind, Scope, Target};
+pub use links::{find_links, Link};
+pub use normalize::{body_fingerprint, normalize, Normalized};
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// Why a rules file could not be loaded: enough to find and fix the problem.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{file}{}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default(), rule_id.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default())]
-pub struct RulesError {
-    pub file: PathBuf,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub rule_id: Option<String>,
-    pub message: String,
-}
 
 /// What the rules decided for one comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,67 +160,75 @@ pub struct RateLimitSettings {
     pub global: QuotaSpec,
 }
 
+/// The `[thresholds]` table: the score at which a comment is held, and rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub hold: f64,
+    pub reject: f64,
+}
+
 /// A compiled, validated rules file.
 #[derive(Debug)]
 pub struct RuleSet {
-    version: String,
-    rate_limits: RateLimitSettings,
+    inner: compile::Compiled,
 }
 
 impl RuleSet {
     /// Reads and compiles a rules file and the list files it names (relative to its folder).
     pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
-        let source = std::fs::read_to_string(path).map_err(|e| RulesError {
-            file: path.to_path_buf(),
-            line: None,
-            column: None,
-            rule_id: None,
-            message: e.to_string(),
-        })?;
+        let source = std::fs::read_to_string(path).map_err(|e| RulesError::file(path, e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_source(&source, base, path)
     }
 
     /// Compiles rules from source text; list files resolve against `base_dir`; `origin` names
     /// the source in errors.
-    pub fn from_source(_source: &str, _base_dir: &Path, _origin: &Path) -> Result<RuleSet, RulesError> {
-        let q = QuotaSpec { burst: 5, rate: 10, per: Per::Minute };
-        Ok(RuleSet {
-            version: "stub".into(),
-            rate_limits: RateLimitSettings { per_ip: q, per_author: q, per_article: q, global: q },
-        })
+    pub fn from_source(source: &str, base_dir: &Path, origin: &Path) -> Result<RuleSet, RulesError> {
+        Ok(RuleSet { inner: compile::compile(source, base_dir, origin)? })
     }
 
     /// sha256 (hex) over the rules file and every list file it uses.
     pub fn version(&self) -> &str {
-        &self.version
+        &self.inner.version
     }
 
     pub fn rate_limits(&self) -> &RateLimitSettings {
-        &self.rate_limits
+        &self.inner.rate_limits
+    }
+
+    /// The hold and reject score thresholds.
+    pub fn thresholds(&self) -> Thresholds {
+        self.inner.thresholds
+    }
+
+    /// How many rules the file defines, disabled ones included.
+    pub fn rule_count(&self) -> usize {
+        self.inner.rules.len()
+    }
+
+    /// How many rules are enabled.
+    pub fn enabled_rule_count(&self) -> usize {
+        self.inner.rules.iter().filter(|r| r.enabled).count()
     }
 
     /// The longest window any enabled duplicate rule looks back; `None` when none is enabled,
     /// so the caller can skip the lookup.
     pub fn duplicate_window(&self) -> Option<Duration> {
-        None
+        self.inner
+            .rules
+            .iter()
+            .filter(|r| r.enabled)
+            .filter_map(|r| match r.spec {
+                compile::Spec::Duplicate { window_seconds, .. } => Some(window_seconds),
+                _ => None,
+            })
+            .max()
+            .map(Duration::from_secs)
     }
 
-    pub fn evaluate(&self, _comment: &CommentInput<'_>) -> Verdict {
-        Verdict {
-            decision: Decision::Publish,
-            score: 0.0,
-            hold_threshold: 5.0,
-            reject_threshold: 10.0,
-            matches: vec![],
-            rules_version: self.version.clone(),
-        }
+    /// Runs every enabled rule over the comment. Never panics.
+    pub fn evaluate(&self, comment: &CommentInput<'_>) -> Verdict {
+        evaluate::evaluate(&self.inner, comment)
     }
-}
-
-/// A stable fingerprint of a body's normalized text, stored with each comment so the duplicate
-/// rule can find the same text again however it was disguised.
-pub fn body_fingerprint(body: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(body.trim().to_lowercase().as_bytes()))
 }

@@ -1,0 +1,265 @@
+//! `RuleSet::evaluate`: runs the compiled rules over one comment (each field and view worked
+//! out once, lazily) and adds up the verdict.
+
+use super::compile::{Compiled, Rule, Spec};
+use super::format::Scope;
+use super::links::{find_links, host_in, Link};
+use super::normalize::{normalize, Normalized};
+use super::words::{Occurrence, Role};
+use super::{AuthorHistory, CommentInput, Decision, Field, Hit, RuleMatch, Verdict, View};
+use std::cell::OnceCell;
+
+/// Most hits kept per matched rule.
+pub(crate) const MAX_HITS: usize = 10;
+/// Most regex matches inspected per pattern (bounds work when exceptions eat hits).
+const MAX_REGEX_SCAN: usize = 1000;
+
+/// One field of the comment with its views and per-view results, computed on first use.
+struct FieldCtx<'a> {
+    field: Field,
+    raw: &'a str,
+    norm: OnceCell<Normalized>,
+    occ: [OnceCell<Vec<Occurrence>>; 2],
+    candidates: [OnceCell<Vec<usize>>; 2],
+    links: [OnceCell<Vec<Link>>; 2],
+}
+
+fn slot(view: View) -> usize {
+    match view {
+        View::Raw => 0,
+        View::Normalized => 1,
+    }
+}
+
+impl<'a> FieldCtx<'a> {
+    fn new(field: Field, raw: &'a str) -> FieldCtx<'a> {
+        FieldCtx {
+            field,
+            raw,
+            norm: OnceCell::new(),
+            occ: Default::default(),
+            candidates: Default::default(),
+            links: Default::default(),
+        }
+    }
+
+    fn text(&self, view: View) -> &str {
+        match view {
+            View::Raw => self.raw,
+            View::Normalized => self.norm.get_or_init(|| normalize(self.raw)).text(),
+        }
+    }
+
+    fn to_raw(&self, view: View, start: usize, end: usize) -> (usize, usize) {
+        match view {
+            View::Raw => (start, end),
+            View::Normalized => {
+                let r = self.norm.get_or_init(|| normalize(self.raw)).raw_range(start, end);
+                (r.start, r.end)
+            }
+        }
+    }
+
+    fn occurrences(&self, c: &Compiled, view: View) -> &[Occurrence] {
+        self.occ[slot(view)].get_or_init(|| {
+            let idx = if view == View::Raw { &c.phrases_raw } else { &c.phrases_norm };
+            if idx.is_empty() {
+                Vec::new()
+            } else {
+                idx.find(self.text(view))
+            }
+        })
+    }
+
+    fn candidates(&self, c: &Compiled, view: View) -> &[usize] {
+        self.candidates[slot(view)].get_or_init(|| {
+            let set = if view == View::Raw { &c.set_raw } else { &c.set_norm };
+            set.as_ref().map_or_else(Vec::new, |s| s.candidates(self.text(view)))
+        })
+    }
+
+    fn links(&self, view: View) -> &[Link] {
+        self.links[slot(view)].get_or_init(|| find_links(self.text(view)))
+    }
+}
+
+/// Hits of one rule in one field and view, in view coordinates, before exceptions.
+fn view_hits(c: &Compiled, index: usize, rule: &Rule, f: &FieldCtx<'_>, view: View) -> (bool, Vec<(usize, usize)>) {
+    let text = f.text(view);
+    match &rule.spec {
+        Spec::Words => {
+            let hits = f.occurrences(c, view).iter().filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Word);
+            (false, hits.map(|o| (o.start, o.end)).collect())
+        }
+        Spec::Regex => {
+            let mut hits = Vec::new();
+            for &p in f.candidates(c, view) {
+                let pattern = &c.patterns[p];
+                if pattern.rule != index {
+                    continue;
+                }
+                let found = pattern.regex.find_iter(text).take(MAX_REGEX_SCAN).filter(|m| !m.is_empty());
+                hits.extend(found.map(|m| (m.start(), m.end())));
+            }
+            hits.sort_unstable();
+            hits.dedup();
+            (false, hits)
+        }
+        Spec::LinkCount { .. } => (false, f.links(view).iter().map(|l| (l.start, l.end)).collect()),
+        Spec::LinkDomains { deny, allow } => {
+            let bad = |l: &&Link| {
+                deny.iter().any(|d| host_in(&l.host, d)) || (!allow.is_empty() && !allow.iter().any(|a| host_in(&l.host, a)))
+            };
+            (false, f.links(view).iter().filter(bad).map(|l| (l.start, l.end)).collect())
+        }
+        Spec::CapsRatio { min_ratio, min_letters } => {
+            let (mut letters, mut upper) = (0usize, 0usize);
+            for ch in text.chars().filter(|ch| ch.is_alphabetic()) {
+                letters += 1;
+                upper += usize::from(ch.is_uppercase());
+            }
+            let hit = letters > 0 && letters >= *min_letters && upper as f64 / letters as f64 >= *min_ratio;
+            (hit, Vec::new())
+        }
+        Spec::RepeatedChars { max_run } => (false, repeated_runs(text, *max_run)),
+        Spec::Length { min, max } => {
+            let n = text.trim().chars().count();
+            (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m), Vec::new())
+        }
+        Spec::Duplicate { .. } | Spec::FirstComment => (false, Vec::new()),
+    }
+}
+
+/// Byte ranges of runs of the same non-whitespace character longer than `max_run`.
+fn repeated_runs(text: &str, max_run: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut run: Option<(char, usize, usize)> = None; // char, start, count
+    let close = |run: Option<(char, usize, usize)>, end: usize, out: &mut Vec<(usize, usize)>| {
+        if let Some((_, start, count)) = run {
+            if count > max_run {
+                out.push((start, end));
+            }
+        }
+    };
+    for (i, ch) in text.char_indices() {
+        match run {
+            Some((c, s, n)) if c == ch => run = Some((c, s, n + 1)),
+            _ => {
+                close(run, i, &mut out);
+                run = (!ch.is_whitespace()).then_some((ch, i, 1));
+            }
+        }
+    }
+    close(run, text.len(), &mut out);
+    out
+}
+
+fn history_match(spec: &Spec, h: &AuthorHistory) -> bool {
+    match spec {
+        Spec::Duplicate { window_seconds, scope } => {
+            let within = |s: Option<u64>| s.is_some_and(|s| s <= *window_seconds);
+            match scope {
+                Scope::Author => within(h.same_body_by_author_secs_ago),
+                Scope::Ip => within(h.same_body_by_ip_secs_ago),
+                Scope::Either => within(h.same_body_by_author_secs_ago) || within(h.same_body_by_ip_secs_ago),
+            }
+        }
+        Spec::FirstComment => h.prior_published == 0,
+        _ => false,
+    }
+}
+
+fn evaluate_rule(c: &Compiled, index: usize, rule: &Rule, fields: &[FieldCtx<'_>], h: &AuthorHistory) -> Option<Vec<Hit>> {
+    if matches!(rule.spec, Spec::Duplicate { .. } | Spec::FirstComment) {
+        return history_match(&rule.spec, h).then(Vec::new);
+    }
+    let mut matched = false;
+    let mut hits: Vec<Hit> = Vec::new();
+    for f in fields.iter().filter(|f| rule.fields.contains(&f.field)) {
+        let views = [(rule.raw, View::Raw), (rule.normalized, View::Normalized)];
+        for view in views.into_iter().filter_map(|(on, v)| on.then_some(v)) {
+            let (flag, found) = view_hits(c, index, rule, f, view);
+            matched |= flag;
+            let exceptions: Vec<(usize, usize)> = f
+                .occurrences(c, view)
+                .iter()
+                .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
+                .map(|o| (o.start, o.end))
+                .collect();
+            let kept = found.into_iter().filter(|&(s, e)| !exceptions.iter().any(|&(xs, xe)| xs <= s && e <= xe));
+            let kept: Vec<(usize, usize)> = kept.collect();
+            match &rule.spec {
+                Spec::LinkCount { max } => matched |= kept.len() > *max,
+                _ => matched |= !kept.is_empty(),
+            }
+            let text = f.text(view);
+            for (s, e) in kept {
+                if hits.len() >= MAX_HITS {
+                    break;
+                }
+                let (start, end) = f.to_raw(view, s, e);
+                if hits.iter().any(|x| x.field == f.field && x.start == start && x.end == end) {
+                    continue;
+                }
+                let matched_text = text.get(s..e).unwrap_or_default().to_string();
+                hits.push(Hit { field: f.field, view, start, end, matched: matched_text });
+            }
+        }
+    }
+    matched.then_some(hits)
+}
+
+pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
+    let mut fields = vec![FieldCtx::new(Field::Body, comment.body), FieldCtx::new(Field::AuthorName, comment.author_name)];
+    if let Some(email) = comment.author_email {
+        fields.push(FieldCtx::new(Field::AuthorEmail, email));
+    }
+    let mut matches = Vec::new();
+    let mut score = 0.0;
+    let (mut reject, mut hold) = (false, false);
+    for (index, rule) in c.rules.iter().enumerate() {
+        if !rule.enabled {
+            continue;
+        }
+        let Some(hits) = evaluate_rule(c, index, rule, &fields, &comment.history) else { continue };
+        score += rule.weight;
+        reject |= rule.action == super::Action::Reject;
+        hold |= rule.action == super::Action::Hold;
+        matches.push(RuleMatch {
+            rule_id: rule.id.clone(),
+            description: rule.description.clone(),
+            kind: rule.kind.as_str().to_string(),
+            action: rule.action,
+            weight: rule.weight,
+            hits,
+        });
+    }
+    let t = c.thresholds;
+    let decision = if reject || score >= t.reject {
+        Decision::Reject
+    } else if hold || score >= t.hold {
+        Decision::Hold
+    } else {
+        Decision::Publish
+    };
+    Verdict {
+        decision,
+        score,
+        hold_threshold: t.hold,
+        reject_threshold: t.reject,
+        matches,
+        rules_version: c.version.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_runs_longer_than_the_limit() {
+        let t = "soooooo good!!!!!!   ok";
+        let runs: Vec<&str> = repeated_runs(t, 4).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(runs, vec!["oooooo", "!!!!!!"]);
+    }
+}

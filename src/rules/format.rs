@@ -1,0 +1,174 @@
+//! The serde shape of `moderation_rules.toml` (see docs/RULES_FORMAT.md): strict structs with
+//! `deny_unknown_fields` and `toml::Spanned` so later validation can point at a line.
+
+use super::{Action, Field, RateLimitSettings};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+pub(crate) type SpannedList = Spanned<Vec<Spanned<String>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    pub thresholds: Spanned<RawThresholds>,
+    pub rate_limits: Spanned<RateLimitSettings>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawThresholds {
+    pub hold: Spanned<f64>,
+    pub reject: Spanned<f64>,
+}
+
+/// The rule kinds of the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Words,
+    Regex,
+    LinkCount,
+    LinkDomains,
+    CapsRatio,
+    RepeatedChars,
+    Length,
+    Duplicate,
+    FirstComment,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Words => "words",
+            Kind::Regex => "regex",
+            Kind::LinkCount => "link_count",
+            Kind::LinkDomains => "link_domains",
+            Kind::CapsRatio => "caps_ratio",
+            Kind::RepeatedChars => "repeated_chars",
+            Kind::Length => "length",
+            Kind::Duplicate => "duplicate",
+            Kind::FirstComment => "first_comment",
+        }
+    }
+
+    /// Kind-specific keys this kind accepts (besides the common ones).
+    pub(crate) fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Words => &["words", "files"],
+            Kind::Regex => &["patterns", "case_insensitive"],
+            Kind::LinkCount => &["max"],
+            Kind::LinkDomains => &["deny", "allow"],
+            Kind::CapsRatio => &["min_ratio", "min_letters"],
+            Kind::RepeatedChars => &["max_run"],
+            Kind::Length => &["min", "max"],
+            Kind::Duplicate => &["window_seconds", "scope"],
+            Kind::FirstComment => &[],
+        }
+    }
+
+    /// Whether `fields`, `target` and `exceptions` apply (kinds that look at text).
+    pub(crate) fn reads_text(self) -> bool {
+        !matches!(self, Kind::Duplicate | Kind::FirstComment)
+    }
+
+    /// Whether hits can be suppressed by exceptions (kinds that report spans).
+    pub(crate) fn takes_exceptions(self) -> bool {
+        matches!(
+            self,
+            Kind::Words | Kind::Regex | Kind::LinkCount | Kind::LinkDomains | Kind::RepeatedChars
+        )
+    }
+
+    pub(crate) fn default_target(self) -> Target {
+        match self {
+            Kind::Words => Target::Normalized,
+            Kind::Regex => Target::Both,
+            _ => Target::Raw,
+        }
+    }
+}
+
+/// Which view(s) of the text a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Raw,
+    Normalized,
+    Both,
+}
+
+/// Whose earlier identical comment counts for the duplicate rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Author,
+    Ip,
+    Either,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRule {
+    pub id: Spanned<String>,
+    pub description: Spanned<String>,
+    pub kind: Spanned<Kind>,
+    pub action: Spanned<Action>,
+    pub weight: Option<Spanned<f64>>,
+    pub enabled: Option<bool>,
+    pub fields: Option<Spanned<Vec<Field>>>,
+    pub target: Option<Spanned<Target>>,
+    pub exceptions: Option<SpannedList>,
+    pub words: Option<SpannedList>,
+    pub files: Option<SpannedList>,
+    pub patterns: Option<SpannedList>,
+    pub case_insensitive: Option<Spanned<bool>>,
+    pub max: Option<Spanned<i64>>,
+    pub deny: Option<SpannedList>,
+    pub allow: Option<SpannedList>,
+    pub min_ratio: Option<Spanned<f64>>,
+    pub min_letters: Option<Spanned<i64>>,
+    pub max_run: Option<Spanned<i64>>,
+    pub min: Option<Spanned<i64>>,
+    pub window_seconds: Option<Spanned<i64>>,
+    pub scope: Option<Spanned<Scope>>,
+}
+
+impl RawRule {
+    /// Every optional kind-specific key present, with the byte offset where its value starts.
+    pub(crate) fn present_keys(&self) -> Vec<(&'static str, usize)> {
+        let mut keys = Vec::new();
+        let mut add = |name: &'static str, span: Option<std::ops::Range<usize>>| {
+            if let Some(s) = span {
+                keys.push((name, s.start));
+            }
+        };
+        add("words", self.words.as_ref().map(Spanned::span));
+        add("files", self.files.as_ref().map(Spanned::span));
+        add("patterns", self.patterns.as_ref().map(Spanned::span));
+        add("case_insensitive", self.case_insensitive.as_ref().map(Spanned::span));
+        add("max", self.max.as_ref().map(Spanned::span));
+        add("deny", self.deny.as_ref().map(Spanned::span));
+        add("allow", self.allow.as_ref().map(Spanned::span));
+        add("min_ratio", self.min_ratio.as_ref().map(Spanned::span));
+        add("min_letters", self.min_letters.as_ref().map(Spanned::span));
+        add("max_run", self.max_run.as_ref().map(Spanned::span));
+        add("min", self.min.as_ref().map(Spanned::span));
+        add("window_seconds", self.window_seconds.as_ref().map(Spanned::span));
+        add("scope", self.scope.as_ref().map(Spanned::span));
+        keys
+    }
+}
+
+/// Just enough of a rule to name it in an error when the strict parse fails.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LooseFile {
+    #[serde(default)]
+    pub rule: Vec<Spanned<LooseRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LooseRule {
+    pub id: Option<toml::Value>,
+}

@@ -1,0 +1,152 @@
+//! Link detection: `http(s)://` URLs, `www.` hosts and bare domains with a common TLD, with
+//! their host lowercased, plus the domain deny/allow test.
+
+/// A link found in a text: byte range of the whole link and its lowercased host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub start: usize,
+    pub end: usize,
+    pub host: String,
+}
+
+const TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "io", "co", "ru", "xyz", "top", "click", "link", "online",
+    "site", "shop", "store", "club", "live", "vip", "win", "bid", "loan", "app", "dev", "me", "us",
+    "uk", "de", "fr", "cn", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "ws", "tv", "eu", "in",
+    "ly", "to", "gg", "su", "ua", "pl", "nl", "es", "it", "br", "jp", "ca", "au", "website",
+    "space", "fun", "icu", "buzz", "rest", "today", "work", "life", "world", "news", "blog",
+    "email", "pro", "cam", "monster", "sbs", "cfd", "bond", "cyou", "lol", "mobi", "name",
+];
+
+fn is_chunk_break(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '`')
+}
+
+fn trim_trailing(s: &str) -> &str {
+    s.trim_end_matches(['.', ',', ';', ':', '!', '?', '*'])
+}
+
+fn valid_label(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+}
+
+/// The host part of `rest` (text after a scheme or starting at the host), lowercased, if it
+/// looks like a host name.
+fn host_of(rest: &str) -> Option<String> {
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let mut authority = &rest[..end];
+    if let Some(at) = authority.rfind('@') {
+        authority = &authority[at + 1..];
+    }
+    if let Some(colon) = authority.find(':') {
+        authority = &authority[..colon];
+    }
+    let host = trim_trailing(authority).trim_end_matches('.').to_lowercase();
+    if host.is_empty() || !host.split('.').all(valid_label) {
+        return None;
+    }
+    Some(host)
+}
+
+fn bare_domain(chunk: &str) -> Option<String> {
+    if chunk.contains('@') {
+        return None; // an e-mail address, not a link
+    }
+    let host = host_of(chunk)?;
+    let mut labels = host.rsplit('.');
+    let tld = labels.next()?;
+    labels.next()?;
+    TLDS.contains(&tld).then_some(host)
+}
+
+/// Finds every link in `text`, in order.
+pub fn find_links(text: &str) -> Vec<Link> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for piece in text.split(is_chunk_break) {
+        let start = pos;
+        pos += piece.len();
+        // Skip the one-character break that follows this piece.
+        if let Some(c) = text[pos..].chars().next() {
+            pos += c.len_utf8();
+        }
+        if !piece.contains('.') {
+            continue;
+        }
+        scan_chunk(piece, start, &mut out);
+    }
+    out
+}
+
+fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
+    let lower = piece.to_ascii_lowercase();
+    if let Some(i) = lower.find("http://").or_else(|| lower.find("https://")) {
+        let after = i + lower[i..].find("://").map_or(0, |p| p + 3);
+        if let Some(host) = host_of(&piece[after..]) {
+            let link = trim_trailing(&piece[i..]);
+            out.push(Link { start: start + i, end: start + i + link.len(), host });
+        }
+        return;
+    }
+    let lead = piece.len() - piece.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+    let body = &piece[lead..];
+    if body.len() >= 4 && body[..4].eq_ignore_ascii_case("www.") {
+        if let Some(host) = host_of(body) {
+            if host.contains('.') && host.len() > 4 {
+                let link = trim_trailing(body);
+                out.push(Link { start: start + lead, end: start + lead + link.len(), host });
+            }
+        }
+        return;
+    }
+    if let Some(host) = bare_domain(body) {
+        let link = trim_trailing(body);
+        out.push(Link { start: start + lead, end: start + lead + link.len(), host });
+    }
+}
+
+/// Whether `host` is `domain` or one of its subdomains.
+pub fn host_in(host: &str, domain: &str) -> bool {
+    host == domain
+        || (host.len() > domain.len()
+            && host.ends_with(domain)
+            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(text: &str) -> Vec<String> {
+        find_links(text).into_iter().map(|l| l.host).collect()
+    }
+
+    #[test]
+    fn finds_urls_www_hosts_and_bare_domains() {
+        let t = "see https://Foo.Example.com/x?y=1, www.spam.net and cheap-pills.xyz. Also bob@mail.com";
+        assert_eq!(hosts(t), vec!["foo.example.com", "www.spam.net", "cheap-pills.xyz"]);
+    }
+
+    #[test]
+    fn ignores_numbers_file_names_and_sentences() {
+        assert!(hosts("version 1.2.3 costs 4.50 in report.pdf. End.of sentence").is_empty());
+    }
+
+    #[test]
+    fn link_spans_are_raw_byte_ranges() {
+        let t = "é (http://a.io/p).";
+        let l = &find_links(t)[0];
+        assert_eq!(&t[l.start..l.end], "http://a.io/p");
+    }
+
+    #[test]
+    fn subdomains_are_inside_their_domain() {
+        assert!(host_in("a.spam.com", "spam.com"));
+        assert!(host_in("spam.com", "spam.com"));
+        assert!(!host_in("notspam.com", "spam.com"));
+    }
+}

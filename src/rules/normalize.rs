@@ -1,0 +1,334 @@
+//! Text normalization: the "normalized" view of a field (NFKC, case folding, invisible
+//! characters removed, homoglyphs to ASCII, leetspeak, separators collapsed) and its map back
+//! to byte ranges of the raw text.
+
+use std::ops::Range;
+use unicode_normalization::UnicodeNormalization;
+
+/// The normalized view of a text, with every normalized byte mapped to the raw byte range of
+/// the character it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    text: String,
+    /// For each byte of `text`: the raw byte range of the source character.
+    spans: Vec<(usize, usize)>,
+    raw_len: usize,
+}
+
+impl Normalized {
+    /// The normalized text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Maps a byte range of the normalized text to the raw byte range it came from. Always
+    /// returns a range on char boundaries of the raw text; out-of-range input is clamped.
+    pub fn raw_range(&self, start: usize, end: usize) -> Range<usize> {
+        let len = self.spans.len();
+        let start = start.min(len);
+        let end = end.min(len).max(start);
+        if start == end {
+            let at = self.spans.get(start).map_or(self.raw_len, |s| s.0);
+            return at..at;
+        }
+        self.spans[start].0..self.spans[end - 1].1
+    }
+}
+
+/// One normalized character and the raw byte range it came from.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    ch: char,
+    start: usize,
+    end: usize,
+}
+
+const SEPARATORS: [char; 5] = ['.', '-', '_', '*', ' '];
+
+fn confusable_options() -> decancer::Options {
+    decancer::Options::default()
+        .disable_bidi()
+        .retain_hebrew()
+        .retain_arabic()
+        .retain_devanagari()
+        .retain_bengali()
+        .retain_armenian()
+        .retain_gujarati()
+        .retain_tamil()
+        .retain_thai()
+        .retain_lao()
+        .retain_burmese()
+        .retain_khmer()
+        .retain_mongolian()
+        .retain_chinese()
+        .retain_japanese()
+        .retain_korean()
+        .retain_braille()
+        .retain_emojis()
+}
+
+/// Zero-width, format and other invisible characters that are removed outright.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+fn push_lower(units: &mut Vec<Unit>, c: char, start: usize, end: usize) {
+    if c.is_whitespace() || c.is_control() {
+        push_space(units, start, end);
+    } else if c.is_ascii() {
+        units.push(Unit { ch: c.to_ascii_lowercase(), start, end });
+    } else {
+        for l in c.to_lowercase() {
+            units.push(Unit { ch: l, start, end });
+        }
+    }
+}
+
+fn push_space(units: &mut Vec<Unit>, start: usize, end: usize) {
+    match units.last_mut() {
+        Some(last) if last.ch == ' ' => last.end = end,
+        _ => units.push(Unit { ch: ' ', start, end }),
+    }
+}
+
+fn push_non_ascii(units: &mut Vec<Unit>, c: char, start: usize, end: usize, opts: decancer::Options) {
+    if is_invisible(c) {
+        return;
+    }
+    if c.is_whitespace() {
+        push_space(units, start, end);
+        return;
+    }
+    for d in std::iter::once(c).nfkc() {
+        if d.is_ascii() {
+            push_lower(units, d, start, end);
+            continue;
+        }
+        if is_invisible(d) {
+            continue;
+        }
+        match decancer::cure_char(d, opts) {
+            decancer::Translation::Character(x) => push_lower(units, x, start, end),
+            decancer::Translation::String(s) => {
+                for x in s.chars() {
+                    push_lower(units, x, start, end);
+                }
+            }
+            decancer::Translation::None => {}
+        }
+    }
+}
+
+/// First pass: per-character folding, with whitespace runs collapsed to one space.
+fn fold(raw: &str) -> Vec<Unit> {
+    let opts = confusable_options();
+    let mut units = Vec::with_capacity(raw.len());
+    for (start, c) in raw.char_indices() {
+        let end = start + c.len_utf8();
+        if c.is_ascii() {
+            push_lower(&mut units, c, start, end);
+        } else {
+            push_non_ascii(&mut units, c, start, end, opts);
+        }
+    }
+    units
+}
+
+/// Joins runs of at least three single letters/digits separated by the same separator
+/// ("v.i.a.g.r.a", "f r e e") when the run contains a letter.
+fn collapse_separators(units: Vec<Unit>) -> Vec<Unit> {
+    let n = units.len();
+    let alnum = |k: usize| units[k].ch.is_alphanumeric();
+    let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && (k + 1 == n || !alnum(k + 1));
+    let mut drop = vec![false; n];
+    let mut any = false;
+    let mut i = 0;
+    while i < n {
+        if !single(i) || i + 2 >= n || !SEPARATORS.contains(&units[i + 1].ch) {
+            i += 1;
+            continue;
+        }
+        let sep = units[i + 1].ch;
+        let mut j = i;
+        let mut count = 1;
+        let mut letters = usize::from(units[i].ch.is_alphabetic());
+        while j + 2 < n && units[j + 1].ch == sep && single(j + 2) {
+            j += 2;
+            count += 1;
+            letters += usize::from(units[j].ch.is_alphabetic());
+        }
+        if count >= 3 && letters > 0 {
+            let mut k = i + 1;
+            while k < j {
+                drop[k] = true;
+                k += 2;
+            }
+            any = true;
+        }
+        i = j + 1;
+    }
+    if !any {
+        return units;
+    }
+    units
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(u, d)| (!d).then_some(u))
+        .collect()
+}
+
+fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '@' => 'a',
+        '$' => 's',
+        _ => return None,
+    })
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '@' || c == '$'
+}
+
+/// Replaces leetspeak digits and symbols inside tokens that also contain a letter.
+fn apply_leetspeak(units: &mut [Unit]) {
+    let n = units.len();
+    let mut i = 0;
+    while i < n {
+        if !is_token_char(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        let mut has_letter = false;
+        let mut has_leet = false;
+        while j < n && is_token_char(units[j].ch) {
+            has_letter |= units[j].ch.is_alphabetic();
+            has_leet |= leet(units[j].ch).is_some();
+            j += 1;
+        }
+        if has_letter && has_leet {
+            for u in &mut units[i..j] {
+                if let Some(l) = leet(u.ch) {
+                    u.ch = l;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+/// Normalizes a text for matching; see the module docs and RULES_FORMAT.md.
+pub fn normalize(raw: &str) -> Normalized {
+    let mut units = collapse_separators(fold(raw));
+    apply_leetspeak(&mut units);
+    let mut text = String::with_capacity(units.len());
+    let mut spans = Vec::with_capacity(units.len());
+    for u in &units {
+        text.push(u.ch);
+        for _ in 0..u.ch.len_utf8() {
+            spans.push((u.start, u.end));
+        }
+    }
+    Normalized { text, spans, raw_len: raw.len() }
+}
+
+/// sha256 (hex) of the normalized body with whitespace collapsed.
+pub fn body_fingerprint(body: &str) -> String {
+    use sha2::Digest;
+    let norm = normalize(body);
+    let mut hasher = sha2::Sha256::new();
+    for (i, word) in norm.text().split_whitespace().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(word.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s).text().to_string()
+    }
+
+    #[test]
+    fn lowercases_and_collapses_whitespace() {
+        assert_eq!(n("Hello   WORLD\n\tok"), "hello world ok");
+    }
+
+    #[test]
+    fn maps_fullwidth_letters_to_ascii() {
+        assert_eq!(n("ＦＲＥＥ"), "free");
+    }
+
+    #[test]
+    fn maps_mathematical_alphanumerics_to_ascii() {
+        assert_eq!(n("𝐟𝐫𝐞𝐞 𝓂𝑜𝓃𝑒𝓎"), "free money");
+    }
+
+    #[test]
+    fn maps_cyrillic_and_greek_lookalikes_to_ascii() {
+        assert_eq!(n("vіаgrа"), "viagra");
+        assert_eq!(n("Αpple"), "apple");
+    }
+
+    #[test]
+    fn strips_zero_width_and_format_characters() {
+        assert_eq!(n("v\u{200B}i\u{200C}a\u{200D}g\u{2060}r\u{FEFF}a\u{00AD}"), "viagra");
+    }
+
+    #[test]
+    fn decodes_leetspeak_only_in_tokens_with_letters() {
+        assert_eq!(n("fr33 m0n3y in 2024 at 10% off $5"), "free money in 2024 at 10% off $5");
+        assert_eq!(n("c@$h"), "cash");
+    }
+
+    #[test]
+    fn collapses_separated_single_letters() {
+        assert_eq!(n("v.i.a.g.r.a now"), "viagra now");
+        assert_eq!(n("v-i-a-g-r-a"), "viagra");
+        assert_eq!(n("get f r e e stuff"), "get free stuff");
+        assert_eq!(n("v_1_a_g_r_a"), "viagra");
+    }
+
+    #[test]
+    fn keeps_short_runs_and_mixed_separators() {
+        assert_eq!(n("a.m. and e.g"), "a.m. and e.g");
+        assert_eq!(n("1.2.3"), "1.2.3");
+        assert_eq!(n("a.b-c"), "a.b-c");
+    }
+
+    #[test]
+    fn strips_diacritics() {
+        assert_eq!(n("Café"), "cafe");
+    }
+
+    #[test]
+    fn maps_normalized_ranges_back_to_raw_bytes() {
+        let raw = "xx v.і.а.g.r.а yy";
+        let norm = normalize(raw);
+        let pos = norm.text().find("viagra").unwrap();
+        let r = norm.raw_range(pos, pos + 6);
+        assert_eq!(&raw[r], "v.і.а.g.r.а");
+    }
+
+    #[test]
+    fn fingerprint_ignores_disguises() {
+        assert_eq!(body_fingerprint("Buy  CHEAP pills"), body_fingerprint("buy cheap p\u{200B}ills "));
+        assert_ne!(body_fingerprint("buy cheap pills"), body_fingerprint("buy cheap pill"));
+    }
+}

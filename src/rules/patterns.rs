@@ -1,0 +1,141 @@
+//! Regex rules: every enabled pattern of every rule in one `RegexSet` per view used as a
+//! prefilter (word-boundary assertions dropped, so it stays on the fast DFA), then the exact
+//! per-pattern `Regex` only for patterns the set flagged.
+
+use ::regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+/// Compiled size limit of one pattern.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+/// Lazy DFA cache of one pattern.
+const PATTERN_DFA_LIMIT: usize = 4 << 20;
+/// Limits for the combined prefilter set.
+const SET_SIZE_LIMIT: usize = 64 << 20;
+const SET_DFA_LIMIT: usize = 64 << 20;
+
+/// Compiles one rule pattern with size limits; refuses patterns that match empty text.
+pub(crate) fn compile_pattern(source: &str, case_insensitive: bool) -> Result<Regex, String> {
+    let re = RegexBuilder::new(source)
+        .case_insensitive(case_insensitive)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .dfa_size_limit(PATTERN_DFA_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            ::regex::Error::CompiledTooBig(limit) => {
+                format!("pattern is too large (compiled size exceeds {limit} bytes)")
+            }
+            other => format!("invalid pattern: {other}"),
+        })?;
+    if re.is_match("") {
+        return Err("pattern matches empty text, so it would match every comment".into());
+    }
+    Ok(re)
+}
+
+/// The pattern with `\b`, `\B` and `\b{...}` assertions removed: matches a superset of the
+/// original, and keeps Unicode word boundaries out of the big set.
+pub(crate) fn prefilter_source(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') | Some('B') => {
+                if chars.peek() == Some(&'{') {
+                    for d in chars.by_ref() {
+                        if d == '}' {
+                            break;
+                        }
+                    }
+                }
+            }
+            Some(d) => {
+                out.push('\\');
+                out.push(d);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// One compiled pattern and the rule it belongs to.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    pub rule: usize,
+    pub regex: Regex,
+    pub case_insensitive: bool,
+    pub source: String,
+}
+
+/// The prefilter set over a subset of patterns (one view).
+#[derive(Debug)]
+pub(crate) struct ViewSet {
+    set: RegexSet,
+    /// Set index → index into the pattern table.
+    members: Vec<usize>,
+}
+
+impl ViewSet {
+    /// Builds the set for `members` (indices into `patterns`); `None` when empty.
+    pub fn build(patterns: &[Pattern], members: Vec<usize>) -> Result<Option<ViewSet>, String> {
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let sources = members.iter().map(|&i| {
+            let p = &patterns[i];
+            let body = prefilter_source(&p.source);
+            if p.case_insensitive {
+                format!("(?i){body}")
+            } else {
+                body
+            }
+        });
+        let set = RegexSetBuilder::new(sources)
+            .size_limit(SET_SIZE_LIMIT)
+            .dfa_size_limit(SET_DFA_LIMIT)
+            .build()
+            .map_err(|e| format!("the combined regex set cannot be built: {e}"))?;
+        Ok(Some(ViewSet { set, members }))
+    }
+
+    /// Indices (into the pattern table) of patterns that may match `text`.
+    pub fn candidates(&self, text: &str) -> Vec<usize> {
+        self.set.matches(text).into_iter().map(|i| self.members[i]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_drops_word_boundaries_only() {
+        assert_eq!(prefilter_source(r"\bfoo\B\d+\\b\b{start}x"), r"foo\d+\\bx");
+    }
+
+    #[test]
+    fn refuses_patterns_that_match_empty_text() {
+        assert!(compile_pattern("a*", true).is_err());
+        assert!(compile_pattern("a+", true).is_ok());
+    }
+
+    #[test]
+    fn refuses_patterns_that_are_too_large() {
+        let err = compile_pattern(r"\w{500}\w{500}", false).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn set_flags_candidates_for_exact_check() {
+        let patterns = vec![
+            Pattern { rule: 0, regex: compile_pattern(r"\bcat\b", true).unwrap(), case_insensitive: true, source: r"\bcat\b".into() },
+            Pattern { rule: 1, regex: compile_pattern("dog", false).unwrap(), case_insensitive: false, source: "dog".into() },
+        ];
+        let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
+        assert_eq!(set.candidates("CATALOG"), vec![0]);
+        assert!(!patterns[0].regex.is_match("CATALOG"));
+    }
+}
