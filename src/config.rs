@@ -7,7 +7,11 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug, Clone)]
 pub struct DatabaseConfig {
     /// Database URL: sqlite://PATH (file created on first start) or postgres://USER@HOST/DB.
-    #[arg(long, env = "GATEHOUSE_DATABASE_URL", default_value = "sqlite://gatehouse.db")]
+    #[arg(
+        long,
+        env = "GATEHOUSE_DATABASE_URL",
+        default_value = "sqlite://gatehouse.db"
+    )]
     pub database_url: String,
 
     /// Maximum connections in the pool.
@@ -31,12 +35,20 @@ pub struct ServeConfig {
 
     /// Networks of reverse proxies whose Forwarded / X-Forwarded-For headers are believed
     /// (CIDR, repeatable or comma-separated). Without one, the socket address is the client.
-    #[arg(long = "trusted-proxy", env = "GATEHOUSE_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "GATEHOUSE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     pub trusted_proxies: Vec<IpNet>,
 
     /// Origins allowed to call the API from a browser, e.g. https://news.example.com
     /// (repeatable or comma-separated). Without one, no CORS headers are sent.
-    #[arg(long = "cors-origin", env = "GATEHOUSE_CORS_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "cors-origin",
+        env = "GATEHOUSE_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
     pub cors_origins: Vec<String>,
 
     /// Largest request body accepted, in bytes; larger bodies get 413.

@@ -6,7 +6,11 @@ use gatehouse::config::{DatabaseConfig, ServeConfig};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "gatehouse", version, about = "Comment moderation for news sites")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Comment moderation for news sites"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -151,8 +151,9 @@ pub async fn list(
         .limit
         .as_deref()
         .map(|l| {
-            l.parse::<i64>()
-                .map_err(|_| ApiError::validation(Some("limit".into()), "limit must be a whole number"))
+            l.parse::<i64>().map_err(|_| {
+                ApiError::validation(Some("limit".into()), "limit must be a whole number")
+            })
         })
         .transpose()?;
     let cursor = query.cursor.clone();

@@ -42,7 +42,13 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -127,7 +133,11 @@ impl ResponseError for ApiError {
 impl From<RateLimited> for ApiError {
     fn from(limited: RateLimited) -> Self {
         let secs = limited.retry_after_secs();
-        tracing::info!(scope = limited.scope.as_str(), retry_after = secs, "rate limited");
+        tracing::info!(
+            scope = limited.scope.as_str(),
+            retry_after = secs,
+            "rate limited"
+        );
         ApiError {
             retry_after: Some(secs),
             ..ApiError::new(

@@ -41,8 +41,16 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(error = %err, "health check: database unavailable");
     }
     let body = HealthResponse {
-        status: if database_ok.is_ok() { "ok" } else { "degraded" },
-        database: if database_ok.is_ok() { "ok" } else { "unavailable" },
+        status: if database_ok.is_ok() {
+            "ok"
+        } else {
+            "degraded"
+        },
+        database: if database_ok.is_ok() {
+            "ok"
+        } else {
+            "unavailable"
+        },
         rules_version: state.rules.load().version().to_string(),
     };
     if database_ok.is_ok() {

@@ -85,7 +85,9 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         json_error(&inner, path)
     })?;
-    deserializer.end().map_err(|e| json_error(&e, String::new()))?;
+    deserializer
+        .end()
+        .map_err(|e| json_error(&e, String::new()))?;
     Ok(value)
 }
 
@@ -141,7 +143,10 @@ mod tests {
     #[test]
     fn syntax_errors_are_malformed_json() {
         assert_eq!(field(parse(b"{\"name\": ")), (400, "malformed_json"));
-        assert_eq!(field(parse(b"{\"name\": \"a\"} trailing")), (400, "malformed_json"));
+        assert_eq!(
+            field(parse(b"{\"name\": \"a\"} trailing")),
+            (400, "malformed_json")
+        );
         assert_eq!(field(parse(b"\xff\xfe")), (400, "malformed_json"));
     }
 

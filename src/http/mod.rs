@@ -57,9 +57,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|err, _| {
         ApiError::validation(None, format!("invalid query string: {err}")).into()
     }))
-    .app_data(web::PathConfig::default().error_handler(|err, _| {
-        ApiError::validation(None, format!("invalid path: {err}")).into()
-    }))
+    .app_data(
+        web::PathConfig::default().error_handler(|err, _| {
+            ApiError::validation(None, format!("invalid path: {err}")).into()
+        }),
+    )
     .default_service(web::to(not_found));
 }
 

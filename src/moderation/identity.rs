@@ -37,6 +37,9 @@ mod tests {
     #[test]
     fn author_key_falls_back_to_collapsed_lowercase_name() {
         assert_eq!(author_key("  Jane   DOE ", None), "name:jane doe");
-        assert_ne!(author_key("Jane", None), author_key("Jane", Some("jane@x.org")));
+        assert_ne!(
+            author_key("Jane", None),
+            author_key("Jane", Some("jane@x.org"))
+        );
     }
 }

@@ -34,7 +34,9 @@ impl Status {
         match self {
             Status::Published => "Your comment has been published.",
             Status::Pending => "Your comment is awaiting moderation.",
-            Status::Rejected => "Your comment was not published because it breaks the comment rules.",
+            Status::Rejected => {
+                "Your comment was not published because it breaks the comment rules."
+            }
         }
     }
 }
@@ -78,7 +80,9 @@ pub fn submit(
 
     // Stored timestamps keep microseconds (PostgreSQL's precision): truncate first so what we
     // answer equals what a later read returns.
-    let now = now.replace_nanosecond(now.microsecond() * 1_000).unwrap_or(now);
+    let now = now
+        .replace_nanosecond(now.microsecond() * 1_000)
+        .unwrap_or(now);
     let created_at = PrimitiveDateTime::new(now.date(), now.time());
     let author_key = author_key(&comment.author_name, comment.author_email.as_deref());
     let client_ip = client_ip.to_string();
@@ -87,7 +91,8 @@ pub fn submit(
         .duplicate_window()
         .and_then(|w| time::Duration::try_from(w).ok())
         .map(|w| created_at - w);
-    let facts = comments::author_history(conn, &author_key, &client_ip, &fingerprint, window_start)?;
+    let facts =
+        comments::author_history(conn, &author_key, &client_ip, &fingerprint, window_start)?;
     let secs_since = |t: Option<PrimitiveDateTime>| {
         t.map(|t| u64::try_from((created_at - t).whole_seconds()).unwrap_or(0))
     };

@@ -14,7 +14,8 @@ pub struct ArticleId(String);
 
 impl ArticleId {
     pub fn parse(raw: &str) -> Result<Self, ModerationError> {
-        let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '~');
+        let valid_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '~');
         if raw.is_empty() || raw.len() > MAX_ARTICLE_ID_LEN || !raw.chars().all(valid_char) {
             return Err(ModerationError::invalid(
                 "article_id",
@@ -69,7 +70,10 @@ fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
 fn parse_author_name(raw: &str) -> Result<String, ModerationError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(ModerationError::invalid("author_name", "author_name is required"));
+        return Err(ModerationError::invalid(
+            "author_name",
+            "author_name is required",
+        ));
     }
     if name.chars().count() > MAX_AUTHOR_NAME_CHARS {
         return Err(ModerationError::invalid(
@@ -90,7 +94,8 @@ fn parse_email(raw: Option<&str>) -> Result<Option<String>, ModerationError> {
     let Some(email) = raw.map(str::trim).filter(|e| !e.is_empty()) else {
         return Ok(None);
     };
-    let invalid = || ModerationError::invalid("author_email", "author_email is not a valid email address");
+    let invalid =
+        || ModerationError::invalid("author_email", "author_email is not a valid email address");
     if email.len() > MAX_EMAIL_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
@@ -131,8 +136,9 @@ fn parse_body(raw: &str) -> Result<String, ModerationError> {
 }
 
 fn parse_parent_id(raw: &str) -> Result<uuid::Uuid, ModerationError> {
-    uuid::Uuid::try_parse(raw.trim())
-        .map_err(|_| ModerationError::invalid("parent_id", "parent_id must be a comment id (a UUID)"))
+    uuid::Uuid::try_parse(raw.trim()).map_err(|_| {
+        ModerationError::invalid("parent_id", "parent_id must be a comment id (a UUID)")
+    })
 }
 
 #[cfg(test)]
@@ -146,14 +152,21 @@ mod tests {
     fn field_of(err: ModerationError) -> &'static str {
         match err {
             ModerationError::Invalid { field, .. } => field,
-            ModerationError::Unprocessable { field: Some(field), .. } => field,
+            ModerationError::Unprocessable {
+                field: Some(field), ..
+            } => field,
             other => panic!("unexpected error {other:?}"),
         }
     }
 
     #[test]
     fn accepts_article_ids_sites_actually_use() {
-        for id in ["42", "politics/brexit".replace('/', "-").as_str(), "urn:article:9~b", "A.b_c"] {
+        for id in [
+            "42",
+            "politics/brexit".replace('/', "-").as_str(),
+            "urn:article:9~b",
+            "A.b_c",
+        ] {
             assert!(ArticleId::parse(id).is_ok(), "{id}");
         }
     }
@@ -161,7 +174,15 @@ mod tests {
     #[test]
     fn rejects_hostile_article_ids() {
         let long = "a".repeat(129);
-        for id in ["", "../etc/passwd", "a b", "<script>", "x\0y", "é", long.as_str()] {
+        for id in [
+            "",
+            "../etc/passwd",
+            "a b",
+            "<script>",
+            "x\0y",
+            "é",
+            long.as_str(),
+        ] {
             assert!(ArticleId::parse(id).is_err(), "{id:?}");
         }
     }
@@ -177,7 +198,13 @@ mod tests {
     #[test]
     fn empty_body_after_trimming_is_unprocessable() {
         let err = NewComment::parse(article(), "Ann", None, " \n\t ", None).unwrap_err();
-        assert!(matches!(err, ModerationError::Unprocessable { code: "empty_body", .. }));
+        assert!(matches!(
+            err,
+            ModerationError::Unprocessable {
+                code: "empty_body",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -192,7 +219,11 @@ mod tests {
         ];
         for (name, email, body, parent, field) in cases {
             let err = NewComment::parse(article(), name, email, body, parent).unwrap_err();
-            assert_eq!(field_of(err), field, "{name:?} {email:?} {body:?} {parent:?}");
+            assert_eq!(
+                field_of(err),
+                field,
+                "{name:?} {email:?} {body:?} {parent:?}"
+            );
         }
     }
 

@@ -44,7 +44,11 @@ pub fn client_ip(
         return peer;
     }
     let hops: Vec<Option<IpAddr>> = if !forwarded.is_empty() {
-        forwarded.iter().flat_map(|v| v.split(',')).map(forwarded_for).collect()
+        forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(forwarded_for)
+            .collect()
     } else {
         x_forwarded_for
             .iter()
@@ -106,17 +110,36 @@ mod tests {
 
     #[test]
     fn ignores_forwarding_headers_from_untrusted_peers() {
-        let got = client_ip(ip("198.51.100.7"), &[], &["1.2.3.4"], &proxies(&["10.0.0.0/8"]));
+        let got = client_ip(
+            ip("198.51.100.7"),
+            &[],
+            &["1.2.3.4"],
+            &proxies(&["10.0.0.0/8"]),
+        );
         assert_eq!(got, ip("198.51.100.7"));
-        let got = client_ip(ip("198.51.100.7"), &[], &["1.2.3.4"], &TrustedProxies::default());
+        let got = client_ip(
+            ip("198.51.100.7"),
+            &[],
+            &["1.2.3.4"],
+            &TrustedProxies::default(),
+        );
         assert_eq!(got, ip("198.51.100.7"));
     }
 
     #[test]
     fn takes_rightmost_untrusted_hop_of_x_forwarded_for() {
         let trusted = proxies(&["10.0.0.0/8"]);
-        let got = client_ip(ip("10.0.0.2"), &[], &["6.6.6.6, 203.0.113.5, 10.0.0.9"], &trusted);
-        assert_eq!(got, ip("203.0.113.5"), "a spoofed leftmost entry must not win");
+        let got = client_ip(
+            ip("10.0.0.2"),
+            &[],
+            &["6.6.6.6, 203.0.113.5, 10.0.0.9"],
+            &trusted,
+        );
+        assert_eq!(
+            got,
+            ip("203.0.113.5"),
+            "a spoofed leftmost entry must not win"
+        );
     }
 
     #[test]
@@ -137,14 +160,22 @@ mod tests {
     #[test]
     fn stops_at_an_unreadable_hop() {
         let trusted = proxies(&["10.0.0.0/8"]);
-        let got = client_ip(ip("10.0.0.2"), &[], &["6.6.6.6, garbage, 10.0.0.3"], &trusted);
+        let got = client_ip(
+            ip("10.0.0.2"),
+            &[],
+            &["6.6.6.6, garbage, 10.0.0.3"],
+            &trusted,
+        );
         assert_eq!(got, ip("10.0.0.3"));
     }
 
     #[test]
     fn uses_the_peer_when_a_trusted_proxy_sends_no_header() {
         let trusted = proxies(&["127.0.0.1/32"]);
-        assert_eq!(client_ip(ip("127.0.0.1"), &[], &[], &trusted), ip("127.0.0.1"));
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &[], &[], &trusted),
+            ip("127.0.0.1")
+        );
     }
 
     #[test]
@@ -153,6 +184,9 @@ mod tests {
         assert_eq!(parse_hop("unknown"), None);
         assert_eq!(parse_hop("_hidden"), None);
         let trusted = proxies(&["10.0.0.0/8"]);
-        assert_eq!(client_ip(ip("::ffff:10.1.1.1"), &[], &["192.0.2.1"], &trusted), ip("192.0.2.1"));
+        assert_eq!(
+            client_ip(ip("::ffff:10.1.1.1"), &[], &["192.0.2.1"], &trusted),
+            ip("192.0.2.1")
+        );
     }
 }

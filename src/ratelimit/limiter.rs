@@ -11,7 +11,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-type Keyed<K, C> = RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<K, C> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// Which quota stopped a request.
@@ -93,7 +94,10 @@ impl<C: Clock + Clone> CommentLimiters<C> {
         CommentLimiters {
             per_ip: RateLimiter::dashmap_with_clock(quota(&settings.per_ip), clock.clone()),
             per_author: RateLimiter::dashmap_with_clock(quota(&settings.per_author), clock.clone()),
-            per_article: RateLimiter::dashmap_with_clock(quota(&settings.per_article), clock.clone()),
+            per_article: RateLimiter::dashmap_with_clock(
+                quota(&settings.per_article),
+                clock.clone(),
+            ),
             global: RateLimiter::direct_with_clock(quota(&settings.global), clock.clone()),
             settings: settings.clone(),
             clock,
@@ -121,7 +125,9 @@ impl<C: Clock + Clone> CommentLimiters<C> {
         self.per_article
             .check_key(&article_id.to_string())
             .map_err(|n| refused(LimitScope::Article, n))?;
-        self.global.check().map_err(|n| refused(LimitScope::Global, n))
+        self.global
+            .check()
+            .map_err(|n| refused(LimitScope::Global, n))
     }
 
     /// Forgets keys whose quota is full again, so keyed state stays bounded by recent senders.
@@ -197,7 +203,9 @@ mod tests {
             limiters.check(ip, "name:a", "art").unwrap();
         }
         let other_host_same_net = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, 9));
-        assert!(limiters.check(other_host_same_net, "name:a", "art").is_err());
+        assert!(limiters
+            .check(other_host_same_net, "name:a", "art")
+            .is_err());
         let other_net = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
         assert!(limiters.check(other_net, "name:a", "art").is_ok());
     }

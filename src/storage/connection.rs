@@ -74,7 +74,9 @@ impl DatabaseUrl {
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Pg(diesel::PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                Ok(DbConnection::Pg(diesel::PgConnection::establish(url)?))
+            }
         }
     }
 }

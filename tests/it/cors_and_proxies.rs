@@ -26,8 +26,14 @@ async fn configured_origin_gets_cors_headers_and_others_do_not(db: Db) {
         .await
         .unwrap();
     assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://news.example.com");
-    let allowed_methods = preflight.headers()["access-control-allow-methods"].to_str().unwrap().to_string();
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://news.example.com"
+    );
+    let allowed_methods = preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(allowed_methods.contains("POST"), "{allowed_methods}");
 
     let post = app
@@ -39,7 +45,10 @@ async fn configured_origin_gets_cors_headers_and_others_do_not(db: Db) {
         .await
         .unwrap();
     assert_eq!(post.status().as_u16(), 201);
-    assert_eq!(post.headers()["access-control-allow-origin"], "https://news.example.com");
+    assert_eq!(
+        post.headers()["access-control-allow-origin"],
+        "https://news.example.com"
+    );
 
     let foreign = app
         .client
@@ -48,7 +57,10 @@ async fn configured_origin_gets_cors_headers_and_others_do_not(db: Db) {
         .send()
         .await
         .unwrap();
-    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
@@ -62,8 +74,18 @@ async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
             .json(&json!({"author_name": format!("reader from {ip}"), "body": "Same words, different people"}))
             .send()
     };
-    let first: serde_json::Value = post(&app, "203.0.113.1").await.unwrap().json().await.unwrap();
-    let second: serde_json::Value = post(&app, "203.0.113.2").await.unwrap().json().await.unwrap();
+    let first: serde_json::Value = post(&app, "203.0.113.1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second: serde_json::Value = post(&app, "203.0.113.2")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(first["status"], "published");
     assert_eq!(second["status"], "pending");
 
@@ -72,8 +94,18 @@ async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
         .configure(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()])
         .spawn()
         .await;
-    let first: serde_json::Value = post(&app, "203.0.113.1").await.unwrap().json().await.unwrap();
-    let second: serde_json::Value = post(&app, "203.0.113.2").await.unwrap().json().await.unwrap();
+    let first: serde_json::Value = post(&app, "203.0.113.1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second: serde_json::Value = post(&app, "203.0.113.2")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(first["status"], "published");
     assert_eq!(second["status"], "published");
 }

@@ -121,7 +121,8 @@ impl TestAppBuilder {
 
     /// The shipped moderation_rules.toml with generous rate limits.
     pub fn shipped_rules(self) -> Self {
-        let source = std::fs::read_to_string(repo_path("moderation_rules.toml")).expect("read shipped rules");
+        let source = std::fs::read_to_string(repo_path("moderation_rules.toml"))
+            .expect("read shipped rules");
         let mut table: toml::Table = source.parse().expect("shipped rules parse");
         let limits: toml::Table = GENEROUS_LIMITS.parse().expect("limits parse");
         table.insert("rate_limits".into(), limits["rate_limits"].clone());
@@ -210,7 +211,12 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("content-type", content_type)
@@ -235,7 +241,10 @@ impl TestApp {
             .unwrap()
             .establish()
             .expect("connect");
-        comments::table.count().get_result(&mut conn).expect("count")
+        comments::table
+            .count()
+            .get_result(&mut conn)
+            .expect("count")
     }
 
     /// The stored row's status and verdict JSON.
@@ -251,7 +260,10 @@ impl TestApp {
             .select((comments::status, comments::verdict))
             .first(&mut conn)
             .expect("stored row");
-        (status, serde_json::from_str(&verdict).expect("verdict json"))
+        (
+            status,
+            serde_json::from_str(&verdict).expect("verdict json"),
+        )
     }
 }
 
@@ -276,17 +288,27 @@ impl TestDatabase {
         diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .expect("create test database");
-        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(&admin_url);
         let url = format!("{base}/{name}");
-        TestDatabase { admin_url, name, url }
+        TestDatabase {
+            admin_url,
+            name,
+            url,
+        }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 }

@@ -39,7 +39,10 @@ async fn publishes_a_clean_comment_at_once(db: Db) {
     assert_eq!(body["message"], "Your comment has been published.");
     assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
     let created = body["created_at"].as_str().unwrap();
-    assert!(time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).is_ok());
+    assert!(
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+    );
     assert_eq!(app.stored_count(), 1);
 }
 
@@ -76,7 +79,12 @@ async fn holds_comment_with_a_phone_number(db: Db) {
 async fn holds_comment_whose_scores_reach_the_hold_threshold(db: Db) {
     let app = TestApp::spawn(db).await;
     // One score rule (3) stays under the hold threshold (5)...
-    let (_, one) = submit(&app, "a1", json!({"author_name": "C", "body": "Easy money, they said."})).await;
+    let (_, one) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "C", "body": "Easy money, they said."}),
+    )
+    .await;
     assert_eq!(one["status"], "published");
     // ...two (3 + 3) reach it.
     let links = "Easy money: https://a.example/1 https://b.example/2 https://c.example/3";
@@ -86,7 +94,8 @@ async fn holds_comment_whose_scores_reach_the_hold_threshold(db: Db) {
 
 async fn holds_the_same_body_posted_again(db: Db) {
     let app = TestApp::spawn(db).await;
-    let comment = json!({"author_name": "Echo", "body": "I said it before and I will say it again."});
+    let comment =
+        json!({"author_name": "Echo", "body": "I said it before and I will say it again."});
     let (_, first) = submit(&app, "a1", comment.clone()).await;
     assert_eq!(first["status"], "published");
     let (_, second) = submit(&app, "a2", comment).await;
@@ -95,12 +104,35 @@ async fn holds_the_same_body_posted_again(db: Db) {
 
 async fn public_response_never_reveals_rules_or_scores(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (_, body) = submit(&app, "a1", json!({"author_name": "P", "body": "viagra viagra"})).await;
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let (_, body) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "P", "body": "viagra viagra"}),
+    )
+    .await;
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
-    assert_eq!(keys, ["article_id", "created_at", "id", "message", "parent_id", "status"]);
+    assert_eq!(
+        keys,
+        [
+            "article_id",
+            "created_at",
+            "id",
+            "message",
+            "parent_id",
+            "status"
+        ]
+    );
     let text = body.to_string();
-    assert!(!text.contains("spam.pills") && !text.contains("score"), "{text}");
+    assert!(
+        !text.contains("spam.pills") && !text.contains("score"),
+        "{text}"
+    );
 }
 
 async fn stored_verdict_explains_the_decision(db: Db) {
@@ -114,8 +146,15 @@ async fn stored_verdict_explains_the_decision(db: Db) {
     assert_eq!(matched["rule_id"], "spam.pills");
     assert_eq!(matched["weight"], 10.0);
     let hit = &matched["hits"][0];
-    let (start, end) = (hit["start"].as_u64().unwrap() as usize, hit["end"].as_u64().unwrap() as usize);
-    assert_eq!(&raw[start..end], "v.i.a.g.r.a", "span points into the raw text");
+    let (start, end) = (
+        hit["start"].as_u64().unwrap() as usize,
+        hit["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &raw[start..end],
+        "v.i.a.g.r.a",
+        "span points into the raw text"
+    );
 }
 
 async fn reply_to_unknown_parent_is_404_and_stores_nothing(db: Db) {
@@ -150,7 +189,12 @@ async fn reply_to_comment_on_another_article_is_422(db: Db) {
 
 async fn reply_to_a_held_comment_is_422(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (_, parent) = submit(&app, "a1", json!({"author_name": "P", "body": "Ring 0123 456 7890"})).await;
+    let (_, parent) = submit(
+        &app,
+        "a1",
+        json!({"author_name": "P", "body": "Ring 0123 456 7890"}),
+    )
+    .await;
     assert_eq!(parent["status"], "pending");
     let (status, body) = submit(
         &app,
@@ -160,4 +204,66 @@ async fn reply_to_a_held_comment_is_422(db: Db) {
     .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "parent_not_published");
+}
+
+/// Behaviour of the shipped moderation_rules.toml over HTTP.
+mod shipped {
+    use super::*;
+    backend_tests!(
+        shipped_rules_publish_a_first_time_readers_clean_comment,
+        shipped_rules_do_not_publish_obvious_spam_or_abuse,
+    );
+}
+
+mod concurrency {
+    use super::*;
+    backend_tests!(concurrent_submissions_are_all_stored);
+}
+
+async fn shipped_rules_publish_a_first_time_readers_clean_comment(db: Db) {
+    let app = TestApp::builder(db).shipped_rules().spawn().await;
+    let (status, body) = submit(
+        &app,
+        "local-news-1",
+        json!({"author_name": "Margaret O'Neill", "author_email": "m.oneill@example.net",
+               "body": "I've lived on this street for 30 years and the new crossing is long overdue. \
+                        Thank you for covering the council meeting; I hope they fund the school route too."}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(body["status"], "published", "{body}");
+}
+
+async fn shipped_rules_do_not_publish_obvious_spam_or_abuse(db: Db) {
+    let app = TestApp::builder(db).shipped_rules().spawn().await;
+    for (author, text) in [
+        ("Crypto King", "Earn $5000 a week working from home!!! Check out my channel and DM me on telegram https://bit.ly/xyz"),
+        ("Angry", "You are a fucking idiot and I will kill you"),
+    ] {
+        let (status, body) = submit(&app, "a1", json!({"author_name": author, "body": text})).await;
+        assert_eq!(status, 201);
+        assert_ne!(body["status"], "published", "{text}");
+    }
+}
+
+async fn concurrent_submissions_are_all_stored(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let requests = (0..40).map(|i| {
+        app.post_comment(
+            "busy-article",
+            json!({"author_name": format!("reader {i}"), "body": format!("Comment number {i} on a busy story")}),
+        )
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    for response in responses {
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    assert_eq!(app.stored_count(), 40);
+    let page: Value = app
+        .list("busy-article", "?limit=200")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["comments"].as_array().unwrap().len(), 40);
 }

@@ -13,7 +13,8 @@ backend_tests!(
 );
 
 async fn post(app: &TestApp, article: &str, body: &str, parent: Option<&Value>) -> Value {
-    let mut comment = json!({"author_name": "Reader", "author_email": "r@example.org", "body": body});
+    let mut comment =
+        json!({"author_name": "Reader", "author_email": "r@example.org", "body": body});
     if let Some(parent) = parent {
         comment["parent_id"] = parent["id"].clone();
     }
@@ -48,7 +49,17 @@ async fn lists_only_published_comments_without_private_fields(db: Db) {
     let comment = page["comments"][0].as_object().unwrap();
     let mut keys: Vec<&str> = comment.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["author_name", "body", "created_at", "depth", "id", "parent_id"]);
+    assert_eq!(
+        keys,
+        [
+            "author_name",
+            "body",
+            "created_at",
+            "depth",
+            "id",
+            "parent_id"
+        ]
+    );
     assert!(!page.to_string().contains("r@example.org"));
     assert!(!page.to_string().contains("127.0.0.1"));
 }
@@ -64,9 +75,21 @@ async fn lists_replies_under_their_parent_in_thread_order(db: Db) {
     let page = list_json(&app, "a1", "").await;
     assert_eq!(
         bodies(&page),
-        ["first", "reply to first", "nested reply", "later reply to first", "second", "reply to second"]
+        [
+            "first",
+            "reply to first",
+            "nested reply",
+            "later reply to first",
+            "second",
+            "reply to second"
+        ]
     );
-    let depths: Vec<i64> = page["comments"].as_array().unwrap().iter().map(|c| c["depth"].as_i64().unwrap()).collect();
+    let depths: Vec<i64> = page["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["depth"].as_i64().unwrap())
+        .collect();
     assert_eq!(depths, [0, 1, 2, 1, 0, 1]);
     assert_eq!(page["comments"][1]["parent_id"], first["id"]);
 }

@@ -10,3 +10,4 @@ mod listing;
 mod migrations;
 mod openapi_and_health;
 mod rate_limits;
+mod startup_and_cli;

@@ -12,7 +12,15 @@ backend_tests!(
 
 async fn openapi_document_covers_every_route_and_error_shape(db: Db) {
     let app = TestApp::spawn(db).await;
-    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths
@@ -25,14 +33,20 @@ async fn openapi_document_covers_every_route_and_error_shape(db: Db) {
         })
         .collect();
     documented.sort();
-    let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut served: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     served.sort();
     assert_eq!(documented, served);
     let error = &doc["components"]["schemas"]["ErrorBody"];
     assert!(error.is_object(), "ErrorBody schema is published");
     let submit = &paths["/api/v1/articles/{article_id}/comments"]["post"]["responses"];
     for status in ["201", "400", "404", "413", "415", "422", "429"] {
-        assert!(submit[status].is_object(), "POST comments documents {status}");
+        assert!(
+            submit[status].is_object(),
+            "POST comments documents {status}"
+        );
     }
 }
 

@@ -26,14 +26,26 @@ async fn per_ip_limit_answers_429_with_retry_after(db: Db) {
     let app = TestApp::builder(db).rules(rules).spawn().await;
     for i in 0..3 {
         let response = app
-            .post_comment("a1", json!({"author_name": format!("reader {i}"), "body": format!("comment {i}")}))
+            .post_comment(
+                "a1",
+                json!({"author_name": format!("reader {i}"), "body": format!("comment {i}")}),
+            )
             .await;
         assert_eq!(response.status().as_u16(), 201);
     }
-    let refused = app.post_comment("a1", json!({"author_name": "reader 9", "body": "one more"})).await;
+    let refused = app
+        .post_comment("a1", json!({"author_name": "reader 9", "body": "one more"}))
+        .await;
     assert_eq!(refused.status().as_u16(), 429);
-    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=30).contains(&retry_after), "replenishes one every 30 s, got {retry_after}");
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=30).contains(&retry_after),
+        "replenishes one every 30 s, got {retry_after}"
+    );
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
     assert_eq!(app.stored_count(), 3);
@@ -56,11 +68,38 @@ async fn per_author_limit_holds_across_addresses(db: Db) {
             .json(&json!({"author_name": "Same Person", "author_email": email, "body": body}))
             .send()
     };
-    assert_eq!(send("198.51.100.1", "sam@example.org", "one").await.unwrap().status().as_u16(), 201);
-    assert_eq!(send("198.51.100.2", "SAM+x@example.org", "two").await.unwrap().status().as_u16(), 201);
-    let refused = send("198.51.100.3", "sam@example.org", "three").await.unwrap();
+    assert_eq!(
+        send("198.51.100.1", "sam@example.org", "one")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        send("198.51.100.2", "SAM+x@example.org", "two")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
+    let refused = send("198.51.100.3", "sam@example.org", "three")
+        .await
+        .unwrap();
     assert_eq!(refused.status().as_u16(), 429);
-    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry_after > 3000, "{retry_after}");
-    assert_eq!(send("198.51.100.3", "other@example.org", "four").await.unwrap().status().as_u16(), 201);
+    assert_eq!(
+        send("198.51.100.3", "other@example.org", "four")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
 }

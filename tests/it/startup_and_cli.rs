@@ -1,0 +1,148 @@
+//! Starting up: the binary's commands, refusing a bad rules file or database URL with a message
+//! that says where the problem is, and the SQLite durability settings.
+
+use crate::helpers::{repo_path, GENEROUS_LIMITS, TEST_RULES};
+use diesel::RunQueryDsl;
+use gatehouse::app::{Application, StartupError};
+use gatehouse::config::ServeConfig;
+use std::process::Command;
+
+fn gatehouse() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+}
+
+#[test]
+fn serve_help_documents_every_option() {
+    let output = gatehouse().args(["serve", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for option in [
+        "--bind",
+        "--database-url",
+        "--rules",
+        "--trusted-proxy",
+        "--cors-origin",
+        "--body-limit",
+        "--db-pool-size",
+        "GATEHOUSE_BIND",
+        "GATEHOUSE_DATABASE_URL",
+        "GATEHOUSE_RULES",
+    ] {
+        assert!(
+            help.contains(option),
+            "serve --help lacks {option}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn migrate_creates_and_migrates_a_new_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let url = format!("sqlite://{}", db.display());
+    let output = gatehouse()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut conn = gatehouse::storage::DatabaseUrl::parse(&url)
+        .unwrap()
+        .establish()
+        .unwrap();
+    let rows = diesel::sql_query("SELECT id FROM comments")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(rows, 0);
+    // Running it again is a no-op, not an error.
+    assert!(gatehouse()
+        .args(["migrate", "--database-url", &url])
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[test]
+fn serve_refuses_an_invalid_rules_file_naming_file_line_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("broken_rules.toml");
+    let source = format!(
+        "{TEST_RULES}\n{GENEROUS_LIMITS}\n[[rule]]\nid = \"bad.regex\"\ndescription = \"broken\"\n\
+         kind = \"regex\"\naction = \"hold\"\nweight = 1.0\npatterns = ['(unclosed']\n"
+    );
+    std::fs::write(&rules, &source).unwrap();
+    let output = gatehouse()
+        .args(["serve", "--bind", "127.0.0.1:0", "--rules"])
+        .arg(&rules)
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.path().join("g.db").display()))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken_rules.toml"), "{stderr}");
+    assert!(stderr.contains("bad.regex"), "{stderr}");
+    let rule_line = source
+        .lines()
+        .position(|l| l.contains("bad.regex"))
+        .unwrap()
+        + 1;
+    let lines_mentioned =
+        (rule_line.saturating_sub(1)..=rule_line + 6).any(|l| stderr.contains(&format!(":{l}")));
+    assert!(
+        lines_mentioned,
+        "expected a line near {rule_line}: {stderr}"
+    );
+}
+
+#[test]
+fn build_reports_an_unknown_database_scheme() {
+    let mut config = ServeConfig::with_defaults();
+    config.rules = repo_path("moderation_rules.toml");
+    config.database.database_url = "mysql://localhost/x".into();
+    config.bind = "127.0.0.1:0".into();
+    match Application::build(&config) {
+        Err(StartupError::Storage(err)) => assert!(err.to_string().contains("sqlite://"), "{err}"),
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(_) => panic!("started with a mysql URL"),
+    }
+}
+
+#[test]
+fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = gatehouse::storage::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("d.db").display()
+    ))
+    .unwrap();
+    let mut conn = url.establish().unwrap();
+    let mut read = |pragma: &str| -> String {
+        diesel::sql_query(format!("SELECT CAST({pragma} AS TEXT) AS value"))
+            .get_result::<Setting>(&mut conn)
+            .unwrap()
+            .value
+    };
+    assert_eq!(
+        read("(SELECT journal_mode FROM pragma_journal_mode)"),
+        "wal"
+    );
+    assert_eq!(
+        read("(SELECT synchronous FROM pragma_synchronous)"),
+        "2",
+        "FULL"
+    );
+    assert_eq!(read("(SELECT foreign_keys FROM pragma_foreign_keys)"), "1");
+    let timeout: i64 = read("(SELECT timeout FROM pragma_busy_timeout)")
+        .parse()
+        .unwrap();
+    assert!(timeout >= 5000);
+}
