@@ -12,7 +12,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -21,7 +24,10 @@ impl Lcg {
 }
 
 fn fake_word(rng: &mut Lcg) -> String {
-    const SYL: &[&str] = &["ka", "zu", "mor", "tel", "vin", "sha", "dro", "ple", "qui", "xen", "bor", "lum", "fra", "gex"];
+    const SYL: &[&str] = &[
+        "ka", "zu", "mor", "tel", "vin", "sha", "dro", "ple", "qui", "xen", "bor", "lum", "fra",
+        "gex",
+    ];
     let n = 2 + rng.next() % 3;
     (0..n).map(|_| rng.pick(SYL)).collect()
 }
@@ -31,7 +37,11 @@ fn synthetic_rules(dir: &Path) -> PathBuf {
     let mut words = String::new();
     for i in 0..10_000 {
         if i % 10 == 0 {
-            words.push_str(&format!("{} {}\n", fake_word(&mut rng), fake_word(&mut rng)));
+            words.push_str(&format!(
+                "{} {}\n",
+                fake_word(&mut rng),
+                fake_word(&mut rng)
+            ));
         } else {
             words.push_str(&format!("{}{}\n", fake_word(&mut rng), i));
         }
@@ -136,12 +146,61 @@ weight = 1.0
 
 fn comments() -> Vec<String> {
     const WORDS: &[&str] = &[
-        "the", "council", "budget", "was", "approved", "yesterday", "and", "I", "think", "residents",
-        "deserve", "better", "schools", "roads", "because", "taxes", "keep", "rising", "while",
-        "services", "decline", "honestly", "this", "article", "misses", "point", "about", "housing",
-        "prices", "in", "our", "town", "mayor", "said", "that", "2024", "plan", "will", "fix", "it",
-        "but", "nobody", "believes", "him", "anymore", "café", "naïve", "“quoted”", "—", "well,",
-        "really?", "great!", "www.example.org", "https://news.example.com/story?id=42", "smartwatch",
+        "the",
+        "council",
+        "budget",
+        "was",
+        "approved",
+        "yesterday",
+        "and",
+        "I",
+        "think",
+        "residents",
+        "deserve",
+        "better",
+        "schools",
+        "roads",
+        "because",
+        "taxes",
+        "keep",
+        "rising",
+        "while",
+        "services",
+        "decline",
+        "honestly",
+        "this",
+        "article",
+        "misses",
+        "point",
+        "about",
+        "housing",
+        "prices",
+        "in",
+        "our",
+        "town",
+        "mayor",
+        "said",
+        "that",
+        "2024",
+        "plan",
+        "will",
+        "fix",
+        "it",
+        "but",
+        "nobody",
+        "believes",
+        "him",
+        "anymore",
+        "café",
+        "naïve",
+        "“quoted”",
+        "—",
+        "well,",
+        "really?",
+        "great!",
+        "www.example.org",
+        "https://news.example.com/story?id=42",
+        "smartwatch",
     ];
     let mut rng = Lcg(42);
     (0..256)
@@ -177,7 +236,15 @@ fn bench(c: &mut Criterion) {
     let bodies = comments();
     let inputs: Vec<CommentInput<'_>> = bodies
         .iter()
-        .map(|b| CommentInput { body: b, author_name: "Jane Reader", author_email: Some("jane@example.org"), history: AuthorHistory { prior_published: 2, ..Default::default() } })
+        .map(|b| CommentInput {
+            body: b,
+            author_name: "Jane Reader",
+            author_email: Some("jane@example.org"),
+            history: AuthorHistory {
+                prior_published: 2,
+                ..Default::default()
+            },
+        })
         .collect();
 
     // A plain wall-clock figure alongside criterion's.
@@ -189,7 +256,10 @@ fn bench(c: &mut Criterion) {
             n += 1;
         }
     }
-    eprintln!("evaluate: {:.0} comments/s single-thread", n as f64 / start.elapsed().as_secs_f64());
+    eprintln!(
+        "evaluate: {:.0} comments/s single-thread",
+        n as f64 / start.elapsed().as_secs_f64()
+    );
 
     let mut group = c.benchmark_group("evaluate");
     group.throughput(Throughput::Elements(inputs.len() as u64));

@@ -17,12 +17,28 @@ use toml::Spanned;
 pub(crate) enum Spec {
     Words,
     Regex,
-    LinkCount { max: usize },
-    LinkDomains { deny: Vec<String>, allow: Vec<String> },
-    CapsRatio { min_ratio: f64, min_letters: usize },
-    RepeatedChars { max_run: usize },
-    Length { min: Option<usize>, max: Option<usize> },
-    Duplicate { window_seconds: u64, scope: Scope },
+    LinkCount {
+        max: usize,
+    },
+    LinkDomains {
+        deny: Vec<String>,
+        allow: Vec<String>,
+    },
+    CapsRatio {
+        min_ratio: f64,
+        min_letters: usize,
+    },
+    RepeatedChars {
+        max_run: usize,
+    },
+    Length {
+        min: Option<usize>,
+        max: Option<usize>,
+    },
+    Duplicate {
+        window_seconds: u64,
+        scope: Scope,
+    },
     FirstComment,
 }
 
@@ -73,28 +89,65 @@ fn parse_error(source: &str, origin: &Path, e: &toml::de::Error) -> RulesError {
         return RulesError::file(origin, e.message().trim());
     };
     let rule_id = toml::from_str::<LooseFile>(source).ok().and_then(|f| {
-        f.rule.iter().find(|r| r.span().contains(&span.start)).and_then(|r| {
-            r.get_ref().id.as_ref().and_then(|v| v.as_str().map(str::to_string))
-        })
+        // An array-of-tables element's span is its `[[rule]]` header: take the last one before.
+        f.rule
+            .iter()
+            .rev()
+            .find(|r| r.span().start <= span.start)
+            .and_then(|r| {
+                r.get_ref()
+                    .id
+                    .as_ref()
+                    .and_then(|v| v.as_str().map(str::to_string))
+            })
     });
-    RulesError::at(origin, source, span.start, rule_id.as_deref(), e.message().trim())
+    RulesError::at(
+        origin,
+        source,
+        span.start,
+        rule_id.as_deref(),
+        e.message().trim(),
+    )
 }
 
-pub(crate) fn compile(source: &str, base_dir: &Path, origin: &Path) -> Result<Compiled, RulesError> {
+pub(crate) fn compile(
+    source: &str,
+    base_dir: &Path,
+    origin: &Path,
+) -> Result<Compiled, RulesError> {
     let raw: RawFile = toml::from_str(source).map_err(|e| parse_error(source, origin, &e))?;
-    let mut ctx = Ctx { source, origin, base_dir, hasher: sha2::Sha256::new(), files: HashMap::new() };
+    let mut ctx = Ctx {
+        source,
+        origin,
+        base_dir,
+        hasher: sha2::Sha256::new(),
+        files: HashMap::new(),
+    };
     ctx.hasher.update(source.as_bytes());
 
     let t = raw.thresholds.get_ref();
     let (hold, reject) = (*t.hold.get_ref(), *t.reject.get_ref());
     if !(hold.is_finite() && hold > 0.0) {
-        return Err(ctx.err(t.hold.span().start, None, "thresholds.hold must be a number above 0"));
+        return Err(ctx.err(
+            t.hold.span().start,
+            None,
+            "thresholds.hold must be a number above 0",
+        ));
     }
     if !(reject.is_finite() && reject > hold) {
-        return Err(ctx.err(t.reject.span().start, None, "thresholds.reject must be above thresholds.hold"));
+        return Err(ctx.err(
+            t.reject.span().start,
+            None,
+            "thresholds.reject must be above thresholds.hold",
+        ));
     }
     let rl = raw.rate_limits.get_ref();
-    for (name, q) in [("per_ip", &rl.per_ip), ("per_author", &rl.per_author), ("per_article", &rl.per_article), ("global", &rl.global)] {
+    for (name, q) in [
+        ("per_ip", &rl.per_ip),
+        ("per_author", &rl.per_author),
+        ("per_article", &rl.per_article),
+        ("global", &rl.global),
+    ] {
         check_quota(&ctx, raw.rate_limits.span().start, name, q)?;
     }
 
@@ -131,26 +184,56 @@ pub(crate) fn compile(source: &str, base_dir: &Path, origin: &Path) -> Result<Co
 
 fn check_quota(ctx: &Ctx<'_>, at: usize, name: &str, q: &QuotaSpec) -> Result<(), RulesError> {
     if q.burst < 1 || q.rate < 1 {
-        return Err(ctx.err(at, None, format!("rate_limits.{name}: burst and rate must be at least 1")));
+        return Err(ctx.err(
+            at,
+            None,
+            format!("rate_limits.{name}: burst and rate must be at least 1"),
+        ));
     }
     Ok(())
 }
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'))
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
+        })
 }
 
-fn uint(ctx: &Ctx<'_>, id: &str, key: &str, v: &Spanned<i64>, min: i64) -> Result<usize, RulesError> {
+fn uint(
+    ctx: &Ctx<'_>,
+    id: &str,
+    key: &str,
+    v: &Spanned<i64>,
+    min: i64,
+) -> Result<usize, RulesError> {
     let n = *v.get_ref();
     if n < min {
-        return Err(ctx.err(v.span().start, Some(id), format!("`{key}` must be at least {min}")));
+        return Err(ctx.err(
+            v.span().start,
+            Some(id),
+            format!("`{key}` must be at least {min}"),
+        ));
     }
-    usize::try_from(n).map_err(|_| ctx.err(v.span().start, Some(id), format!("`{key}` is too large")))
+    usize::try_from(n)
+        .map_err(|_| ctx.err(v.span().start, Some(id), format!("`{key}` is too large")))
 }
 
-fn required<'a, T>(ctx: &Ctx<'_>, at: usize, id: &str, kind: Kind, key: &str, v: &'a Option<T>) -> Result<&'a T, RulesError> {
-    v.as_ref().ok_or_else(|| ctx.err(at, Some(id), format!("a `{}` rule needs `{key}`", kind.as_str())))
+fn required<'a, T>(
+    ctx: &Ctx<'_>,
+    at: usize,
+    id: &str,
+    kind: Kind,
+    key: &str,
+    v: &'a Option<T>,
+) -> Result<&'a T, RulesError> {
+    v.as_ref().ok_or_else(|| {
+        ctx.err(
+            at,
+            Some(id),
+            format!("a `{}` rule needs `{key}`", kind.as_str()),
+        )
+    })
 }
 
 fn compile_rule(
@@ -163,35 +246,69 @@ fn compile_rule(
     let at = spanned.span().start;
     let id = r.id.get_ref().as_str();
     if !valid_id(id) {
-        return Err(ctx.err(r.id.span().start, Some(id), "rule id must be non-empty and use only a-z 0-9 _ . -"));
+        return Err(ctx.err(
+            r.id.span().start,
+            Some(id),
+            "rule id must be non-empty and use only a-z 0-9 _ . -",
+        ));
     }
     if !seen.insert(id.to_string()) {
-        return Err(ctx.err(r.id.span().start, Some(id), format!("duplicate rule id `{id}`")));
+        return Err(ctx.err(
+            r.id.span().start,
+            Some(id),
+            format!("duplicate rule id `{id}`"),
+        ));
     }
     if r.description.get_ref().trim().is_empty() {
-        return Err(ctx.err(r.description.span().start, Some(id), "description must not be empty"));
+        return Err(ctx.err(
+            r.description.span().start,
+            Some(id),
+            "description must not be empty",
+        ));
     }
     let kind = *r.kind.get_ref();
     let action = *r.action.get_ref();
     for (key, offset) in r.present_keys() {
         if !kind.keys().contains(&key) {
-            return Err(ctx.err(offset, Some(id), format!("key `{key}` does not apply to a `{}` rule", kind.as_str())));
+            return Err(ctx.err(
+                offset,
+                Some(id),
+                format!("key `{key}` does not apply to a `{}` rule", kind.as_str()),
+            ));
         }
     }
     if !kind.reads_text() {
-        let extra = [("fields", r.fields.as_ref().map(|f| f.span().start)), ("target", r.target.as_ref().map(|f| f.span().start))];
+        let extra = [
+            ("fields", r.fields.as_ref().map(|f| f.span().start)),
+            ("target", r.target.as_ref().map(|f| f.span().start)),
+        ];
         if let Some((key, Some(offset))) = extra.into_iter().find(|(_, o)| o.is_some()) {
-            return Err(ctx.err(offset, Some(id), format!("key `{key}` does not apply to a `{}` rule", kind.as_str())));
+            return Err(ctx.err(
+                offset,
+                Some(id),
+                format!("key `{key}` does not apply to a `{}` rule", kind.as_str()),
+            ));
         }
     }
     if let Some(ex) = &r.exceptions {
         if !kind.takes_exceptions() {
-            return Err(ctx.err(ex.span().start, Some(id), format!("key `exceptions` does not apply to a `{}` rule", kind.as_str())));
+            return Err(ctx.err(
+                ex.span().start,
+                Some(id),
+                format!(
+                    "key `exceptions` does not apply to a `{}` rule",
+                    kind.as_str()
+                ),
+            ));
         }
     }
     let weight = match &r.weight {
         Some(w) if !(w.get_ref().is_finite() && *w.get_ref() >= 0.0) => {
-            return Err(ctx.err(w.span().start, Some(id), "weight must be a number of at least 0"));
+            return Err(ctx.err(
+                w.span().start,
+                Some(id),
+                "weight must be a number of at least 0",
+            ));
         }
         Some(w) => *w.get_ref(),
         None if action == Action::Score => {
@@ -200,7 +317,9 @@ fn compile_rule(
         None => 0.0,
     };
     let mut fields = match &r.fields {
-        Some(f) if f.get_ref().is_empty() => return Err(ctx.err(f.span().start, Some(id), "`fields` must not be empty")),
+        Some(f) if f.get_ref().is_empty() => {
+            return Err(ctx.err(f.span().start, Some(id), "`fields` must not be empty"))
+        }
         Some(f) => f.get_ref().clone(),
         None => vec![Field::Body],
     };
@@ -211,7 +330,10 @@ fn compile_rule(
         }
     }
     fields = unique;
-    let target = r.target.as_ref().map_or(kind.default_target(), |t| *t.get_ref());
+    let target = r
+        .target
+        .as_ref()
+        .map_or(kind.default_target(), |t| *t.get_ref());
     let rule_index = out.rules.len();
     let enabled = r.enabled.unwrap_or(true);
     let mut rule = Rule {
@@ -227,7 +349,15 @@ fn compile_rule(
         spec: Spec::FirstComment,
     };
     if let Some(ex) = &r.exceptions {
-        add_phrases(ctx, out, &rule, rule_index, Role::Exception, ex, "exception")?;
+        add_phrases(
+            ctx,
+            out,
+            &rule,
+            rule_index,
+            Role::Exception,
+            ex,
+            "exception",
+        )?;
     }
     rule.spec = match kind {
         Kind::Words => {
@@ -241,7 +371,11 @@ fn compile_rule(
                 }
             }
             if count == 0 {
-                return Err(ctx.err(at, Some(id), "a `words` rule needs at least one entry in `words` or `files`"));
+                return Err(ctx.err(
+                    at,
+                    Some(id),
+                    "a `words` rule needs at least one entry in `words` or `files`",
+                ));
             }
             Spec::Words
         }
@@ -252,40 +386,85 @@ fn compile_rule(
             }
             let ci = r.case_insensitive.as_ref().is_none_or(|c| *c.get_ref());
             for p in list.get_ref() {
-                let regex = compile_pattern(p.get_ref(), ci)
-                    .map_err(|m| ctx.err(p.span().start, Some(id), format!("{m} (pattern `{}`)", p.get_ref())))?;
-                out.patterns.push(Pattern { rule: rule_index, regex, case_insensitive: ci, source: p.get_ref().clone() });
+                let regex = compile_pattern(p.get_ref(), ci).map_err(|m| {
+                    ctx.err(
+                        p.span().start,
+                        Some(id),
+                        format!("{m} (pattern `{}`)", p.get_ref()),
+                    )
+                })?;
+                out.patterns.push(Pattern {
+                    rule: rule_index,
+                    regex,
+                    case_insensitive: ci,
+                    source: p.get_ref().clone(),
+                });
             }
             Spec::Regex
         }
-        Kind::LinkCount => Spec::LinkCount { max: uint(ctx, id, "max", required(ctx, at, id, kind, "max", &r.max)?, 0)? },
+        Kind::LinkCount => Spec::LinkCount {
+            max: uint(
+                ctx,
+                id,
+                "max",
+                required(ctx, at, id, kind, "max", &r.max)?,
+                0,
+            )?,
+        },
         Kind::LinkDomains => {
             let deny = domains(ctx, id, &r.deny)?;
             let allow = domains(ctx, id, &r.allow)?;
             if deny.is_empty() && allow.is_empty() {
-                return Err(ctx.err(at, Some(id), "a `link_domains` rule needs a non-empty `deny` or `allow`"));
+                return Err(ctx.err(
+                    at,
+                    Some(id),
+                    "a `link_domains` rule needs a non-empty `deny` or `allow`",
+                ));
             }
             Spec::LinkDomains { deny, allow }
         }
         Kind::CapsRatio => {
             let m = required(ctx, at, id, kind, "min_ratio", &r.min_ratio)?;
             if !(0.0..=1.0).contains(m.get_ref()) {
-                return Err(ctx.err(m.span().start, Some(id), "`min_ratio` must be between 0 and 1"));
+                return Err(ctx.err(
+                    m.span().start,
+                    Some(id),
+                    "`min_ratio` must be between 0 and 1",
+                ));
             }
             let min_letters = match &r.min_letters {
                 Some(v) => uint(ctx, id, "min_letters", v, 1)?,
                 None => 20,
             };
-            Spec::CapsRatio { min_ratio: *m.get_ref(), min_letters }
+            Spec::CapsRatio {
+                min_ratio: *m.get_ref(),
+                min_letters,
+            }
         }
-        Kind::RepeatedChars => {
-            Spec::RepeatedChars { max_run: uint(ctx, id, "max_run", required(ctx, at, id, kind, "max_run", &r.max_run)?, 1)? }
-        }
+        Kind::RepeatedChars => Spec::RepeatedChars {
+            max_run: uint(
+                ctx,
+                id,
+                "max_run",
+                required(ctx, at, id, kind, "max_run", &r.max_run)?,
+                1,
+            )?,
+        },
         Kind::Length => {
-            let min = r.min.as_ref().map(|v| uint(ctx, id, "min", v, 0)).transpose()?;
-            let max = r.max.as_ref().map(|v| uint(ctx, id, "max", v, 0)).transpose()?;
+            let min = r
+                .min
+                .as_ref()
+                .map(|v| uint(ctx, id, "min", v, 0))
+                .transpose()?;
+            let max = r
+                .max
+                .as_ref()
+                .map(|v| uint(ctx, id, "max", v, 0))
+                .transpose()?;
             match (min, max) {
-                (None, None) => return Err(ctx.err(at, Some(id), "a `length` rule needs `min` or `max`")),
+                (None, None) => {
+                    return Err(ctx.err(at, Some(id), "a `length` rule needs `min` or `max`"))
+                }
                 (Some(lo), Some(hi)) if lo > hi => {
                     return Err(ctx.err(at, Some(id), "`min` must not be above `max`"));
                 }
@@ -296,7 +475,10 @@ fn compile_rule(
             let w = required(ctx, at, id, kind, "window_seconds", &r.window_seconds)?;
             let window_seconds = uint(ctx, id, "window_seconds", w, 1)? as u64;
             let scope = r.scope.as_ref().map_or(Scope::Either, |s| *s.get_ref());
-            Spec::Duplicate { window_seconds, scope }
+            Spec::Duplicate {
+                window_seconds,
+                scope,
+            }
         }
         Kind::FirstComment => Spec::FirstComment,
     };
@@ -304,13 +486,24 @@ fn compile_rule(
 }
 
 fn domains(ctx: &Ctx<'_>, id: &str, list: &Option<SpannedList>) -> Result<Vec<String>, RulesError> {
-    let Some(list) = list else { return Ok(Vec::new()) };
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
     list.get_ref()
         .iter()
         .map(|d| {
-            let v = d.get_ref().trim().trim_start_matches("*.").trim_matches('.').to_lowercase();
+            let v = d
+                .get_ref()
+                .trim()
+                .trim_start_matches("*.")
+                .trim_matches('.')
+                .to_lowercase();
             if v.is_empty() || v.contains(['/', ' ', ':', '@']) {
-                Err(ctx.err(d.span().start, Some(id), format!("`{}` is not a domain name", d.get_ref())))
+                Err(ctx.err(
+                    d.span().start,
+                    Some(id),
+                    format!("`{}` is not a domain name", d.get_ref()),
+                ))
             } else {
                 Ok(v)
             }
@@ -319,9 +512,20 @@ fn domains(ctx: &Ctx<'_>, id: &str, list: &Option<SpannedList>) -> Result<Vec<St
 }
 
 /// Adds one phrase to the views the rule reads; `Err(message)` if it has no words.
-fn add_phrase(out: &mut Compiled, rule: &Rule, index: usize, role: Role, phrase: &str) -> Result<(), String> {
-    let owner = Owner { rule: index as u32, role };
-    let norm = rule.normalized.then(|| normalize(phrase).text().to_string());
+fn add_phrase(
+    out: &mut Compiled,
+    rule: &Rule,
+    index: usize,
+    role: Role,
+    phrase: &str,
+) -> Result<(), String> {
+    let owner = Owner {
+        rule: index as u32,
+        role,
+    };
+    let norm = rule
+        .normalized
+        .then(|| normalize(phrase).text().to_string());
     let raw = rule.raw.then(|| phrase.to_lowercase());
     for (text, view_is_raw) in [(norm, false), (raw, true)] {
         let Some(text) = text else { continue };
@@ -329,7 +533,11 @@ fn add_phrase(out: &mut Compiled, rule: &Rule, index: usize, role: Role, phrase:
             return Err(format!("entry `{phrase}` contains no letters or digits"));
         }
         if rule.enabled {
-            let idx = if view_is_raw { &mut out.phrases_raw } else { &mut out.phrases_norm };
+            let idx = if view_is_raw {
+                &mut out.phrases_raw
+            } else {
+                &mut out.phrases_norm
+            };
             idx.add(&text, owner);
         }
     }
@@ -365,7 +573,11 @@ fn add_list_file(
         Some(t) => t.clone(),
         None => {
             let t = std::fs::read_to_string(&path).map_err(|e| {
-                ctx.err(name.span().start, Some(&rule.id), format!("list file `{rel}` ({}) cannot be read: {e}", path.display()))
+                ctx.err(
+                    name.span().start,
+                    Some(&rule.id),
+                    format!("list file `{rel}` ({}) cannot be read: {e}", path.display()),
+                )
             })?;
             ctx.files.insert(rel.clone(), t.clone());
             t
@@ -389,7 +601,11 @@ fn add_list_file(
         count += 1;
     }
     if count == 0 {
-        return Err(ctx.err(name.span().start, Some(&rule.id), format!("list file `{rel}` has no entries")));
+        return Err(ctx.err(
+            name.span().start,
+            Some(&rule.id),
+            format!("list file `{rel}` has no entries"),
+        ));
     }
     Ok(count)
 }

@@ -54,7 +54,10 @@ impl<'a> FieldCtx<'a> {
         match view {
             View::Raw => (start, end),
             View::Normalized => {
-                let r = self.norm.get_or_init(|| normalize(self.raw)).raw_range(start, end);
+                let r = self
+                    .norm
+                    .get_or_init(|| normalize(self.raw))
+                    .raw_range(start, end);
                 (r.start, r.end)
             }
         }
@@ -62,7 +65,11 @@ impl<'a> FieldCtx<'a> {
 
     fn occurrences(&self, c: &Compiled, view: View) -> &[Occurrence] {
         self.occ[slot(view)].get_or_init(|| {
-            let idx = if view == View::Raw { &c.phrases_raw } else { &c.phrases_norm };
+            let idx = if view == View::Raw {
+                &c.phrases_raw
+            } else {
+                &c.phrases_norm
+            };
             if idx.is_empty() {
                 Vec::new()
             } else {
@@ -73,8 +80,13 @@ impl<'a> FieldCtx<'a> {
 
     fn candidates(&self, c: &Compiled, view: View) -> &[usize] {
         self.candidates[slot(view)].get_or_init(|| {
-            let set = if view == View::Raw { &c.set_raw } else { &c.set_norm };
-            set.as_ref().map_or_else(Vec::new, |s| s.candidates(self.text(view)))
+            let set = if view == View::Raw {
+                &c.set_raw
+            } else {
+                &c.set_norm
+            };
+            set.as_ref()
+                .map_or_else(Vec::new, |s| s.candidates(self.text(view)))
         })
     }
 
@@ -84,11 +96,20 @@ impl<'a> FieldCtx<'a> {
 }
 
 /// Hits of one rule in one field and view, in view coordinates, before exceptions.
-fn view_hits(c: &Compiled, index: usize, rule: &Rule, f: &FieldCtx<'_>, view: View) -> (bool, Vec<(usize, usize)>) {
+fn view_hits(
+    c: &Compiled,
+    index: usize,
+    rule: &Rule,
+    f: &FieldCtx<'_>,
+    view: View,
+) -> (bool, Vec<(usize, usize)>) {
     let text = f.text(view);
     match &rule.spec {
         Spec::Words => {
-            let hits = f.occurrences(c, view).iter().filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Word);
+            let hits = f
+                .occurrences(c, view)
+                .iter()
+                .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Word);
             (false, hits.map(|o| (o.start, o.end)).collect())
         }
         Spec::Regex => {
@@ -98,33 +119,56 @@ fn view_hits(c: &Compiled, index: usize, rule: &Rule, f: &FieldCtx<'_>, view: Vi
                 if pattern.rule != index {
                     continue;
                 }
-                let found = pattern.regex.find_iter(text).take(MAX_REGEX_SCAN).filter(|m| !m.is_empty());
+                let found = pattern
+                    .regex
+                    .find_iter(text)
+                    .take(MAX_REGEX_SCAN)
+                    .filter(|m| !m.is_empty());
                 hits.extend(found.map(|m| (m.start(), m.end())));
             }
             hits.sort_unstable();
             hits.dedup();
             (false, hits)
         }
-        Spec::LinkCount { .. } => (false, f.links(view).iter().map(|l| (l.start, l.end)).collect()),
+        Spec::LinkCount { .. } => (
+            false,
+            f.links(view).iter().map(|l| (l.start, l.end)).collect(),
+        ),
         Spec::LinkDomains { deny, allow } => {
             let bad = |l: &&Link| {
-                deny.iter().any(|d| host_in(&l.host, d)) || (!allow.is_empty() && !allow.iter().any(|a| host_in(&l.host, a)))
+                deny.iter().any(|d| host_in(&l.host, d))
+                    || (!allow.is_empty() && !allow.iter().any(|a| host_in(&l.host, a)))
             };
-            (false, f.links(view).iter().filter(bad).map(|l| (l.start, l.end)).collect())
+            (
+                false,
+                f.links(view)
+                    .iter()
+                    .filter(bad)
+                    .map(|l| (l.start, l.end))
+                    .collect(),
+            )
         }
-        Spec::CapsRatio { min_ratio, min_letters } => {
+        Spec::CapsRatio {
+            min_ratio,
+            min_letters,
+        } => {
             let (mut letters, mut upper) = (0usize, 0usize);
             for ch in text.chars().filter(|ch| ch.is_alphabetic()) {
                 letters += 1;
                 upper += usize::from(ch.is_uppercase());
             }
-            let hit = letters > 0 && letters >= *min_letters && upper as f64 / letters as f64 >= *min_ratio;
+            let hit = letters > 0
+                && letters >= *min_letters
+                && upper as f64 / letters as f64 >= *min_ratio;
             (hit, Vec::new())
         }
         Spec::RepeatedChars { max_run } => (false, repeated_runs(text, *max_run)),
         Spec::Length { min, max } => {
             let n = text.trim().chars().count();
-            (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m), Vec::new())
+            (
+                min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m),
+                Vec::new(),
+            )
         }
         Spec::Duplicate { .. } | Spec::FirstComment => (false, Vec::new()),
     }
@@ -156,12 +200,17 @@ fn repeated_runs(text: &str, max_run: usize) -> Vec<(usize, usize)> {
 
 fn history_match(spec: &Spec, h: &AuthorHistory) -> bool {
     match spec {
-        Spec::Duplicate { window_seconds, scope } => {
+        Spec::Duplicate {
+            window_seconds,
+            scope,
+        } => {
             let within = |s: Option<u64>| s.is_some_and(|s| s <= *window_seconds);
             match scope {
                 Scope::Author => within(h.same_body_by_author_secs_ago),
                 Scope::Ip => within(h.same_body_by_ip_secs_ago),
-                Scope::Either => within(h.same_body_by_author_secs_ago) || within(h.same_body_by_ip_secs_ago),
+                Scope::Either => {
+                    within(h.same_body_by_author_secs_ago) || within(h.same_body_by_ip_secs_ago)
+                }
             }
         }
         Spec::FirstComment => h.prior_published == 0,
@@ -169,7 +218,13 @@ fn history_match(spec: &Spec, h: &AuthorHistory) -> bool {
     }
 }
 
-fn evaluate_rule(c: &Compiled, index: usize, rule: &Rule, fields: &[FieldCtx<'_>], h: &AuthorHistory) -> Option<Vec<Hit>> {
+fn evaluate_rule(
+    c: &Compiled,
+    index: usize,
+    rule: &Rule,
+    fields: &[FieldCtx<'_>],
+    h: &AuthorHistory,
+) -> Option<Vec<Hit>> {
     if matches!(rule.spec, Spec::Duplicate { .. } | Spec::FirstComment) {
         return history_match(&rule.spec, h).then(Vec::new);
     }
@@ -186,7 +241,9 @@ fn evaluate_rule(c: &Compiled, index: usize, rule: &Rule, fields: &[FieldCtx<'_>
                 .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
                 .map(|o| (o.start, o.end))
                 .collect();
-            let kept = found.into_iter().filter(|&(s, e)| !exceptions.iter().any(|&(xs, xe)| xs <= s && e <= xe));
+            let kept = found
+                .into_iter()
+                .filter(|&(s, e)| !exceptions.iter().any(|&(xs, xe)| xs <= s && e <= xe));
             let kept: Vec<(usize, usize)> = kept.collect();
             match &rule.spec {
                 Spec::LinkCount { max } => matched |= kept.len() > *max,
@@ -198,11 +255,20 @@ fn evaluate_rule(c: &Compiled, index: usize, rule: &Rule, fields: &[FieldCtx<'_>
                     break;
                 }
                 let (start, end) = f.to_raw(view, s, e);
-                if hits.iter().any(|x| x.field == f.field && x.start == start && x.end == end) {
+                if hits
+                    .iter()
+                    .any(|x| x.field == f.field && x.start == start && x.end == end)
+                {
                     continue;
                 }
                 let matched_text = text.get(s..e).unwrap_or_default().to_string();
-                hits.push(Hit { field: f.field, view, start, end, matched: matched_text });
+                hits.push(Hit {
+                    field: f.field,
+                    view,
+                    start,
+                    end,
+                    matched: matched_text,
+                });
             }
         }
     }
@@ -210,7 +276,10 @@ fn evaluate_rule(c: &Compiled, index: usize, rule: &Rule, fields: &[FieldCtx<'_>
 }
 
 pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
-    let mut fields = vec![FieldCtx::new(Field::Body, comment.body), FieldCtx::new(Field::AuthorName, comment.author_name)];
+    let mut fields = vec![
+        FieldCtx::new(Field::Body, comment.body),
+        FieldCtx::new(Field::AuthorName, comment.author_name),
+    ];
     if let Some(email) = comment.author_email {
         fields.push(FieldCtx::new(Field::AuthorEmail, email));
     }
@@ -221,7 +290,9 @@ pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
         if !rule.enabled {
             continue;
         }
-        let Some(hits) = evaluate_rule(c, index, rule, &fields, &comment.history) else { continue };
+        let Some(hits) = evaluate_rule(c, index, rule, &fields, &comment.history) else {
+            continue;
+        };
         score += rule.weight;
         reject |= rule.action == super::Action::Reject;
         hold |= rule.action == super::Action::Hold;
@@ -259,7 +330,10 @@ mod tests {
     #[test]
     fn finds_runs_longer_than_the_limit() {
         let t = "soooooo good!!!!!!   ok";
-        let runs: Vec<&str> = repeated_runs(t, 4).into_iter().map(|(s, e)| &t[s..e]).collect();
+        let runs: Vec<&str> = repeated_runs(t, 4)
+            .into_iter()
+            .map(|(s, e)| &t[s..e])
+            .collect();
         assert_eq!(runs, vec!["oooooo", "!!!!!!"]);
     }
 }

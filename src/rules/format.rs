@@ -147,7 +147,10 @@ impl RawRule {
         add("words", self.words.as_ref().map(Spanned::span));
         add("files", self.files.as_ref().map(Spanned::span));
         add("patterns", self.patterns.as_ref().map(Spanned::span));
-        add("case_insensitive", self.case_insensitive.as_ref().map(Spanned::span));
+        add(
+            "case_insensitive",
+            self.case_insensitive.as_ref().map(Spanned::span),
+        );
         add("max", self.max.as_ref().map(Spanned::span));
         add("deny", self.deny.as_ref().map(Spanned::span));
         add("allow", self.allow.as_ref().map(Spanned::span));
@@ -155,7 +158,10 @@ impl RawRule {
         add("min_letters", self.min_letters.as_ref().map(Spanned::span));
         add("max_run", self.max_run.as_ref().map(Spanned::span));
         add("min", self.min.as_ref().map(Spanned::span));
-        add("window_seconds", self.window_seconds.as_ref().map(Spanned::span));
+        add(
+            "window_seconds",
+            self.window_seconds.as_ref().map(Spanned::span),
+        );
         add("scope", self.scope.as_ref().map(Spanned::span));
         keys
     }

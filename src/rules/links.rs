@@ -12,14 +12,18 @@ pub struct Link {
 const TLDS: &[&str] = &[
     "com", "net", "org", "info", "biz", "io", "co", "ru", "xyz", "top", "click", "link", "online",
     "site", "shop", "store", "club", "live", "vip", "win", "bid", "loan", "app", "dev", "me", "us",
-    "uk", "de", "fr", "cn", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "ws", "tv", "eu", "in",
-    "ly", "to", "gg", "su", "ua", "pl", "nl", "es", "it", "br", "jp", "ca", "au", "website",
-    "space", "fun", "icu", "buzz", "rest", "today", "work", "life", "world", "news", "blog",
-    "email", "pro", "cam", "monster", "sbs", "cfd", "bond", "cyou", "lol", "mobi", "name",
+    "uk", "de", "fr", "cn", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "ws", "tv", "eu", "in", "ly",
+    "to", "gg", "su", "ua", "pl", "nl", "es", "it", "br", "jp", "ca", "au", "website", "space",
+    "fun", "icu", "buzz", "rest", "today", "work", "life", "world", "news", "blog", "email", "pro",
+    "cam", "monster", "sbs", "cfd", "bond", "cyou", "lol", "mobi", "name",
 ];
 
 fn is_chunk_break(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '`')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '`'
+        )
 }
 
 fn trim_trailing(s: &str) -> &str {
@@ -45,7 +49,9 @@ fn host_of(rest: &str) -> Option<String> {
     if let Some(colon) = authority.find(':') {
         authority = &authority[..colon];
     }
-    let host = trim_trailing(authority).trim_end_matches('.').to_lowercase();
+    let host = trim_trailing(authority)
+        .trim_end_matches('.')
+        .to_lowercase();
     if host.is_empty() || !host.split('.').all(valid_label) {
         return None;
     }
@@ -88,24 +94,42 @@ fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
         let after = i + lower[i..].find("://").map_or(0, |p| p + 3);
         if let Some(host) = host_of(&piece[after..]) {
             let link = trim_trailing(&piece[i..]);
-            out.push(Link { start: start + i, end: start + i + link.len(), host });
+            out.push(Link {
+                start: start + i,
+                end: start + i + link.len(),
+                host,
+            });
         }
         return;
     }
-    let lead = piece.len() - piece.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+    let lead = piece.len()
+        - piece
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .len();
     let body = &piece[lead..];
-    if body.len() >= 4 && body[..4].eq_ignore_ascii_case("www.") {
+    if body
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+    {
         if let Some(host) = host_of(body) {
             if host.contains('.') && host.len() > 4 {
                 let link = trim_trailing(body);
-                out.push(Link { start: start + lead, end: start + lead + link.len(), host });
+                out.push(Link {
+                    start: start + lead,
+                    end: start + lead + link.len(),
+                    host,
+                });
             }
         }
         return;
     }
     if let Some(host) = bare_domain(body) {
         let link = trim_trailing(body);
-        out.push(Link { start: start + lead, end: start + lead + link.len(), host });
+        out.push(Link {
+            start: start + lead,
+            end: start + lead + link.len(),
+            host,
+        });
     }
 }
 
@@ -128,7 +152,10 @@ mod tests {
     #[test]
     fn finds_urls_www_hosts_and_bare_domains() {
         let t = "see https://Foo.Example.com/x?y=1, www.spam.net and cheap-pills.xyz. Also bob@mail.com";
-        assert_eq!(hosts(t), vec!["foo.example.com", "www.spam.net", "cheap-pills.xyz"]);
+        assert_eq!(
+            hosts(t),
+            vec!["foo.example.com", "www.spam.net", "cheap-pills.xyz"]
+        );
     }
 
     #[test]

@@ -177,15 +177,22 @@ pub struct RuleSet {
 impl RuleSet {
     /// Reads and compiles a rules file and the list files it names (relative to its folder).
     pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
-        let source = std::fs::read_to_string(path).map_err(|e| RulesError::file(path, e.to_string()))?;
+        let source =
+            std::fs::read_to_string(path).map_err(|e| RulesError::file(path, e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_source(&source, base, path)
     }
 
     /// Compiles rules from source text; list files resolve against `base_dir`; `origin` names
     /// the source in errors.
-    pub fn from_source(source: &str, base_dir: &Path, origin: &Path) -> Result<RuleSet, RulesError> {
-        Ok(RuleSet { inner: compile::compile(source, base_dir, origin)? })
+    pub fn from_source(
+        source: &str,
+        base_dir: &Path,
+        origin: &Path,
+    ) -> Result<RuleSet, RulesError> {
+        Ok(RuleSet {
+            inner: compile::compile(source, base_dir, origin)?,
+        })
     }
 
     /// sha256 (hex) over the rules file and every list file it uses.

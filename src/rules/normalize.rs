@@ -81,7 +81,11 @@ fn push_lower(units: &mut Vec<Unit>, c: char, start: usize, end: usize) {
     if c.is_whitespace() || c.is_control() {
         push_space(units, start, end);
     } else if c.is_ascii() {
-        units.push(Unit { ch: c.to_ascii_lowercase(), start, end });
+        units.push(Unit {
+            ch: c.to_ascii_lowercase(),
+            start,
+            end,
+        });
     } else {
         for l in c.to_lowercase() {
             units.push(Unit { ch: l, start, end });
@@ -92,11 +96,21 @@ fn push_lower(units: &mut Vec<Unit>, c: char, start: usize, end: usize) {
 fn push_space(units: &mut Vec<Unit>, start: usize, end: usize) {
     match units.last_mut() {
         Some(last) if last.ch == ' ' => last.end = end,
-        _ => units.push(Unit { ch: ' ', start, end }),
+        _ => units.push(Unit {
+            ch: ' ',
+            start,
+            end,
+        }),
     }
 }
 
-fn push_non_ascii(units: &mut Vec<Unit>, c: char, start: usize, end: usize, opts: decancer::Options) {
+fn push_non_ascii(
+    units: &mut Vec<Unit>,
+    c: char,
+    start: usize,
+    end: usize,
+    opts: decancer::Options,
+) {
     if is_invisible(c) {
         return;
     }
@@ -240,7 +254,11 @@ pub fn normalize(raw: &str) -> Normalized {
             spans.push((u.start, u.end));
         }
     }
-    Normalized { text, spans, raw_len: raw.len() }
+    Normalized {
+        text,
+        spans,
+        raw_len: raw.len(),
+    }
 }
 
 /// sha256 (hex) of the normalized body with whitespace collapsed.
@@ -288,12 +306,18 @@ mod tests {
 
     #[test]
     fn strips_zero_width_and_format_characters() {
-        assert_eq!(n("v\u{200B}i\u{200C}a\u{200D}g\u{2060}r\u{FEFF}a\u{00AD}"), "viagra");
+        assert_eq!(
+            n("v\u{200B}i\u{200C}a\u{200D}g\u{2060}r\u{FEFF}a\u{00AD}"),
+            "viagra"
+        );
     }
 
     #[test]
     fn decodes_leetspeak_only_in_tokens_with_letters() {
-        assert_eq!(n("fr33 m0n3y in 2024 at 10% off $5"), "free money in 2024 at 10% off $5");
+        assert_eq!(
+            n("fr33 m0n3y in 2024 at 10% off $5"),
+            "free money in 2024 at 10% off $5"
+        );
         assert_eq!(n("c@$h"), "cash");
     }
 
@@ -328,7 +352,13 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_disguises() {
-        assert_eq!(body_fingerprint("Buy  CHEAP pills"), body_fingerprint("buy cheap p\u{200B}ills "));
-        assert_ne!(body_fingerprint("buy cheap pills"), body_fingerprint("buy cheap pill"));
+        assert_eq!(
+            body_fingerprint("Buy  CHEAP pills"),
+            body_fingerprint("buy cheap p\u{200B}ills ")
+        );
+        assert_ne!(
+            body_fingerprint("buy cheap pills"),
+            body_fingerprint("buy cheap pill")
+        );
     }
 }

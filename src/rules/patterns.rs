@@ -103,7 +103,11 @@ impl ViewSet {
 
     /// Indices (into the pattern table) of patterns that may match `text`.
     pub fn candidates(&self, text: &str) -> Vec<usize> {
-        self.set.matches(text).into_iter().map(|i| self.members[i]).collect()
+        self.set
+            .matches(text)
+            .into_iter()
+            .map(|i| self.members[i])
+            .collect()
     }
 }
 
@@ -131,8 +135,18 @@ mod tests {
     #[test]
     fn set_flags_candidates_for_exact_check() {
         let patterns = vec![
-            Pattern { rule: 0, regex: compile_pattern(r"\bcat\b", true).unwrap(), case_insensitive: true, source: r"\bcat\b".into() },
-            Pattern { rule: 1, regex: compile_pattern("dog", false).unwrap(), case_insensitive: false, source: "dog".into() },
+            Pattern {
+                rule: 0,
+                regex: compile_pattern(r"\bcat\b", true).unwrap(),
+                case_insensitive: true,
+                source: r"\bcat\b".into(),
+            },
+            Pattern {
+                rule: 1,
+                regex: compile_pattern("dog", false).unwrap(),
+                case_insensitive: false,
+                source: "dog".into(),
+            },
         ];
         let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
         assert_eq!(set.candidates("CATALOG"), vec![0]);

@@ -17,11 +17,20 @@ global      = { burst = 300, rate = 6000, per = "minute" }
 "#;
 
 pub(super) fn rules(body: &str) -> RuleSet {
-    RuleSet::from_source(&format!("{HEAD}\n{body}"), Path::new("."), Path::new("test.toml")).unwrap()
+    RuleSet::from_source(
+        &format!("{HEAD}\n{body}"),
+        Path::new("."),
+        Path::new("test.toml"),
+    )
+    .unwrap()
 }
 
 fn body(text: &str) -> CommentInput<'_> {
-    CommentInput { body: text, author_name: "reader", ..Default::default() }
+    CommentInput {
+        body: text,
+        author_name: "reader",
+        ..Default::default()
+    }
 }
 
 fn eval(rs: &RuleSet, text: &str) -> Verdict {
@@ -29,7 +38,11 @@ fn eval(rs: &RuleSet, text: &str) -> Verdict {
 }
 
 fn hit_texts<'a>(v: &Verdict, raw: &'a str) -> Vec<&'a str> {
-    v.matches.iter().flat_map(|m| &m.hits).map(|h| &raw[h.start..h.end]).collect()
+    v.matches
+        .iter()
+        .flat_map(|m| &m.hits)
+        .map(|h| &raw[h.start..h.end])
+        .collect()
 }
 
 const BANNED: &str = r#"
@@ -44,7 +57,10 @@ exceptions = ["smartwatch"]
 
 #[test]
 fn publishes_clean_comment() {
-    let v = eval(&rules(BANNED), "A thoughtful reply about the council budget.");
+    let v = eval(
+        &rules(BANNED),
+        "A thoughtful reply about the council budget.",
+    );
     assert_eq!(v.decision, Decision::Publish);
     assert!(v.matches.is_empty());
     assert_eq!(v.score, 0.0);
@@ -62,8 +78,14 @@ fn rejects_comment_with_banned_word() {
 
 #[test]
 fn does_not_match_inside_longer_words() {
-    assert_eq!(eval(&rules(BANNED), "my smartwatch broke").decision, Decision::Publish);
-    assert_eq!(eval(&rules(BANNED), "viagraville").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rules(BANNED), "my smartwatch broke").decision,
+        Decision::Publish
+    );
+    assert_eq!(
+        eval(&rules(BANNED), "viagraville").decision,
+        Decision::Publish
+    );
 }
 
 #[test]
@@ -83,8 +105,14 @@ fn matches_word_spelled_with_cyrillic_lookalikes() {
 
 #[test]
 fn matches_word_in_leetspeak() {
-    assert_eq!(eval(&rules(BANNED), "v14gr4 here").decision, Decision::Reject);
-    assert_eq!(eval(&rules(BANNED), "fr33 m0n3y!").decision, Decision::Reject);
+    assert_eq!(
+        eval(&rules(BANNED), "v14gr4 here").decision,
+        Decision::Reject
+    );
+    assert_eq!(
+        eval(&rules(BANNED), "fr33 m0n3y!").decision,
+        Decision::Reject
+    );
 }
 
 #[test]
@@ -96,7 +124,13 @@ fn matches_word_with_zero_width_characters() {
 
 #[test]
 fn matches_word_with_separators_between_letters() {
-    for raw in ["v.i.a.g.r.a", "v-i-a-g-r-a", "v i a g r a", "v_i_a_g_r_a", "v*i*a*g*r*a"] {
+    for raw in [
+        "v.i.a.g.r.a",
+        "v-i-a-g-r-a",
+        "v i a g r a",
+        "v_i_a_g_r_a",
+        "v*i*a*g*r*a",
+    ] {
         let v = eval(&rules(BANNED), raw);
         assert_eq!(v.decision, Decision::Reject, "{raw}");
         assert_eq!(hit_texts(&v, raw), vec![raw]);
@@ -105,7 +139,10 @@ fn matches_word_with_separators_between_letters() {
 
 #[test]
 fn matches_word_in_fullwidth_and_math_letters() {
-    assert_eq!(eval(&rules(BANNED), "ＶＩＡＧＲＡ").decision, Decision::Reject);
+    assert_eq!(
+        eval(&rules(BANNED), "ＶＩＡＧＲＡ").decision,
+        Decision::Reject
+    );
     assert_eq!(eval(&rules(BANNED), "𝐯𝐢𝐚𝐠𝐫𝐚").decision, Decision::Reject);
 }
 
@@ -123,7 +160,10 @@ exceptions = ["smartwatch", "smart watch"]
 "#,
     );
     assert_eq!(eval(&rs, "my SmartWatch died").decision, Decision::Publish);
-    assert_eq!(eval(&rs, "my s.m.a.r.t.w.a.t.c.h died").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rs, "my s.m.a.r.t.w.a.t.c.h died").decision,
+        Decision::Publish
+    );
     assert_eq!(eval(&rs, "you twat").decision, Decision::Reject);
     assert_eq!(eval(&rs, "smartwatch and twat").matches[0].hits.len(), 1);
 }
@@ -189,7 +229,10 @@ fn holds_comment_with_too_many_links() {
     let v = eval(&rules(LINKS), "see a.com, www.b.org and https://c.net/x");
     assert_eq!(v.decision, Decision::Hold);
     assert_eq!(v.matches[0].hits.len(), 3);
-    assert_eq!(eval(&rules(LINKS), "see a.com and b.org").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rules(LINKS), "see a.com and b.org").decision,
+        Decision::Publish
+    );
 }
 
 #[test]
@@ -198,7 +241,10 @@ fn rejects_link_to_denied_domain_or_subdomain() {
     let v = eval(&rules(LINKS), raw);
     assert_eq!(v.decision, Decision::Reject);
     assert_eq!(hit_texts(&v, raw), vec!["http://shop.SPAM.com/deal"]);
-    assert_eq!(eval(&rules(LINKS), "notspam.com is fine").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rules(LINKS), "notspam.com is fine").decision,
+        Decision::Publish
+    );
 }
 
 #[test]
@@ -213,7 +259,10 @@ action = "hold"
 allow = ["example.org"]
 "#,
     );
-    assert_eq!(eval(&rs, "read https://news.example.org/a").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rs, "read https://news.example.org/a").decision,
+        Decision::Publish
+    );
     assert_eq!(eval(&rs, "read other.info").decision, Decision::Hold);
 }
 
@@ -230,9 +279,15 @@ min_ratio = 0.7
 min_letters = 10
 "#,
     );
-    assert_eq!(eval(&rs, "THIS IS AN OUTRAGE, TRULY").decision, Decision::Hold);
+    assert_eq!(
+        eval(&rs, "THIS IS AN OUTRAGE, TRULY").decision,
+        Decision::Hold
+    );
     assert_eq!(eval(&rs, "OK FINE").decision, Decision::Publish);
-    assert_eq!(eval(&rs, "This is an outrage, truly").decision, Decision::Publish);
+    assert_eq!(
+        eval(&rs, "This is an outrage, truly").decision,
+        Decision::Publish
+    );
 }
 
 #[test]
@@ -250,7 +305,7 @@ max_run = 4
     );
     let raw = "nooooooo!!!!";
     let v = eval(&rs, raw);
-    assert_eq!(hit_texts(&v, raw), vec!["oooooooo"]);
+    assert_eq!(hit_texts(&v, raw), vec!["ooooooo"]);
     assert_eq!(eval(&rs, "good      stuff").decision, Decision::Publish);
 }
 
@@ -295,7 +350,10 @@ scope = "ip"
 enabled = false
 "#,
     );
-    assert_eq!(rs.duplicate_window(), Some(std::time::Duration::from_secs(600)));
+    assert_eq!(
+        rs.duplicate_window(),
+        Some(std::time::Duration::from_secs(600))
+    );
     let mut c = body("hello");
     c.history.same_body_by_author_secs_ago = Some(30);
     assert_eq!(rs.evaluate(&c).decision, Decision::Hold);
@@ -371,11 +429,19 @@ fn reject_threshold_reached_by_three_score_rules() {
 #[test]
 fn rule_fields_select_what_is_checked() {
     let rs = rules(SCORES);
-    let c = CommentInput { body: "fine", author_name: "Beta Tester", ..Default::default() };
+    let c = CommentInput {
+        body: "fine",
+        author_name: "Beta Tester",
+        ..Default::default()
+    };
     let v = rs.evaluate(&c);
     assert_eq!(v.matches.len(), 1);
     assert_eq!(v.matches[0].hits[0].field, Field::AuthorName);
-    let c = CommentInput { body: "fine", author_name: "alpha", ..Default::default() };
+    let c = CommentInput {
+        body: "fine",
+        author_name: "alpha",
+        ..Default::default()
+    };
     assert!(rs.evaluate(&c).matches.is_empty());
 }
 
@@ -388,7 +454,10 @@ fn hits_are_capped_at_ten() {
 
 #[test]
 fn disabled_rules_never_match() {
-    let rs = rules(&BANNED.replace("action = \"reject\"", "action = \"reject\"\nenabled = false"));
+    let rs = rules(&BANNED.replace(
+        "action = \"reject\"",
+        "action = \"reject\"\nenabled = false",
+    ));
     assert_eq!(eval(&rs, "viagra").decision, Decision::Publish);
     assert_eq!(rs.rule_count(), 1);
     assert_eq!(rs.enabled_rule_count(), 0);
@@ -399,7 +468,13 @@ fn verdict_carries_version_and_thresholds() {
     let rs = rules(BANNED);
     assert_eq!(rs.version().len(), 64);
     assert_eq!(eval(&rs, "x").rules_version, rs.version());
-    assert_eq!(rs.thresholds(), Thresholds { hold: 5.0, reject: 10.0 });
+    assert_eq!(
+        rs.thresholds(),
+        Thresholds {
+            hold: 5.0,
+            reject: 10.0
+        }
+    );
     assert_eq!(rs.rate_limits().per_ip.burst, 5);
 }
 
@@ -407,7 +482,11 @@ fn verdict_carries_version_and_thresholds() {
 fn loads_list_files_and_versions_them() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("rules")).unwrap();
-    std::fs::write(dir.path().join("rules/spam.txt"), "# spam\n\ncheap pills\nc4sino\n").unwrap();
+    std::fs::write(
+        dir.path().join("rules/spam.txt"),
+        "# spam\n\ncheap pills\nc4sino\n",
+    )
+    .unwrap();
     let src = format!(
         "{HEAD}\n[[rule]]\nid = \"spam\"\ndescription = \"Spam\"\nkind = \"words\"\naction = \"reject\"\nfiles = [\"rules/spam.txt\"]\n"
     );
@@ -438,9 +517,17 @@ mod props {
     }
 
     fn check_spans(raw: &str, field: Field, v: &Verdict) {
-        for h in v.matches.iter().flat_map(|m| &m.hits).filter(|h| h.field == field) {
+        for h in v
+            .matches
+            .iter()
+            .flat_map(|m| &m.hits)
+            .filter(|h| h.field == field)
+        {
             assert!(h.start <= h.end && h.end <= raw.len(), "{h:?}");
-            assert!(raw.is_char_boundary(h.start) && raw.is_char_boundary(h.end), "{h:?}");
+            assert!(
+                raw.is_char_boundary(h.start) && raw.is_char_boundary(h.end),
+                "{h:?}"
+            );
         }
     }
 

@@ -68,7 +68,12 @@ fn refuses_missing_description() {
 #[test]
 fn refuses_key_of_another_kind() {
     let e = rule_err(&rule("words", "words = [\"x\"]\npatterns = [\"y\"]"));
-    assert!(e.message.contains("`patterns` does not apply to a `words` rule"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("`patterns` does not apply to a `words` rule"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.line, Some(17));
 }
 
@@ -146,7 +151,13 @@ fn refuses_caps_ratio_outside_zero_to_one() {
 
 #[test]
 fn refuses_missing_kind_specific_keys() {
-    for (kind, key) in [("regex", "patterns"), ("link_count", "max"), ("repeated_chars", "max_run"), ("duplicate", "window_seconds"), ("caps_ratio", "min_ratio")] {
+    for (kind, key) in [
+        ("regex", "patterns"),
+        ("link_count", "max"),
+        ("repeated_chars", "max_run"),
+        ("duplicate", "window_seconds"),
+        ("caps_ratio", "min_ratio"),
+    ] {
         let e = rule_err(&rule(kind, ""));
         assert!(e.message.contains(key), "{kind}: {}", e.message);
         assert_eq!(e.line, Some(11), "{kind}");

@@ -74,7 +74,11 @@ pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(text.len() / 4);
     let mut start: Option<usize> = None;
     for (i, c) in text.char_indices() {
-        let word = if c.is_ascii() { c.is_ascii_alphanumeric() } else { c.is_alphanumeric() };
+        let word = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric()
+        };
         match (word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -104,7 +108,11 @@ pub(crate) struct PhraseIndex {
 
 impl PhraseIndex {
     pub fn new(lowercase: bool) -> PhraseIndex {
-        PhraseIndex { terminals: vec![Vec::new()], lowercase, ..PhraseIndex::default() }
+        PhraseIndex {
+            terminals: vec![Vec::new()],
+            lowercase,
+            ..PhraseIndex::default()
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,10 +166,16 @@ impl PhraseIndex {
             let mut node = 0u32;
             for j in i..toks.len().min(i + self.max_len) {
                 let Some(id) = ids[j] else { break };
-                let Some(&next) = self.edges.get(&(node, id)) else { break };
+                let Some(&next) = self.edges.get(&(node, id)) else {
+                    break;
+                };
                 node = next;
                 for &owner in &self.terminals[node as usize] {
-                    out.push(Occurrence { owner, start: toks[i].0, end: toks[j].1 });
+                    out.push(Occurrence {
+                        owner,
+                        start: toks[i].0,
+                        end: toks[j].1,
+                    });
                 }
             }
         }
@@ -173,7 +187,10 @@ impl PhraseIndex {
 mod tests {
     use super::*;
 
-    const W: Owner = Owner { rule: 0, role: Role::Word };
+    const W: Owner = Owner {
+        rule: 0,
+        role: Role::Word,
+    };
 
     #[test]
     fn finds_whole_words_and_phrases_only() {
@@ -181,7 +198,11 @@ mod tests {
         assert!(idx.add("twat", W));
         assert!(idx.add("check out my channel", W));
         let text = "my smartwatch, check out my channel! twat.";
-        let found: Vec<&str> = idx.find(text).iter().map(|o| &text[o.start..o.end]).collect();
+        let found: Vec<&str> = idx
+            .find(text)
+            .iter()
+            .map(|o| &text[o.start..o.end])
+            .collect();
         assert_eq!(found, vec!["check out my channel", "twat"]);
     }
 
