@@ -72,8 +72,11 @@ impl<'a> FieldCtx<'a> {
             };
             if idx.is_empty() {
                 Vec::new()
+            } else if view == View::Normalized {
+                let norm = self.norm.get_or_init(|| normalize(self.raw));
+                idx.find(norm.text(), norm.joined())
             } else {
-                idx.find(self.text(view))
+                idx.find(self.raw, &[])
             }
         })
     }

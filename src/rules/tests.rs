@@ -138,6 +138,18 @@ fn matches_word_with_separators_between_letters() {
 }
 
 #[test]
+fn matches_word_hidden_in_spaced_letters_after_a_short_word() {
+    let raw = "get a f r e e money offer";
+    let v = eval(&rules(BANNED), raw);
+    assert_eq!(v.decision, Decision::Reject);
+    assert_eq!(hit_texts(&v, raw), vec!["f r e e money"]);
+    assert_eq!(
+        eval(&rules(BANNED), "Only a v.i.a.g.r.a user").decision,
+        Decision::Reject
+    );
+}
+
+#[test]
 fn matches_word_in_fullwidth_and_math_letters() {
     assert_eq!(
         eval(&rules(BANNED), "ＶＩＡＧＲＡ").decision,
