@@ -3,7 +3,7 @@
 //! besides reading the files it is given.
 //!
 //! Modules: `format` (serde shape), `compile` (validation, list files, building matchers),
-//! `normalize` (normalized view + raw offset map), `words` (whole-word phrase index),
+//! `normalize` (normalized view + raw offset map), `words` (whole-word phrase index), `lists` (word entries and list files),
 //! `patterns` (regex rules), `links` (link detection), `evaluate` (verdicts), `error`.
 
 mod compile;
@@ -11,6 +11,7 @@ mod error;
 mod evaluate;
 mod format;
 mod links;
+mod lists;
 mod normalize;
 mod patterns;
 mod words;
@@ -19,6 +20,8 @@ mod words;
 mod tests;
 #[cfg(test)]
 mod tests_errors;
+#[cfg(test)]
+mod tests_props;
 
 pub use error::RulesError;
 pub use format::{Kind, Scope, Target};
