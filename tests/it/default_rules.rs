@@ -42,7 +42,12 @@ fn explain(verdict: &Verdict) -> String {
 }
 
 fn comment<'a>(body: &'a str, author_name: &'a str) -> CommentInput<'a> {
-    CommentInput { body, author_name, author_email: None, history: AuthorHistory::default() }
+    CommentInput {
+        body,
+        author_name,
+        author_email: None,
+        history: AuthorHistory::default(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,13 +77,20 @@ fn fixtures() -> Vec<Fixture> {
 fn default_rules_file_loads_without_errors() {
     let rules = default_rules();
     let version = rules.version();
-    assert_eq!(version.len(), 64, "version should be a sha256 hex digest, got {version:?}");
+    assert_eq!(
+        version.len(),
+        64,
+        "version should be a sha256 hex digest, got {version:?}"
+    );
     assert!(version.chars().all(|c| c.is_ascii_hexdigit()));
 
     let limits = rules.rate_limits();
     assert_eq!((limits.per_ip.burst, limits.per_ip.rate), (5, 10));
     assert_eq!((limits.per_author.burst, limits.per_author.rate), (3, 6));
-    assert_eq!((limits.per_article.burst, limits.per_article.rate), (60, 600));
+    assert_eq!(
+        (limits.per_article.burst, limits.per_article.rate),
+        (60, 600)
+    );
     assert_eq!((limits.global.burst, limits.global.rate), (300, 6000));
 
     assert_eq!(rules.duplicate_window(), Some(Duration::from_secs(600)));
@@ -133,37 +145,69 @@ fn default_rules_fixtures_cover_every_class() {
             f.expected
         );
         assert!(!f.note.trim().is_empty(), "{}: note is empty", f.id);
-        *per_group.entry(f.id.split('-').next().unwrap_or_default()).or_default() += 1;
+        *per_group
+            .entry(f.id.split('-').next().unwrap_or_default())
+            .or_default() += 1;
     }
-    for (group, min) in [("clean", 50), ("spam", 30), ("abuse", 25), ("tricky", 15), ("pii", 1)] {
+    for (group, min) in [
+        ("clean", 50),
+        ("spam", 30),
+        ("abuse", 25),
+        ("tricky", 15),
+        ("pii", 1),
+    ] {
         let n = per_group.get(group).copied().unwrap_or(0);
-        assert!(n >= min, "only {n} `{group}` fixtures (want {min}): {per_group:?}");
+        assert!(
+            n >= min,
+            "only {n} `{group}` fixtures (want {min}): {per_group:?}"
+        );
     }
 }
 
 #[test]
 fn default_rules_publish_a_clean_first_comment() {
     let rules = default_rules();
-    let body = "I've lived on this estate for twelve years and the new bus route is the first change \
+    let body =
+        "I've lived on this estate for twelve years and the new bus route is the first change \
                 that has actually helped. Thanks for covering it.";
     let input = CommentInput {
         body,
         author_name: "First-Time Reader",
         author_email: Some("reader@example.com"),
-        history: AuthorHistory { prior_published: 0, ..AuthorHistory::default() },
+        history: AuthorHistory {
+            prior_published: 0,
+            ..AuthorHistory::default()
+        },
     };
     let verdict = rules.evaluate(&input);
     assert_eq!(verdict.decision, Decision::Publish, "{}", explain(&verdict));
-    assert!(verdict.matches.is_empty(), "a plain comment should match no rule: {}", explain(&verdict));
+    assert!(
+        verdict.matches.is_empty(),
+        "a plain comment should match no rule: {}",
+        explain(&verdict)
+    );
 }
 
 #[test]
 fn default_rules_publish_a_single_mild_swear_word() {
     let rules = default_rules();
-    for body in ["Damn, that's a shame.", "What the hell happened to the bus service?", "Bloody hell."] {
+    for body in [
+        "Damn, that's a shame.",
+        "What the hell happened to the bus service?",
+        "Bloody hell.",
+    ] {
         let verdict = rules.evaluate(&comment(body, "Reader"));
-        assert_eq!(verdict.decision, Decision::Publish, "{body:?}: {}", explain(&verdict));
-        assert!(verdict.score > 0.0, "{body:?} should still score: {}", explain(&verdict));
+        assert_eq!(
+            verdict.decision,
+            Decision::Publish,
+            "{body:?}: {}",
+            explain(&verdict)
+        );
+        assert!(
+            verdict.score > 0.0,
+            "{body:?} should still score: {}",
+            explain(&verdict)
+        );
     }
 }
 
@@ -192,10 +236,17 @@ fn default_rules_hold_the_same_comment_sent_twice_within_ten_minutes() {
         body,
         author_name: "Reader",
         author_email: None,
-        history: AuthorHistory { prior_published: 3, same_body_by_author_secs_ago: secs, same_body_by_ip_secs_ago: None },
+        history: AuthorHistory {
+            prior_published: 3,
+            same_body_by_author_secs_ago: secs,
+            same_body_by_ip_secs_ago: None,
+        },
     };
     assert_eq!(rules.evaluate(&again(Some(30))).decision, Decision::Hold);
-    assert_eq!(rules.evaluate(&again(Some(3600))).decision, Decision::Publish);
+    assert_eq!(
+        rules.evaluate(&again(Some(3600))).decision,
+        Decision::Publish
+    );
     assert_eq!(rules.evaluate(&again(None)).decision, Decision::Publish);
 }
 
@@ -204,10 +255,18 @@ fn default_rules_premoderate_newcomers_once_first_comment_is_enabled() {
     let path = rules_path();
     let source = std::fs::read_to_string(&path).unwrap();
     let marker = "id = \"newcomers.first_comment\"";
-    let at = source.find(marker).expect("the first_comment rule is in the file");
+    let at = source
+        .find(marker)
+        .expect("the first_comment rule is in the file");
     let (head, tail) = source.split_at(at);
-    assert!(tail.contains("enabled = false"), "first_comment must ship disabled");
-    let enabled = format!("{head}{}", tail.replacen("enabled = false", "enabled = true", 1));
+    assert!(
+        tail.contains("enabled = false"),
+        "first_comment must ship disabled"
+    );
+    let enabled = format!(
+        "{head}{}",
+        tail.replacen("enabled = false", "enabled = true", 1)
+    );
     let rules = RuleSet::from_source(&enabled, manifest_dir(), &path).unwrap();
 
     let body = "Thanks for covering the library reopening.";
@@ -218,7 +277,10 @@ fn default_rules_premoderate_newcomers_once_first_comment_is_enabled() {
         body,
         author_name: "Regular",
         author_email: None,
-        history: AuthorHistory { prior_published: 5, ..AuthorHistory::default() },
+        history: AuthorHistory {
+            prior_published: 5,
+            ..AuthorHistory::default()
+        },
     };
     assert_eq!(rules.evaluate(&regular).decision, Decision::Publish);
 }
@@ -228,10 +290,26 @@ fn referenced_list_files() -> Vec<(String, String)> {
     let source = std::fs::read_to_string(rules_path()).unwrap();
     let doc: toml::Value = toml::from_str(&source).unwrap();
     let mut out = Vec::new();
-    for rule in doc.get("rule").and_then(|r| r.as_array()).expect("[[rule]] tables") {
-        let id = rule.get("id").and_then(|v| v.as_str()).unwrap_or("?").to_string();
-        for f in rule.get("files").and_then(|v| v.as_array()).into_iter().flatten() {
-            out.push((id.clone(), f.as_str().expect("file names are strings").to_string()));
+    for rule in doc
+        .get("rule")
+        .and_then(|r| r.as_array())
+        .expect("[[rule]] tables")
+    {
+        let id = rule
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string();
+        for f in rule
+            .get("files")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            out.push((
+                id.clone(),
+                f.as_str().expect("file names are strings").to_string(),
+            ));
         }
     }
     out
@@ -247,16 +325,26 @@ fn default_rules_list_files_are_referenced_lowercase_and_free_of_duplicates() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "txt") {
-            on_disk.insert(format!("rules/{}", path.file_name().unwrap().to_string_lossy()));
+            on_disk.insert(format!(
+                "rules/{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
         }
     }
-    let unreferenced: Vec<&String> = on_disk.iter().filter(|f| !names.contains(f.as_str())).collect();
-    assert!(unreferenced.is_empty(), "list files no rule uses: {unreferenced:?}");
+    let unreferenced: Vec<&String> = on_disk
+        .iter()
+        .filter(|f| !names.contains(f.as_str()))
+        .collect();
+    assert!(
+        unreferenced.is_empty(),
+        "list files no rule uses: {unreferenced:?}"
+    );
 
     let mut problems = Vec::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     for name in &names {
-        let text = std::fs::read_to_string(manifest_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = std::fs::read_to_string(manifest_dir().join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut seen = BTreeSet::new();
         let mut count = 0;
         for (n, line) in text.lines().enumerate() {
