@@ -4,7 +4,7 @@
 //!
 //! Modules: `format` (serde shape), `compile` (validation, list files, building matchers),
 //! `normalize` (normalized view + raw offset map), `words` (whole-word phrase index), `lists` (word entries and list files),
-//! `patterns` (regex rules), `links` (link detection), `evaluate` (verdicts), `error`.
+//! `patterns` (regex rules), `links` (link detection), `stats` (caps, runs, length), `evaluate` (verdicts), `error`.
 
 mod compile;
 mod error;
@@ -14,6 +14,7 @@ mod links;
 mod lists;
 mod normalize;
 mod patterns;
+mod stats;
 mod words;
 
 #[cfg(test)]

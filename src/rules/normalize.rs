@@ -158,13 +158,30 @@ fn push_non_ascii(
 fn fold(raw: &str) -> Vec<Unit> {
     let opts = confusable_options();
     let mut units = Vec::with_capacity(raw.len());
-    for (start, c) in raw.char_indices() {
-        let end = start + c.len_utf8();
-        if c.is_ascii() {
-            push_lower(&mut units, c, start, end);
-        } else {
-            push_non_ascii(&mut units, c, start, end, opts);
+    let bytes = raw.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let b = bytes[start];
+        if b < 0x80 {
+            if b.is_ascii_graphic() {
+                units.push(Unit {
+                    ch: char::from(b.to_ascii_lowercase()),
+                    start,
+                    end: start + 1,
+                    joined: false,
+                });
+            } else {
+                push_space(&mut units, start, start + 1);
+            }
+            start += 1;
+            continue;
         }
+        let Some(c) = raw[start..].chars().next() else {
+            break;
+        };
+        let end = start + c.len_utf8();
+        push_non_ascii(&mut units, c, start, end, opts);
+        start = end;
     }
     units
 }
@@ -173,7 +190,8 @@ fn fold(raw: &str) -> Vec<Unit> {
 /// ("v.i.a.g.r.a", "f r e e") when the run contains a letter.
 fn collapse_separators(mut units: Vec<Unit>) -> Vec<Unit> {
     let n = units.len();
-    let alnum = |k: usize| units[k].ch.is_alphanumeric();
+    let flags: Vec<bool> = units.iter().map(|u| u.ch.is_alphanumeric()).collect();
+    let alnum = |k: usize| flags[k];
     let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && (k + 1 == n || !alnum(k + 1));
     let mut drop = vec![false; n];
     let mut glue = vec![false; n];

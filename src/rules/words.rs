@@ -71,13 +71,17 @@ pub(crate) struct Occurrence {
 
 /// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 4);
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        let word = if c.is_ascii() {
-            c.is_ascii_alphanumeric()
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (word, len) = if b < 0x80 {
+            (b.is_ascii_alphanumeric(), 1)
         } else {
-            c.is_alphanumeric()
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
         };
         match (word, start) {
             (true, None) => start = Some(i),
@@ -87,6 +91,7 @@ pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         out.push((s, text.len()));
@@ -102,6 +107,8 @@ pub(crate) struct PhraseIndex {
     /// Owners of phrases ending at each node (node 0 is the root).
     terminals: Vec<Vec<Owner>>,
     max_len: usize,
+    /// Longest vocabulary word in bytes: longer tokens are not looked up.
+    max_word: usize,
     /// Whether tokens must be lowercased before lookup (raw view).
     lowercase: bool,
 }
@@ -128,6 +135,7 @@ impl PhraseIndex {
         let mut node = 0u32;
         for &(s, e) in &toks {
             let word = &phrase[s..e];
+            self.max_word = self.max_word.max(word.len());
             let next_id = self.vocab.len() as u32;
             let id = *self.vocab.entry(word.into()).or_insert(next_id);
             let next_node = self.terminals.len() as u32;
@@ -169,7 +177,17 @@ impl PhraseIndex {
     }
 
     fn lookup(&self, word: &str) -> Option<u32> {
-        if self.lowercase && word.chars().any(char::is_uppercase) {
+        if word.len() > self.max_word * 3 {
+            return None; // lowercasing can shrink a word, but not by more than that
+        }
+        let upper = || {
+            if word.is_ascii() {
+                word.bytes().any(|b| b.is_ascii_uppercase())
+            } else {
+                word.chars().any(char::is_uppercase)
+            }
+        };
+        if self.lowercase && upper() {
             self.vocab.get(word.to_lowercase().as_str()).copied()
         } else {
             self.vocab.get(word).copied()
