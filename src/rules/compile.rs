@@ -53,6 +53,7 @@ pub(crate) struct Rule {
     pub fields: Vec<Field>,
     pub raw: bool,
     pub normalized: bool,
+    pub has_exceptions: bool,
     pub spec: Spec,
 }
 
@@ -351,6 +352,10 @@ fn compile_rule(
         fields,
         raw: kind.reads_text() && target != Target::Normalized,
         normalized: kind.reads_text() && target != Target::Raw,
+        has_exceptions: r
+            .exceptions
+            .as_ref()
+            .is_some_and(|e| !e.get_ref().is_empty()),
         spec: Spec::FirstComment,
     };
     if let Some(ex) = &r.exceptions {

@@ -211,12 +211,15 @@ fn evaluate_rule(
         for view in views.into_iter().filter_map(|(on, v)| on.then_some(v)) {
             let (flag, found) = view_hits(c, index, rule, f, view);
             matched |= flag;
-            let exceptions: Vec<(usize, usize)> = f
-                .occurrences(c, view)
-                .iter()
-                .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
-                .map(|o| (o.start, o.end))
-                .collect();
+            let exceptions: Vec<(usize, usize)> = if rule.has_exceptions {
+                f.occurrences(c, view)
+                    .iter()
+                    .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
+                    .map(|o| (o.start, o.end))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let kept = found
                 .into_iter()
                 .filter(|&(s, e)| !exceptions.iter().any(|&(xs, xe)| xs <= s && e <= xe));

@@ -20,12 +20,25 @@ impl TextStats {
         let mut chars = 0usize;
         let mut first_non_ws: Option<usize> = None; // char index
         let mut last_non_ws = 0usize; // char index + 1
-        for (i, ch) in text.char_indices() {
-            let ws = ch.is_whitespace();
-            if ch.is_ascii() {
-                if ch.is_ascii_alphabetic() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (ch, len) = if b < 0x80 {
+                (char::from(b), 1)
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c, c.len_utf8())
+            };
+            let ws = if b < 0x80 {
+                b.is_ascii_whitespace() || b == 0x0b
+            } else {
+                ch.is_whitespace()
+            };
+            if b < 0x80 {
+                if b.is_ascii_alphabetic() {
                     st.letters += 1;
-                    st.upper += usize::from(ch.is_ascii_uppercase());
+                    st.upper += usize::from(b.is_ascii_uppercase());
                 }
             } else if ch.is_alphabetic() {
                 st.letters += 1;
@@ -43,6 +56,7 @@ impl TextStats {
                     run = (!ws).then_some((ch, i, 1));
                 }
             }
+            i += len;
         }
         st.close(run, text.len());
         st.trimmed_chars = first_non_ws.map_or(0, |f| last_non_ws - f);
