@@ -211,7 +211,8 @@ fn evaluate_rule(
         for view in views.into_iter().filter_map(|(on, v)| on.then_some(v)) {
             let (flag, found) = view_hits(c, index, rule, f, view);
             matched |= flag;
-            let exceptions: Vec<(usize, usize)> = if rule.has_exceptions {
+            // Exception occurrences are looked up only when there is a hit to excuse.
+            let exceptions: Vec<(usize, usize)> = if rule.has_exceptions && !found.is_empty() {
                 f.occurrences(c, view)
                     .iter()
                     .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
