@@ -189,6 +189,9 @@ fn fold(raw: &str) -> Vec<Unit> {
 /// Joins runs of at least three single letters/digits separated by the same separator
 /// ("v.i.a.g.r.a", "f r e e") when the run contains a letter.
 fn collapse_separators(mut units: Vec<Unit>) -> Vec<Unit> {
+    if !has_spaced_letters(&units) {
+        return units;
+    }
     let n = units.len();
     let flags: Vec<bool> = units.iter().map(|u| u.ch.is_alphanumeric()).collect();
     let alnum = |k: usize| flags[k];
@@ -258,7 +261,25 @@ fn is_token_char(c: char) -> bool {
 }
 
 /// Replaces leetspeak digits and symbols inside tokens that also contain a letter.
+/// Cheap check for the shape collapse_separators looks for: "x.y.z" (three single
+/// alphanumerics with the same separator), so most texts skip the work entirely.
+fn has_spaced_letters(units: &[Unit]) -> bool {
+    let alnum = |k: usize| units.get(k).is_some_and(|u| u.ch.is_alphanumeric());
+    let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && !alnum(k + 1);
+    (0..units.len().saturating_sub(4)).any(|i| {
+        let sep = units[i + 1].ch;
+        SEPARATORS.contains(&sep)
+            && units[i + 3].ch == sep
+            && single(i)
+            && single(i + 2)
+            && single(i + 4)
+    })
+}
+
 fn apply_leetspeak(units: &mut [Unit]) {
+    if !units.iter().any(|u| leet(u.ch).is_some()) {
+        return;
+    }
     let n = units.len();
     let mut i = 0;
     while i < n {
