@@ -230,17 +230,16 @@ impl PhraseIndex {
         toks: &[(usize, usize)],
         out: &mut Vec<Occurrence>,
     ) {
-        const MAX_SPLIT: usize = 40;
+        // Pieces longer than the longest vocabulary word cannot match: work stays linear.
+        const MAX_LETTERS: usize = 5000;
         let (s, e) = toks[i];
         let mut offs: Vec<usize> = text[s..e].char_indices().map(|(k, _)| s + k).collect();
         offs.push(e);
-        let n = offs.len() - 1;
-        if n > MAX_SPLIT {
-            return;
-        }
+        let full = offs.len() - 1;
+        let n = full.min(MAX_LETTERS);
         for a in 0..n {
-            for b in a + 1..=n {
-                if a == 0 && b == n {
+            for b in a + 1..=n.min(a + self.max_word) {
+                if a == 0 && b == full {
                     continue; // the whole token: already walked
                 }
                 let Some(id) = self.lookup(&text[offs[a]..offs[b]]) else {
@@ -256,7 +255,7 @@ impl PhraseIndex {
                         end: offs[b],
                     });
                 }
-                if b == n && self.max_len > 1 {
+                if b == full && self.max_len > 1 {
                     self.walk(node, i + 1, offs[a], ids, toks, out);
                 }
             }
