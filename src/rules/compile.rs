@@ -3,9 +3,9 @@
 
 use super::error::RulesError;
 use super::format::{Kind, LooseFile, RawFile, RawRule, Scope, SpannedList, Target};
-use super::normalize::normalize;
+use super::lists::{add_list_file, add_phrases};
 use super::patterns::{compile_pattern, Pattern, ViewSet};
-use super::words::{tokens, Owner, PhraseIndex, Role};
+use super::words::{PhraseIndex, Role};
 use super::{Action, Field, QuotaSpec, RateLimitSettings, Thresholds};
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
@@ -53,6 +53,7 @@ pub(crate) struct Rule {
     pub fields: Vec<Field>,
     pub raw: bool,
     pub normalized: bool,
+    pub has_exceptions: bool,
     pub spec: Spec,
 }
 
@@ -70,16 +71,21 @@ pub(crate) struct Compiled {
     pub set_norm: Option<ViewSet>,
 }
 
-struct Ctx<'a> {
-    source: &'a str,
-    origin: &'a Path,
-    base_dir: &'a Path,
-    hasher: sha2::Sha256,
-    files: HashMap<String, String>,
+pub(crate) struct Ctx<'a> {
+    pub source: &'a str,
+    pub origin: &'a Path,
+    pub base_dir: &'a Path,
+    pub hasher: sha2::Sha256,
+    pub files: HashMap<String, String>,
 }
 
 impl Ctx<'_> {
-    fn err(&self, offset: usize, rule: Option<&str>, msg: impl Into<String>) -> RulesError {
+    pub(crate) fn err(
+        &self,
+        offset: usize,
+        rule: Option<&str>,
+        msg: impl Into<String>,
+    ) -> RulesError {
         RulesError::at(self.origin, self.source, offset, rule, msg)
     }
 }
@@ -89,9 +95,11 @@ fn parse_error(source: &str, origin: &Path, e: &toml::de::Error) -> RulesError {
         return RulesError::file(origin, e.message().trim());
     };
     let rule_id = toml::from_str::<LooseFile>(source).ok().and_then(|f| {
+        // An array-of-tables element's span is its `[[rule]]` header: take the last one before.
         f.rule
             .iter()
-            .find(|r| r.span().contains(&span.start))
+            .rev()
+            .find(|r| r.span().start <= span.start)
             .and_then(|r| {
                 r.get_ref()
                     .id
@@ -344,6 +352,10 @@ fn compile_rule(
         fields,
         raw: kind.reads_text() && target != Target::Normalized,
         normalized: kind.reads_text() && target != Target::Raw,
+        has_exceptions: r
+            .exceptions
+            .as_ref()
+            .is_some_and(|e| !e.get_ref().is_empty()),
         spec: Spec::FirstComment,
     };
     if let Some(ex) = &r.exceptions {
@@ -507,103 +519,4 @@ fn domains(ctx: &Ctx<'_>, id: &str, list: &Option<SpannedList>) -> Result<Vec<St
             }
         })
         .collect()
-}
-
-/// Adds one phrase to the views the rule reads; `Err(message)` if it has no words.
-fn add_phrase(
-    out: &mut Compiled,
-    rule: &Rule,
-    index: usize,
-    role: Role,
-    phrase: &str,
-) -> Result<(), String> {
-    let owner = Owner {
-        rule: index as u32,
-        role,
-    };
-    let norm = rule
-        .normalized
-        .then(|| normalize(phrase).text().to_string());
-    let raw = rule.raw.then(|| phrase.to_lowercase());
-    for (text, view_is_raw) in [(norm, false), (raw, true)] {
-        let Some(text) = text else { continue };
-        if tokens(&text).is_empty() {
-            return Err(format!("entry `{phrase}` contains no letters or digits"));
-        }
-        if rule.enabled {
-            let idx = if view_is_raw {
-                &mut out.phrases_raw
-            } else {
-                &mut out.phrases_norm
-            };
-            idx.add(&text, owner);
-        }
-    }
-    Ok(())
-}
-
-fn add_phrases(
-    ctx: &Ctx<'_>,
-    out: &mut Compiled,
-    rule: &Rule,
-    index: usize,
-    role: Role,
-    list: &SpannedList,
-    what: &str,
-) -> Result<usize, RulesError> {
-    for p in list.get_ref() {
-        add_phrase(out, rule, index, role, p.get_ref())
-            .map_err(|m| ctx.err(p.span().start, Some(&rule.id), format!("{what} {m}")))?;
-    }
-    Ok(list.get_ref().len())
-}
-
-fn add_list_file(
-    ctx: &mut Ctx<'_>,
-    out: &mut Compiled,
-    rule: &Rule,
-    index: usize,
-    name: &Spanned<String>,
-) -> Result<usize, RulesError> {
-    let rel = name.get_ref();
-    let path = ctx.base_dir.join(rel);
-    let text = match ctx.files.get(rel) {
-        Some(t) => t.clone(),
-        None => {
-            let t = std::fs::read_to_string(&path).map_err(|e| {
-                ctx.err(
-                    name.span().start,
-                    Some(&rule.id),
-                    format!("list file `{rel}` ({}) cannot be read: {e}", path.display()),
-                )
-            })?;
-            ctx.files.insert(rel.clone(), t.clone());
-            t
-        }
-    };
-    ctx.hasher.update(rel.as_bytes());
-    ctx.hasher.update(text.as_bytes());
-    let mut count = 0;
-    for (n, line) in text.lines().enumerate() {
-        let entry = line.trim();
-        if entry.is_empty() || entry.starts_with('#') {
-            continue;
-        }
-        add_phrase(out, rule, index, Role::Word, entry).map_err(|m| RulesError {
-            file: path.clone(),
-            line: Some(n + 1),
-            column: Some(1),
-            rule_id: Some(rule.id.clone()),
-            message: m,
-        })?;
-        count += 1;
-    }
-    if count == 0 {
-        return Err(ctx.err(
-            name.span().start,
-            Some(&rule.id),
-            format!("list file `{rel}` has no entries"),
-        ));
-    }
-    Ok(count)
 }

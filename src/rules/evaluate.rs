@@ -5,6 +5,7 @@ use super::compile::{Compiled, Rule, Spec};
 use super::format::Scope;
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
+use super::stats::TextStats;
 use super::words::{Occurrence, Role};
 use super::{AuthorHistory, CommentInput, Decision, Field, Hit, RuleMatch, Verdict, View};
 use std::cell::OnceCell;
@@ -22,6 +23,7 @@ struct FieldCtx<'a> {
     occ: [OnceCell<Vec<Occurrence>>; 2],
     candidates: [OnceCell<Vec<usize>>; 2],
     links: [OnceCell<Vec<Link>>; 2],
+    stats: [OnceCell<TextStats>; 2],
 }
 
 fn slot(view: View) -> usize {
@@ -40,6 +42,7 @@ impl<'a> FieldCtx<'a> {
             occ: Default::default(),
             candidates: Default::default(),
             links: Default::default(),
+            stats: Default::default(),
         }
     }
 
@@ -72,8 +75,11 @@ impl<'a> FieldCtx<'a> {
             };
             if idx.is_empty() {
                 Vec::new()
+            } else if view == View::Normalized {
+                let norm = self.norm.get_or_init(|| normalize(self.raw));
+                idx.find(norm.text(), norm.joined())
             } else {
-                idx.find(self.text(view))
+                idx.find(self.raw, &[])
             }
         })
     }
@@ -88,6 +94,10 @@ impl<'a> FieldCtx<'a> {
             set.as_ref()
                 .map_or_else(Vec::new, |s| s.candidates(self.text(view)))
         })
+    }
+
+    fn stats(&self, view: View) -> &TextStats {
+        self.stats[slot(view)].get_or_init(|| TextStats::of(self.text(view)))
     }
 
     fn links(&self, view: View) -> &[Link] {
@@ -151,20 +161,10 @@ fn view_hits(
         Spec::CapsRatio {
             min_ratio,
             min_letters,
-        } => {
-            let (mut letters, mut upper) = (0usize, 0usize);
-            for ch in text.chars().filter(|ch| ch.is_alphabetic()) {
-                letters += 1;
-                upper += usize::from(ch.is_uppercase());
-            }
-            let hit = letters > 0
-                && letters >= *min_letters
-                && upper as f64 / letters as f64 >= *min_ratio;
-            (hit, Vec::new())
-        }
-        Spec::RepeatedChars { max_run } => (false, repeated_runs(text, *max_run)),
+        } => (f.stats(view).caps(*min_ratio, *min_letters), Vec::new()),
+        Spec::RepeatedChars { max_run } => (false, f.stats(view).runs_over(*max_run)),
         Spec::Length { min, max } => {
-            let n = text.trim().chars().count();
+            let n = f.stats(view).trimmed_chars;
             (
                 min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m),
                 Vec::new(),
@@ -172,30 +172,6 @@ fn view_hits(
         }
         Spec::Duplicate { .. } | Spec::FirstComment => (false, Vec::new()),
     }
-}
-
-/// Byte ranges of runs of the same non-whitespace character longer than `max_run`.
-fn repeated_runs(text: &str, max_run: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut run: Option<(char, usize, usize)> = None; // char, start, count
-    let close = |run: Option<(char, usize, usize)>, end: usize, out: &mut Vec<(usize, usize)>| {
-        if let Some((_, start, count)) = run {
-            if count > max_run {
-                out.push((start, end));
-            }
-        }
-    };
-    for (i, ch) in text.char_indices() {
-        match run {
-            Some((c, s, n)) if c == ch => run = Some((c, s, n + 1)),
-            _ => {
-                close(run, i, &mut out);
-                run = (!ch.is_whitespace()).then_some((ch, i, 1));
-            }
-        }
-    }
-    close(run, text.len(), &mut out);
-    out
 }
 
 fn history_match(spec: &Spec, h: &AuthorHistory) -> bool {
@@ -235,12 +211,16 @@ fn evaluate_rule(
         for view in views.into_iter().filter_map(|(on, v)| on.then_some(v)) {
             let (flag, found) = view_hits(c, index, rule, f, view);
             matched |= flag;
-            let exceptions: Vec<(usize, usize)> = f
-                .occurrences(c, view)
-                .iter()
-                .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
-                .map(|o| (o.start, o.end))
-                .collect();
+            // Exception occurrences are looked up only when there is a hit to excuse.
+            let exceptions: Vec<(usize, usize)> = if rule.has_exceptions && !found.is_empty() {
+                f.occurrences(c, view)
+                    .iter()
+                    .filter(|o| o.owner.rule as usize == index && o.owner.role == Role::Exception)
+                    .map(|o| (o.start, o.end))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let kept = found
                 .into_iter()
                 .filter(|&(s, e)| !exceptions.iter().any(|&(xs, xe)| xs <= s && e <= xe));
@@ -320,20 +300,5 @@ pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
         reject_threshold: t.reject,
         matches,
         rules_version: c.version.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_runs_longer_than_the_limit() {
-        let t = "soooooo good!!!!!!   ok";
-        let runs: Vec<&str> = repeated_runs(t, 4)
-            .into_iter()
-            .map(|(s, e)| &t[s..e])
-            .collect();
-        assert_eq!(runs, vec!["oooooo", "!!!!!!"]);
     }
 }

@@ -69,21 +69,26 @@ fn bare_domain(chunk: &str) -> Option<String> {
     TLDS.contains(&tld).then_some(host)
 }
 
-/// Finds every link in `text`, in order.
+/// Finds every link in `text`, in order. Only chunks (runs between breaks) holding a dot
+/// are examined.
 pub fn find_links(text: &str) -> Vec<Link> {
     let mut out = Vec::new();
-    let mut pos = 0;
-    for piece in text.split(is_chunk_break) {
-        let start = pos;
-        pos += piece.len();
-        // Skip the one-character break that follows this piece.
-        if let Some(c) = text[pos..].chars().next() {
-            pos += c.len_utf8();
-        }
-        if !piece.contains('.') {
+    let mut done = 0; // end of the last chunk examined
+    for (dot, _) in text.match_indices('.') {
+        if dot < done {
             continue;
         }
-        scan_chunk(piece, start, &mut out);
+        let start = text[..dot]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_chunk_break(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let end = text[dot..]
+            .char_indices()
+            .find(|&(_, c)| is_chunk_break(c))
+            .map_or(text.len(), |(i, _)| dot + i);
+        scan_chunk(&text[start..end], start, &mut out);
+        done = end;
     }
     out
 }
@@ -107,7 +112,10 @@ fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
             .trim_start_matches(|c: char| !c.is_alphanumeric())
             .len();
     let body = &piece[lead..];
-    if body.len() >= 4 && body[..4].eq_ignore_ascii_case("www.") {
+    if body
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+    {
         if let Some(host) = host_of(body) {
             if host.contains('.') && host.len() > 4 {
                 let link = trim_trailing(body);

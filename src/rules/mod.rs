@@ -2,23 +2,32 @@
 //! normalization, compiled matchers and `RuleSet::evaluate`. Pure: no actix, no diesel, no IO
 //! besides reading the files it is given.
 //!
-//! Modules: `format` (serde shape), `compile` (validation, list files, building matchers),
-//! `normalize` (normalized view + raw offset map), `words` (whole-word phrase index),
-//! `patterns` (regex rules), `links` (link detection), `evaluate` (verdicts), `error`.
+//! Modules:
+//! - `format`: the serde shape of the file (strict keys, spans for line numbers);
+//! - `compile` and `lists`: validation, list files, building the matchers;
+//! - `normalize`: the normalized view and its map back to raw byte offsets;
+//! - `words`: the whole-word phrase index (token hashing) for word lists and exceptions;
+//! - `patterns`: regex rules (one prefilter `RegexSet` per view, exact regex per pattern);
+//! - `links`: link detection; `stats`: caps ratio, runs and length;
+//! - `evaluate`: running the rules over a comment; `error`: `RulesError`.
 
 mod compile;
 mod error;
 mod evaluate;
 mod format;
 mod links;
+mod lists;
 mod normalize;
 mod patterns;
+mod stats;
 mod words;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_errors;
+#[cfg(test)]
+mod tests_props;
 
 pub use error::RulesError;
 pub use format::{Kind, Scope, Target};

@@ -13,6 +13,8 @@ pub struct Normalized {
     /// For each byte of `text`: the raw byte range of the source character.
     spans: Vec<(usize, usize)>,
     raw_len: usize,
+    /// Tokens glued together from separated single letters, as byte ranges of `text`.
+    joined: Vec<(usize, usize)>,
 }
 
 impl Normalized {
@@ -33,6 +35,12 @@ impl Normalized {
         }
         self.spans[start].0..self.spans[end - 1].1
     }
+
+    /// Byte ranges of `text` that were glued together from separated letters
+    /// ("v.i.a.g.r.a" → "viagra"), in order.
+    pub fn joined(&self) -> &[(usize, usize)] {
+        &self.joined
+    }
 }
 
 /// One normalized character and the raw byte range it came from.
@@ -41,6 +49,7 @@ struct Unit {
     ch: char,
     start: usize,
     end: usize,
+    joined: bool,
 }
 
 const SEPARATORS: [char; 5] = ['.', '-', '_', '*', ' '];
@@ -85,10 +94,16 @@ fn push_lower(units: &mut Vec<Unit>, c: char, start: usize, end: usize) {
             ch: c.to_ascii_lowercase(),
             start,
             end,
+            joined: false,
         });
     } else {
         for l in c.to_lowercase() {
-            units.push(Unit { ch: l, start, end });
+            units.push(Unit {
+                ch: l,
+                start,
+                end,
+                joined: false,
+            });
         }
     }
 }
@@ -100,6 +115,7 @@ fn push_space(units: &mut Vec<Unit>, start: usize, end: usize) {
             ch: ' ',
             start,
             end,
+            joined: false,
         }),
     }
 }
@@ -142,24 +158,46 @@ fn push_non_ascii(
 fn fold(raw: &str) -> Vec<Unit> {
     let opts = confusable_options();
     let mut units = Vec::with_capacity(raw.len());
-    for (start, c) in raw.char_indices() {
-        let end = start + c.len_utf8();
-        if c.is_ascii() {
-            push_lower(&mut units, c, start, end);
-        } else {
-            push_non_ascii(&mut units, c, start, end, opts);
+    let bytes = raw.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let b = bytes[start];
+        if b < 0x80 {
+            if b.is_ascii_graphic() {
+                units.push(Unit {
+                    ch: char::from(b.to_ascii_lowercase()),
+                    start,
+                    end: start + 1,
+                    joined: false,
+                });
+            } else {
+                push_space(&mut units, start, start + 1);
+            }
+            start += 1;
+            continue;
         }
+        let Some(c) = raw[start..].chars().next() else {
+            break;
+        };
+        let end = start + c.len_utf8();
+        push_non_ascii(&mut units, c, start, end, opts);
+        start = end;
     }
     units
 }
 
 /// Joins runs of at least three single letters/digits separated by the same separator
 /// ("v.i.a.g.r.a", "f r e e") when the run contains a letter.
-fn collapse_separators(units: Vec<Unit>) -> Vec<Unit> {
+fn collapse_separators(mut units: Vec<Unit>) -> Vec<Unit> {
+    if !has_spaced_letters(&units) {
+        return units;
+    }
     let n = units.len();
-    let alnum = |k: usize| units[k].ch.is_alphanumeric();
+    let flags: Vec<bool> = units.iter().map(|u| u.ch.is_alphanumeric()).collect();
+    let alnum = |k: usize| flags[k];
     let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && (k + 1 == n || !alnum(k + 1));
     let mut drop = vec![false; n];
+    let mut glue = vec![false; n];
     let mut any = false;
     let mut i = 0;
     while i < n {
@@ -177,17 +215,25 @@ fn collapse_separators(units: Vec<Unit>) -> Vec<Unit> {
             letters += usize::from(units[j].ch.is_alphabetic());
         }
         if count >= 3 && letters > 0 {
-            let mut k = i + 1;
-            while k < j {
-                drop[k] = true;
-                k += 2;
+            for k in i..=j {
+                if (k - i) % 2 == 1 {
+                    drop[k] = true;
+                } else {
+                    glue[k] = true;
+                }
             }
             any = true;
+            i = j + 1;
+        } else {
+            // The last single letter may start a run with another separator.
+            i = if j > i { j } else { i + 1 };
         }
-        i = j + 1;
     }
     if !any {
         return units;
+    }
+    for (u, g) in units.iter_mut().zip(glue) {
+        u.joined = g;
     }
     units
         .into_iter()
@@ -215,7 +261,25 @@ fn is_token_char(c: char) -> bool {
 }
 
 /// Replaces leetspeak digits and symbols inside tokens that also contain a letter.
+/// Cheap check for the shape collapse_separators looks for: "x.y.z" (three single
+/// alphanumerics with the same separator), so most texts skip the work entirely.
+fn has_spaced_letters(units: &[Unit]) -> bool {
+    let alnum = |k: usize| units.get(k).is_some_and(|u| u.ch.is_alphanumeric());
+    let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && !alnum(k + 1);
+    (0..units.len().saturating_sub(4)).any(|i| {
+        let sep = units[i + 1].ch;
+        SEPARATORS.contains(&sep)
+            && units[i + 3].ch == sep
+            && single(i)
+            && single(i + 2)
+            && single(i + 4)
+    })
+}
+
 fn apply_leetspeak(units: &mut [Unit]) {
+    if !units.iter().any(|u| leet(u.ch).is_some()) {
+        return;
+    }
     let n = units.len();
     let mut i = 0;
     while i < n {
@@ -248,7 +312,17 @@ pub fn normalize(raw: &str) -> Normalized {
     apply_leetspeak(&mut units);
     let mut text = String::with_capacity(units.len());
     let mut spans = Vec::with_capacity(units.len());
+    let mut joined: Vec<(usize, usize)> = Vec::new();
+    let mut prev_joined = false;
     for u in &units {
+        if u.joined {
+            let at = text.len();
+            match joined.last_mut() {
+                Some(last) if prev_joined => last.1 = at + u.ch.len_utf8(),
+                _ => joined.push((at, at + u.ch.len_utf8())),
+            }
+        }
+        prev_joined = u.joined;
         text.push(u.ch);
         for _ in 0..u.ch.len_utf8() {
             spans.push((u.start, u.end));
@@ -258,6 +332,7 @@ pub fn normalize(raw: &str) -> Normalized {
         text,
         spans,
         raw_len: raw.len(),
+        joined,
     }
 }
 
@@ -327,6 +402,8 @@ mod tests {
         assert_eq!(n("v-i-a-g-r-a"), "viagra");
         assert_eq!(n("get f r e e stuff"), "get free stuff");
         assert_eq!(n("v_1_a_g_r_a"), "viagra");
+        assert_eq!(n("a f.a.g.g.o.t"), "a faggot");
+        assert_eq!(normalize("xx a f r e e yy").joined(), &[(3, 8)]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub(super) fn rules(body: &str) -> RuleSet {
     .unwrap()
 }
 
-fn body(text: &str) -> CommentInput<'_> {
+pub(super) fn body(text: &str) -> CommentInput<'_> {
     CommentInput {
         body: text,
         author_name: "reader",
@@ -45,7 +45,7 @@ fn hit_texts<'a>(v: &Verdict, raw: &'a str) -> Vec<&'a str> {
         .collect()
 }
 
-const BANNED: &str = r#"
+pub(super) const BANNED: &str = r#"
 [[rule]]
 id = "slurs"
 description = "Banned words"
@@ -138,6 +138,18 @@ fn matches_word_with_separators_between_letters() {
 }
 
 #[test]
+fn matches_word_hidden_in_spaced_letters_after_a_short_word() {
+    let raw = "get a f r e e money offer";
+    let v = eval(&rules(BANNED), raw);
+    assert_eq!(v.decision, Decision::Reject);
+    assert_eq!(hit_texts(&v, raw), vec!["f r e e money"]);
+    assert_eq!(
+        eval(&rules(BANNED), "Only a v.i.a.g.r.a user").decision,
+        Decision::Reject
+    );
+}
+
+#[test]
 fn matches_word_in_fullwidth_and_math_letters() {
     assert_eq!(
         eval(&rules(BANNED), "ＶＩＡＧＲＡ").decision,
@@ -208,7 +220,7 @@ patterns = ["ACME"]
     assert_eq!(eval(&rs, "ACME").decision, Decision::Hold);
 }
 
-const LINKS: &str = r#"
+pub(super) const LINKS: &str = r#"
 [[rule]]
 id = "links.many"
 description = "Too many links"
@@ -305,7 +317,7 @@ max_run = 4
     );
     let raw = "nooooooo!!!!";
     let v = eval(&rs, raw);
-    assert_eq!(hit_texts(&v, raw), vec!["oooooooo"]);
+    assert_eq!(hit_texts(&v, raw), vec!["ooooooo"]);
     assert_eq!(eval(&rs, "good      stuff").decision, Decision::Publish);
 }
 
@@ -381,7 +393,7 @@ weight = 2.0
     assert!(rs.evaluate(&c).matches.is_empty());
 }
 
-const SCORES: &str = r#"
+pub(super) const SCORES: &str = r#"
 [[rule]]
 id = "a"
 description = "A"
@@ -500,59 +512,4 @@ fn loads_list_files_and_versions_them() {
     h.update(b"rules/spam.txt");
     h.update(b"# spam\n\ncheap pills\nc4sino\n");
     assert_eq!(rs.version(), hex::encode(h.finalize()));
-}
-
-mod props {
-    use super::*;
-    use proptest::prelude::*;
-    use std::sync::OnceLock;
-
-    fn all_kinds() -> &'static RuleSet {
-        static RS: OnceLock<RuleSet> = OnceLock::new();
-        RS.get_or_init(|| {
-            rules(&format!(
-                "{BANNED}{LINKS}{SCORES}\n[[rule]]\nid = \"re\"\ndescription = \"r\"\nkind = \"regex\"\naction = \"score\"\nweight = 1.0\npatterns = ['\\b\\w+\\b', '.']\nexceptions = [\"a\"]\nfields = [\"body\", \"author_name\", \"author_email\"]\n\n[[rule]]\nid = \"rep\"\ndescription = \"r\"\nkind = \"repeated_chars\"\naction = \"score\"\nweight = 1.0\nmax_run = 2\ntarget = \"both\"\n"
-            ))
-        })
-    }
-
-    fn check_spans(raw: &str, field: Field, v: &Verdict) {
-        for h in v
-            .matches
-            .iter()
-            .flat_map(|m| &m.hits)
-            .filter(|h| h.field == field)
-        {
-            assert!(h.start <= h.end && h.end <= raw.len(), "{h:?}");
-            assert!(
-                raw.is_char_boundary(h.start) && raw.is_char_boundary(h.end),
-                "{h:?}"
-            );
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn normalize_never_panics_and_maps_to_char_boundaries(s in "\\PC{0,80}", a in 0usize..400, b in 0usize..400) {
-            let n = normalize(&s);
-            let r = n.raw_range(a.min(b), a.max(b));
-            prop_assert!(r.start <= r.end && r.end <= s.len());
-            prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end));
-        }
-
-        #[test]
-        fn evaluate_never_panics_and_spans_are_valid(body in any::<String>(), name in "\\PC{0,20}", email in proptest::option::of("[a-z@.\u{430}\u{200b}]{0,20}")) {
-            let c = CommentInput { body: &body, author_name: &name, author_email: email.as_deref(), history: AuthorHistory::default() };
-            let v = all_kinds().evaluate(&c);
-            check_spans(&body, Field::Body, &v);
-            check_spans(&name, Field::AuthorName, &v);
-            if let Some(e) = &email { check_spans(e, Field::AuthorEmail, &v); }
-        }
-
-        #[test]
-        fn evaluate_handles_disguised_spam(s in "[vV1іа. \u{200b}*_-]{0,40}(viagra|v.i.a.g.r.a|spam.com)[ a-z0-9.@$]{0,40}") {
-            let v = all_kinds().evaluate(&body(&s));
-            check_spans(&s, Field::Body, &v);
-        }
-    }
 }

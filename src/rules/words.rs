@@ -71,13 +71,17 @@ pub(crate) struct Occurrence {
 
 /// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 4);
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        let word = if c.is_ascii() {
-            c.is_ascii_alphanumeric()
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (word, len) = if b < 0x80 {
+            (b.is_ascii_alphanumeric(), 1)
         } else {
-            c.is_alphanumeric()
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
         };
         match (word, start) {
             (true, None) => start = Some(i),
@@ -87,6 +91,7 @@ pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         out.push((s, text.len()));
@@ -102,6 +107,8 @@ pub(crate) struct PhraseIndex {
     /// Owners of phrases ending at each node (node 0 is the root).
     terminals: Vec<Vec<Owner>>,
     max_len: usize,
+    /// Longest vocabulary word in bytes: longer tokens are not looked up.
+    max_word: usize,
     /// Whether tokens must be lowercased before lookup (raw view).
     lowercase: bool,
 }
@@ -128,6 +135,7 @@ impl PhraseIndex {
         let mut node = 0u32;
         for &(s, e) in &toks {
             let word = &phrase[s..e];
+            self.max_word = self.max_word.max(word.len());
             let next_id = self.vocab.len() as u32;
             let id = *self.vocab.entry(word.into()).or_insert(next_id);
             let next_node = self.terminals.len() as u32;
@@ -144,8 +152,10 @@ impl PhraseIndex {
         true
     }
 
-    /// Every occurrence of every phrase in `text`, in order of start.
-    pub fn find(&self, text: &str) -> Vec<Occurrence> {
+    /// Every occurrence of every phrase in `text`. `joined` lists tokens (byte ranges) that
+    /// normalization glued together from separated letters ("a f r e e" → "afree"); phrases
+    /// may also start and end at any letter inside those.
+    pub fn find(&self, text: &str, joined: &[(usize, usize)]) -> Vec<Occurrence> {
         let mut out = Vec::new();
         if self.is_empty() {
             return out;
@@ -153,33 +163,103 @@ impl PhraseIndex {
         let toks = tokens(text);
         let ids: Vec<Option<u32>> = toks
             .iter()
-            .map(|&(s, e)| {
-                let word = &text[s..e];
-                if self.lowercase && word.chars().any(char::is_uppercase) {
-                    self.vocab.get(word.to_lowercase().as_str()).copied()
-                } else {
-                    self.vocab.get(word).copied()
-                }
-            })
+            .map(|&(s, e)| self.lookup(&text[s..e]))
             .collect();
-        for i in 0..toks.len() {
-            let mut node = 0u32;
-            for j in i..toks.len().min(i + self.max_len) {
-                let Some(id) = ids[j] else { break };
-                let Some(&next) = self.edges.get(&(node, id)) else {
-                    break;
-                };
-                node = next;
-                for &owner in &self.terminals[node as usize] {
-                    out.push(Occurrence {
-                        owner,
-                        start: toks[i].0,
-                        end: toks[j].1,
-                    });
-                }
+        let mut next_joined = joined.iter().peekable();
+        for (i, &(s, e)) in toks.iter().enumerate() {
+            self.walk(0, i, s, &ids, &toks, &mut out);
+            while next_joined.next_if(|j| j.0 < s).is_some() {}
+            if next_joined.peek().is_some_and(|j| **j == (s, e)) {
+                self.split_token(text, i, &ids, &toks, &mut out);
             }
         }
         out
+    }
+
+    fn lookup(&self, word: &str) -> Option<u32> {
+        if word.len() > self.max_word * 3 {
+            return None; // lowercasing can shrink a word, but not by more than that
+        }
+        let upper = || {
+            if word.is_ascii() {
+                word.bytes().any(|b| b.is_ascii_uppercase())
+            } else {
+                word.chars().any(char::is_uppercase)
+            }
+        };
+        if self.lowercase && upper() {
+            self.vocab.get(word.to_lowercase().as_str()).copied()
+        } else {
+            self.vocab.get(word).copied()
+        }
+    }
+
+    /// Follows the trie from `node` through whole tokens `from..`, recording phrase ends.
+    fn walk(
+        &self,
+        mut node: u32,
+        from: usize,
+        start: usize,
+        ids: &[Option<u32>],
+        toks: &[(usize, usize)],
+        out: &mut Vec<Occurrence>,
+    ) {
+        let depth = if node == 0 { 0 } else { 1 };
+        for j in from..toks.len().min(from + self.max_len - depth) {
+            let Some(id) = ids[j] else { break };
+            let Some(&next) = self.edges.get(&(node, id)) else {
+                break;
+            };
+            node = next;
+            for &owner in &self.terminals[node as usize] {
+                out.push(Occurrence {
+                    owner,
+                    start,
+                    end: toks[j].1,
+                });
+            }
+        }
+    }
+
+    /// Phrases starting or ending inside a joined token.
+    fn split_token(
+        &self,
+        text: &str,
+        i: usize,
+        ids: &[Option<u32>],
+        toks: &[(usize, usize)],
+        out: &mut Vec<Occurrence>,
+    ) {
+        // Pieces longer than the longest vocabulary word cannot match: work stays linear.
+        const MAX_LETTERS: usize = 5000;
+        let (s, e) = toks[i];
+        let mut offs: Vec<usize> = text[s..e].char_indices().map(|(k, _)| s + k).collect();
+        offs.push(e);
+        let full = offs.len() - 1;
+        let n = full.min(MAX_LETTERS);
+        for a in 0..n {
+            for b in a + 1..=n.min(a + self.max_word) {
+                if a == 0 && b == full {
+                    continue; // the whole token: already walked
+                }
+                let Some(id) = self.lookup(&text[offs[a]..offs[b]]) else {
+                    continue;
+                };
+                let Some(&node) = self.edges.get(&(0, id)) else {
+                    continue;
+                };
+                for &owner in &self.terminals[node as usize] {
+                    out.push(Occurrence {
+                        owner,
+                        start: offs[a],
+                        end: offs[b],
+                    });
+                }
+                if b == full && self.max_len > 1 {
+                    self.walk(node, i + 1, offs[a], ids, toks, out);
+                }
+            }
+        }
     }
 }
 
@@ -199,7 +279,7 @@ mod tests {
         assert!(idx.add("check out my channel", W));
         let text = "my smartwatch, check out my channel! twat.";
         let found: Vec<&str> = idx
-            .find(text)
+            .find(text, &[])
             .iter()
             .map(|o| &text[o.start..o.end])
             .collect();
@@ -210,7 +290,21 @@ mod tests {
     fn raw_index_lowercases_text_tokens() {
         let mut idx = PhraseIndex::new(true);
         idx.add("spam", W);
-        assert_eq!(idx.find("SPAM here").len(), 1);
+        assert_eq!(idx.find("SPAM here", &[]).len(), 1);
+    }
+
+    #[test]
+    fn finds_words_inside_joined_letter_runs() {
+        let mut idx = PhraseIndex::new(false);
+        idx.add("free money", W);
+        idx.add("ass", W);
+        let text = "afree money and iassx";
+        let found: Vec<&str> = idx
+            .find(text, &[(0, 5), (16, 21)])
+            .iter()
+            .map(|o| &text[o.start..o.end])
+            .collect();
+        assert_eq!(found, vec!["free money", "ass"]);
     }
 
     #[test]
