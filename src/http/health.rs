@@ -2,7 +2,7 @@
 
 use super::error::ErrorBody;
 use super::AppState;
-use crate::storage::comments;
+use crate::moderation;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,13 +30,11 @@ pub struct HealthResponse {
 )]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let database_ok = web::block(move || {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
-        comments::ping(&mut conn).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r);
+    let database_ok =
+        web::block(move || moderation::check_database(&pool).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
     if let Err(err) = &database_ok {
         tracing::warn!(error = %err, "health check: database unavailable");
     }

@@ -2,12 +2,14 @@
 //! stored comment, and reading the public thread.
 
 mod error;
+mod health;
 pub mod identity;
 mod listing;
 mod submit;
 pub mod types;
 
 pub use error::ModerationError;
+pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
 pub use submit::{submit, Status, SubmittedComment};
 pub use types::{ArticleId, NewComment};

@@ -267,6 +267,15 @@ async fn hostile_article_ids_are_400(db: Db) {
         let listing = app.list(id, "").await;
         expect_error(listing, 400, "validation_failed").await;
     }
+    // Not even UTF-8 once percent-decoded.
+    let response = app
+        .client
+        .post(app.url("/api/v1/articles/%FF%FE/comments"))
+        .json(&comment)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 400, "validation_failed").await;
     assert_eq!(app.stored_count(), 0);
 }
 
