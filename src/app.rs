@@ -1,9 +1,14 @@
 //! Composition root: loads the rules, opens and migrates the database, builds the limiters and
 //! binds the HTTP server. Exposes the bound port so tests can start it on port 0.
 
+use crate::auth::password::HashingPool;
+use crate::auth::sessions::SessionPolicy;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
-use crate::ratelimit::{CommentLimiters, TrustedProxies};
+use crate::moderation::ModerationSettings;
+use crate::ratelimit::{AddressLimiter, CommentLimiters, TrustedProxies};
+use crate::rules::{Per, QuotaSpec};
 use crate::rules::{RuleSet, RulesError};
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
@@ -29,6 +34,13 @@ pub enum StartupError {
         source: std::io::Error,
     },
 }
+
+/// Reader flags per client address: enough for an engaged reader, useless for a flood.
+const FLAG_QUOTA: QuotaSpec = QuotaSpec {
+    burst: 10,
+    rate: 30,
+    per: Per::Hour,
+};
 
 /// How often idle rate-limit keys are dropped.
 const LIMITER_SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -59,10 +71,20 @@ impl Application {
         let pool = open_database(&config.database)?;
         let limiters = Arc::new(CommentLimiters::new(rules.rate_limits()));
         spawn_limiter_sweeper(Arc::downgrade(&limiters));
+        let flag_limiter = Arc::new(AddressLimiter::new(&FLAG_QUOTA));
+        spawn_limiter_sweeper(Arc::downgrade(&flag_limiter));
         let state = web::Data::new(AppState {
             pool,
             rules: Arc::new(ArcSwap::from_pointee(rules)),
             limiters,
+            flag_limiter,
+            moderation: ModerationSettings::default(),
+            session_policy: SessionPolicy {
+                idle_timeout: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
+                max_lifetime: Duration::from_secs(config.session_max_hours.max(1) * 3600),
+            },
+            login_throttle: LoginThrottle::default(),
+            hashing: HashingPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         });
         let trusted = web::Data::new(TrustedProxies::new(config.trusted_proxies.clone()));
         let body_limit = web::Data::new(BodyLimit(config.body_limit));
@@ -124,14 +146,31 @@ fn cors(origins: &[String]) -> Cors {
         .block_on_origin_mismatch(false)
 }
 
+/// Anything with keyed limiter state to forget.
+trait Sweep: Send + Sync + 'static {
+    fn sweep(&self);
+}
+
+impl Sweep for CommentLimiters {
+    fn sweep(&self) {
+        self.retain_recent();
+    }
+}
+
+impl Sweep for AddressLimiter {
+    fn sweep(&self) {
+        self.retain_recent();
+    }
+}
+
 /// Sweeps idle keys until the limiters are dropped.
-fn spawn_limiter_sweeper(limiters: Weak<CommentLimiters>) {
+fn spawn_limiter_sweeper<L: Sweep>(limiters: Weak<L>) {
     std::thread::Builder::new()
         .name("limiter-sweeper".into())
         .spawn(move || loop {
             std::thread::sleep(LIMITER_SWEEP_EVERY);
             match limiters.upgrade() {
-                Some(limiters) => limiters.retain_recent(),
+                Some(limiters) => limiters.sweep(),
                 None => break,
             }
         })

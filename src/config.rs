@@ -55,6 +55,14 @@ pub struct ServeConfig {
     #[arg(long, env = "GATEHOUSE_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
+    /// Minutes of inactivity after which a moderator's session ends.
+    #[arg(long, env = "GATEHOUSE_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in at which a session ends, however active.
+    #[arg(long, env = "GATEHOUSE_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "GATEHOUSE_WORKERS")]
     pub workers: Option<usize>,

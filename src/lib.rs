@@ -1,6 +1,8 @@
 //! Gatehouse: comment moderation for news sites. See DESIGN.md for the module map.
 
 pub mod app;
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod http;
 pub mod moderation;

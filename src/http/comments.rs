@@ -114,9 +114,17 @@ pub async fn submit(
         .limiters
         .check(ip, &author, comment.article_id.as_str())?;
     let rules = state.rules.load_full();
+    let settings = state.settings();
     let pool = state.pool.clone();
     let stored = web::block(move || {
-        moderation::submit(&pool, &rules, &comment, ip, OffsetDateTime::now_utc())
+        moderation::submit(
+            &pool,
+            &rules,
+            &settings,
+            &comment,
+            ip,
+            OffsetDateTime::now_utc(),
+        )
     })
     .await??;
     Ok(HttpResponse::Created().json(SubmitCommentResponse {
@@ -157,9 +165,16 @@ pub async fn list(
         })
         .transpose()?;
     let cursor = query.cursor.clone();
+    let include_flagged = state.settings().flagged_stay_visible;
     let pool = state.pool.clone();
     let page = web::block(move || {
-        moderation::list_published(&pool, &article_id, cursor.as_deref(), limit)
+        moderation::list_published(
+            &pool,
+            &article_id,
+            cursor.as_deref(),
+            limit,
+            include_flagged,
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(CommentListResponse {

@@ -3,6 +3,7 @@
 //! Policy: 4xx bodies tell the client what to fix (`code`, `message`, `field`); 5xx bodies say
 //! only that it is our fault, and the log carries the detail.
 
+use crate::auth::AuthError;
 use crate::moderation::ModerationError;
 use crate::ratelimit::RateLimited;
 use crate::storage::StorageError;
@@ -22,6 +23,8 @@ pub struct ErrorDetail {
     /// Stable, machine-readable: `malformed_json`, `validation_failed`, `payload_too_large`,
     /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `empty_body`,
     /// `parent_on_other_article`, `parent_not_published`, `thread_too_deep`, `rate_limited`,
+    /// `unauthorized`, `invalid_credentials`, `forbidden`, `already_decided`, `username_taken`,
+    /// `conflict`,
     /// `service_unavailable`, `internal_error`.
     pub code: &'static str,
     /// A sentence a person can act on.
@@ -38,6 +41,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after: Option<u64>,
+    www_authenticate: bool,
 }
 
 impl std::fmt::Display for ApiError {
@@ -60,6 +64,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            www_authenticate: false,
         }
     }
 
@@ -120,6 +125,9 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if self.www_authenticate {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code,
@@ -153,6 +161,11 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::Pool(_) | StorageError::Connect(_) => ApiError::unavailable(&err),
+            StorageError::Duplicate(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "a concurrent request made the same change; reload and retry",
+            ),
             other => ApiError::internal(&other),
         }
     }
@@ -176,7 +189,63 @@ impl From<ModerationError> for ApiError {
                 field: field.map(str::to_string),
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             },
+            ModerationError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             ModerationError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "invalid username or password",
+            ),
+            AuthError::Throttled { retry_after } => {
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                ApiError {
+                    retry_after: Some(secs.max(1)),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        format!(
+                            "too many failed logins; try again in {} seconds",
+                            secs.max(1)
+                        ),
+                    )
+                }
+            }
+            AuthError::Unauthenticated => ApiError {
+                www_authenticate: true,
+                ..ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "sign in: send a valid session token as Authorization: Bearer <token>",
+                )
+            },
+            AuthError::Forbidden { needed } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this needs the {needed} role"),
+            ),
+            AuthError::InvalidPassword(message) => {
+                ApiError::validation(Some("password".into()), message)
+            }
+            AuthError::InvalidUsername(message) => {
+                ApiError::validation(Some("username".into()), message)
+            }
+            AuthError::UsernameTaken(name) => ApiError::new(
+                StatusCode::CONFLICT,
+                "username_taken",
+                format!("username {name:?} is taken"),
+            ),
+            AuthError::UnknownUser(_) => ApiError::not_found("no such user"),
+            AuthError::Hashing(detail) => ApiError::internal(&detail),
+            AuthError::Storage(err) => err.into(),
         }
     }
 }

@@ -35,23 +35,63 @@ fn is_json(req: &HttpRequest) -> bool {
     }
 }
 
+/// Like `JsonBody`, but an empty body is `None` (for actions whose body is optional).
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+/// Reads and parses the body; `None` when `allow_empty` and there is no body at all.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allow_empty: bool,
+) -> LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
+    let limit = req
+        .app_data::<web::Data<BodyLimit>>()
+        .map(|l| l.0)
+        .unwrap_or(DEFAULT_BODY_LIMIT);
+    let declared_length = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let json = is_json(req);
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if declared_length.is_some_and(|len| len > limit) {
+            return Err(too_large(limit));
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::validation(None, format!("could not read the request body: {e}"))
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if allow_empty && body.is_empty() {
+            return Ok(None);
+        }
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        parse(&body).map(Some)
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map(|l| l.0)
-            .unwrap_or(DEFAULT_BODY_LIMIT);
-        let declared_length = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
         let json = is_json(req);
-        let mut payload = payload.take();
+        let read = read_json::<T>(req, payload, false);
         Box::pin(async move {
+            // The media type is checked first so a non-JSON body is a 415 even when large.
             if !json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -59,21 +99,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     "send the body as JSON with Content-Type: application/json",
                 ));
             }
-            if declared_length.is_some_and(|len| len > limit) {
-                return Err(too_large(limit));
+            match read.await? {
+                Some(value) => Ok(JsonBody(value)),
+                None => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    "the body is empty",
+                )),
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::validation(None, format!("could not read the request body: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(JsonBody)
         })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_json::<T>(req, payload, true);
+        Box::pin(async move { read.await.map(OptionalJsonBody) })
     }
 }
 

@@ -1,17 +1,28 @@
 //! The HTTP edge: routes, extractors, OpenAPI and error mapping. Thin: parse, call the domain,
 //! map the result.
 
+pub mod access;
+pub mod bans;
 pub mod client;
 pub mod comments;
 pub mod error;
+pub mod flags;
 pub mod health;
 pub mod json;
+pub mod moderation;
 pub mod openapi;
+pub mod session_routes;
+pub mod users;
 
-use crate::ratelimit::CommentLimiters;
+use crate::auth::password::HashingPool;
+use crate::auth::sessions::SessionPolicy;
+use crate::auth::throttle::LoginThrottle;
+use crate::moderation::ModerationSettings;
+use crate::ratelimit::{AddressLimiter, CommentLimiters};
 use crate::rules::RuleSet;
 use crate::storage::Pool;
-use actix_web::http::StatusCode;
+use access::Access;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use arc_swap::ArcSwap;
 use error::ApiError;
@@ -23,38 +34,118 @@ pub struct AppState {
     /// The live rules; swapped whole, so each request judges with exactly one version.
     pub rules: Arc<ArcSwap<RuleSet>>,
     pub limiters: Arc<CommentLimiters>,
+    pub flag_limiter: Arc<AddressLimiter>,
+    pub moderation: ModerationSettings,
+    pub session_policy: SessionPolicy,
+    pub login_throttle: LoginThrottle,
+    pub hashing: HashingPool,
 }
 
-/// Every route the app serves, as (method, path) pairs; the OpenAPI document and the route
-/// tests are checked against this list.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/api/v1/openapi.json"),
-    ("POST", "/api/v1/articles/{article_id}/comments"),
-    ("GET", "/api/v1/articles/{article_id}/comments"),
-];
+impl AppState {
+    pub fn settings(&self) -> ModerationSettings {
+        self.moderation
+    }
+}
+
+/// One route: method, path, the least privilege it needs, and how it is attached.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    attach: fn(actix_web::Resource) -> actix_web::Resource,
+}
+
+macro_rules! route {
+    ($method:ident, $path:literal, $access:ident, $handler:path) => {
+        RouteDef {
+            method: Method::$method,
+            path: $path,
+            access: Access::$access,
+            attach: |resource| resource.route(web::method(Method::$method).to($handler)),
+        }
+    };
+}
+
+/// Every route the app serves. `routes` registers exactly these, and the OpenAPI and
+/// authorization tests are checked against this list.
+pub fn route_table() -> Vec<RouteDef> {
+    vec![
+        route!(GET, "/healthz", Public, health::healthz),
+        route!(GET, "/api/v1/openapi.json", Public, openapi::openapi_json),
+        route!(
+            POST,
+            "/api/v1/articles/{article_id}/comments",
+            Public,
+            comments::submit
+        ),
+        route!(
+            GET,
+            "/api/v1/articles/{article_id}/comments",
+            Public,
+            comments::list
+        ),
+        route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
+        route!(POST, "/api/v1/auth/login", Public, session_routes::login),
+        route!(
+            POST,
+            "/api/v1/auth/logout",
+            Moderator,
+            session_routes::logout
+        ),
+        route!(
+            GET,
+            "/api/v1/moderation/queue",
+            Moderator,
+            moderation::queue
+        ),
+        route!(
+            POST,
+            "/api/v1/moderation/comments/{id}/approve",
+            Moderator,
+            moderation::approve
+        ),
+        route!(
+            POST,
+            "/api/v1/moderation/comments/{id}/reject",
+            Moderator,
+            moderation::reject
+        ),
+        route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
+        route!(GET, "/api/v1/moderation/log", Moderator, moderation::log),
+        route!(GET, "/api/v1/moderation/bans", Moderator, bans::list),
+        route!(POST, "/api/v1/moderation/bans", Moderator, bans::create),
+        route!(
+            DELETE,
+            "/api/v1/moderation/bans/{id}",
+            Moderator,
+            bans::lift
+        ),
+        route!(GET, "/api/v1/admin/users", Admin, users::list),
+        route!(POST, "/api/v1/admin/users", Admin, users::create),
+        route!(
+            PATCH,
+            "/api/v1/admin/users/{username}",
+            Admin,
+            users::update
+        ),
+    ]
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(health::healthz))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::scope("/api/v1")
-            .service(
-                web::resource("/openapi.json")
-                    .route(web::get().to(openapi::openapi_json))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/articles/{article_id}/comments")
-                    .route(web::post().to(comments::submit))
-                    .route(web::get().to(comments::list))
-                    .default_service(web::to(method_not_allowed)),
-            ),
-    )
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+    let table = route_table();
+    let mut paths: Vec<&'static str> = table.iter().map(|r| r.path).collect();
+    paths.dedup();
+    let mut seen = std::collections::HashSet::new();
+    for path in paths.into_iter().filter(|p| seen.insert(*p)) {
+        let resource = table
+            .iter()
+            .filter(|r| r.path == path)
+            .fold(web::resource(path), |resource, route| {
+                (route.attach)(resource)
+            });
+        cfg.service(resource.default_service(web::to(method_not_allowed)));
+    }
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
         ApiError::validation(None, format!("invalid query string: {err}")).into()
     }))
     .app_data(

@@ -1,16 +1,50 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use super::{comments, error, health};
+use super::{bans, comments, error, flags, health, moderation, session_routes, users};
 use actix_web::HttpResponse;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gatehouse", description = "Comment moderation for news sites"),
-    paths(comments::submit, comments::list, health::healthz, openapi_json),
-    components(schemas(error::ErrorBody, error::ErrorDetail))
+    paths(
+        comments::submit,
+        comments::list,
+        flags::flag,
+        health::healthz,
+        openapi_json,
+        session_routes::login,
+        session_routes::logout,
+        moderation::queue,
+        moderation::approve,
+        moderation::reject,
+        moderation::bulk,
+        moderation::log,
+        bans::list,
+        bans::create,
+        bans::lift,
+        users::list,
+        users::create,
+        users::update,
+    ),
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the moderator and admin routes name.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 /// This document.
 #[utoipa::path(

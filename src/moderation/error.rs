@@ -25,6 +25,9 @@ pub enum ModerationError {
         field: Option<&'static str>,
         message: String,
     },
+    /// The change collides with one already made (HTTP 409).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -44,6 +44,7 @@ pub fn list_published(
     article_id: &ArticleId,
     cursor: Option<&str>,
     limit: Option<i64>,
+    include_flagged: bool,
 ) -> Result<CommentPage, ModerationError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -55,8 +56,13 @@ pub fn list_published(
     let after = cursor.map(decode_cursor).transpose()?;
     let mut conn = pool.get().map_err(storage::StorageError::from)?;
     // One extra row tells whether another page exists without a count query.
-    let mut rows =
-        comments::list_published(&mut conn, article_id.as_str(), after.as_deref(), limit + 1)?;
+    let mut rows = comments::list_published(
+        &mut conn,
+        article_id.as_str(),
+        after.as_deref(),
+        limit + 1,
+        include_flagged,
+    )?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = has_more

@@ -1,15 +1,21 @@
 //! The domain between the HTTP edge and storage: turning a validated submission into a judged,
 //! stored comment, and reading the public thread.
 
+pub mod bans;
+pub mod decide;
 mod error;
+pub mod flags;
 mod health;
 pub mod identity;
 mod listing;
+pub mod queue;
+mod settings;
 mod submit;
 pub mod types;
 
 pub use error::ModerationError;
 pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
+pub use settings::{BanAction, ModerationSettings};
 pub use submit::{submit, Status, SubmittedComment};
 pub use types::{ArticleId, NewComment};

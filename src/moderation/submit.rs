@@ -1,10 +1,11 @@
 //! Intake: judge a new comment with the live rules and store it, verdict included, in one
 //! durable write.
 
+use super::bans::{matching_ban, BanKind};
 use super::identity::author_key;
-use super::{ModerationError, NewComment};
-use crate::rules::{AuthorHistory, CommentInput, Decision, RuleSet};
-use crate::storage::{self, comments, Pool};
+use super::{BanAction, ModerationError, ModerationSettings, NewComment};
+use crate::rules::{Action, AuthorHistory, CommentInput, Decision, RuleMatch, RuleSet, Verdict};
+use crate::storage::{self, comments, decisions, Pool};
 use std::net::IpAddr;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -65,6 +66,7 @@ pub struct SubmittedComment {
 pub fn submit(
     pool: &Pool,
     rules: &RuleSet,
+    settings: &ModerationSettings,
     comment: &NewComment,
     client_ip: IpAddr,
     now: OffsetDateTime,
@@ -85,6 +87,7 @@ pub fn submit(
         .unwrap_or(now);
     let created_at = PrimitiveDateTime::new(now.date(), now.time());
     let author_key = author_key(&comment.author_name, comment.author_email.as_deref());
+    let ban = matching_ban(conn, &author_key, client_ip, created_at)?;
     let client_ip = client_ip.to_string();
     let fingerprint = crate::rules::body_fingerprint(&comment.body);
     let window_start = rules
@@ -96,7 +99,7 @@ pub fn submit(
     let secs_since = |t: Option<PrimitiveDateTime>| {
         t.map(|t| u64::try_from((created_at - t).whole_seconds()).unwrap_or(0))
     };
-    let verdict = rules.evaluate(&CommentInput {
+    let mut verdict = rules.evaluate(&CommentInput {
         body: &comment.body,
         author_name: &comment.author_name,
         author_email: comment.author_email.as_deref(),
@@ -106,7 +109,11 @@ pub fn submit(
             same_body_by_ip_secs_ago: secs_since(facts.last_same_body_by_ip),
         },
     });
+    if let Some(kind) = ban {
+        apply_ban(&mut verdict, kind, settings.ban_action);
+    }
     let status = Status::from(verdict.decision);
+    let rule_ids: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
     let row = comments::NewCommentRow {
         id: id.clone(),
         article_id: comment.article_id.as_str().to_string(),
@@ -126,7 +133,10 @@ pub fn submit(
         rules_version: verdict.rules_version.clone(),
         created_at,
     };
-    storage::write_transaction(conn, |conn| comments::insert(conn, &row))?;
+    storage::write_transaction(conn, |conn| {
+        comments::insert(conn, &row)?;
+        decisions::insert_rule_hits(conn, &row.id, &rule_ids)
+    })?;
     tracing::info!(
         comment_id = %id,
         article_id = %row.article_id,
@@ -178,4 +188,26 @@ fn place_reply(
         });
     }
     Ok((format!("{}/{id}", parent.thread_path), parent.depth + 1))
+}
+
+/// A ban overrides the rules. It is recorded for moderators as a match like any other; the
+/// submitter sees the ordinary rejected or pending answer, which tells them nothing about bans.
+fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanAction) {
+    let (rule_id, description) = match kind {
+        BanKind::Author => ("ban.author", "The author is banned by a moderator"),
+        BanKind::Ip => ("ban.ip", "The client address is banned by a moderator"),
+    };
+    let (decision, rule_action) = match action {
+        BanAction::Reject => (Decision::Reject, Action::Reject),
+        BanAction::Hold => (Decision::Hold, Action::Hold),
+    };
+    verdict.matches.push(RuleMatch {
+        rule_id: rule_id.to_string(),
+        description: description.to_string(),
+        kind: "ban".to_string(),
+        action: rule_action,
+        weight: 0.0,
+        hits: Vec::new(),
+    });
+    verdict.decision = decision;
 }

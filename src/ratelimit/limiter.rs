@@ -146,6 +146,41 @@ impl<C: Clock + Clone> CommentLimiters<C> {
     }
 }
 
+/// One keyed quota per client address, for public actions other than commenting (flags).
+pub struct AddressLimiter<C: Clock = DefaultClock> {
+    clock: C,
+    limiter: Keyed<IpAddr, C>,
+}
+
+impl AddressLimiter<DefaultClock> {
+    pub fn new(spec: &QuotaSpec) -> Self {
+        Self::with_clock(spec, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> AddressLimiter<C> {
+    pub fn with_clock(spec: &QuotaSpec, clock: C) -> Self {
+        AddressLimiter {
+            limiter: RateLimiter::dashmap_with_clock(quota(spec), clock.clone()),
+            clock,
+        }
+    }
+
+    pub fn check(&self, ip: IpAddr) -> Result<(), RateLimited> {
+        self.limiter
+            .check_key(&ip_key(ip))
+            .map_err(|not_until| RateLimited {
+                scope: LimitScope::ClientIp,
+                retry_after: not_until.wait_time_from(self.clock.now()),
+            })
+    }
+
+    pub fn retain_recent(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +285,20 @@ mod tests {
         clock.advance(Duration::from_secs(3600));
         limiters.retain_recent();
         assert_eq!(limiters.tracked_keys(), 0);
+    }
+
+    #[test]
+    fn address_limiter_keys_by_address() {
+        let clock = FakeRelativeClock::default();
+        let limiter = AddressLimiter::with_clock(&spec(2, 1, Per::Hour), clock.clone());
+        limiter.check(IP).unwrap();
+        limiter.check(IP).unwrap();
+        assert_eq!(limiter.check(IP).unwrap_err().retry_after_secs(), 3600);
+        assert!(limiter
+            .check(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1)))
+            .is_ok());
+        clock.advance(Duration::from_secs(3600));
+        assert!(limiter.check(IP).is_ok());
     }
 
     #[test]

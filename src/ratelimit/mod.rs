@@ -5,4 +5,4 @@ pub mod client_ip;
 mod limiter;
 
 pub use client_ip::{client_ip, TrustedProxies};
-pub use limiter::{ip_key, CommentLimiters, LimitScope, RateLimited};
+pub use limiter::{ip_key, AddressLimiter, CommentLimiters, LimitScope, RateLimited};

@@ -111,17 +111,22 @@ pub fn author_history(
     Ok(facts)
 }
 
-/// Published comments of an article in thread order, strictly after `after_path`.
+/// Published comments of an article in thread order, strictly after `after_path`; flagged ones
+/// only when the site keeps them visible during review.
 pub fn list_published(
     conn: &mut DbConnection,
     article_id: &str,
     after_path: Option<&str>,
     limit: i64,
+    include_flagged: bool,
 ) -> Result<Vec<PublicCommentRow>, StorageError> {
     let mut query = comments::table
         .filter(comments::article_id.eq(article_id))
         .filter(comments::status.eq("published"))
         .into_boxed();
+    if !include_flagged {
+        query = query.filter(comments::flagged_at.is_null());
+    }
     if let Some(after) = after_path {
         query = query.filter(comments::thread_path.gt(after.to_string()));
     }

@@ -9,10 +9,25 @@ pub enum StorageError {
     Connect(#[from] diesel::ConnectionError),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// A unique constraint refused a row (a concurrent duplicate); the transaction is void.
+    #[error("duplicate row: {0}")]
+    Duplicate(String),
     #[error("database query failed: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+impl From<diesel::result::Error> for StorageError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StorageError::Duplicate(info.message().to_string())
+            }
+            other => StorageError::Query(other),
+        }
+    }
 }

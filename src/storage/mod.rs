@@ -1,11 +1,16 @@
 //! Persistence: the diesel schema, every SQL statement, connections and pools for SQLite and
 //! PostgreSQL, and the embedded migrations. Never imports actix.
 
+pub mod audit;
+pub mod bans;
 pub mod comments;
 mod connection;
+pub mod decisions;
 mod error;
 mod migrations;
+pub mod queue;
 pub mod schema;
+pub mod users;
 
 pub use connection::{connect_pool, write_transaction, Backend, DatabaseUrl, DbConnection, Pool};
 pub use error::StorageError;

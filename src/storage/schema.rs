@@ -18,5 +18,93 @@ diesel::table! {
         verdict -> Text,
         rules_version -> Text,
         created_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        flagged_at -> Nullable<Timestamp>,
+        flag_count -> Integer,
     }
 }
+
+diesel::table! {
+    comment_rule_hits (rule_id, comment_id) {
+        rule_id -> Text,
+        comment_id -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Text,
+        comment_id -> Text,
+        client_key -> Text,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bans (id) {
+        id -> Text,
+        kind -> Text,
+        value -> Text,
+        reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(flags -> comments (comment_id));
+diesel::joinable!(comment_rule_hits -> comments (comment_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    comments,
+    comment_rule_hits,
+    users,
+    sessions,
+    flags,
+    bans,
+    audit_log
+);

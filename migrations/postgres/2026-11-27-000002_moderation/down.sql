@@ -1,0 +1,14 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only;
+DROP TABLE bans;
+DROP TABLE flags;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE comment_rule_hits;
+DROP INDEX comments_flagged_id;
+DROP INDEX comments_status_id;
+ALTER TABLE comments DROP COLUMN flag_count;
+ALTER TABLE comments DROP COLUMN flagged_at;
+ALTER TABLE comments DROP COLUMN decision_reason;
+ALTER TABLE comments DROP COLUMN decided_at;
+ALTER TABLE comments DROP COLUMN decided_by;

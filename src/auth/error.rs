@@ -1,0 +1,38 @@
+//! The auth layer's error type.
+
+use crate::storage::StorageError;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password or disabled account: deliberately indistinguishable.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Too many failed logins; try again after the delay.
+    #[error("too many failed logins")]
+    Throttled { retry_after: Duration },
+    /// No valid session: missing, malformed, expired or revoked token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Authenticated, but the role does not allow this.
+    #[error("this needs the {needed} role")]
+    Forbidden { needed: &'static str },
+    #[error("{0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    InvalidUsername(String),
+    #[error("username {0:?} is taken")]
+    UsernameTaken(String),
+    #[error("no user {0:?}")]
+    UnknownUser(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for AuthError {
+    fn from(err: diesel::result::Error) -> Self {
+        AuthError::Storage(err.into())
+    }
+}

@@ -1,0 +1,481 @@
+//! The moderators' routes: the queue, decisions one by one or in bulk, and the audit log.
+
+use super::access::Moderator;
+use super::error::{ApiError, ErrorBody};
+use super::json::{JsonBody, OptionalJsonBody};
+use super::AppState;
+use crate::clock;
+use crate::moderation::decide::{self, BulkTarget, Verdict};
+use crate::moderation::queue::{
+    author_filter, log_page, page_size, parse_cursor, parse_kind, queue_page, QueueItem,
+};
+use crate::rules::RuleMatch;
+use crate::storage::audit::{AuditFilter, AuditRow};
+use crate::storage::queue::QueueFilter;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub const MAX_REASON_CHARS: usize = 1_000;
+
+fn parse_limit(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    raw.map(|l| {
+        l.parse::<i64>()
+            .map_err(|_| ApiError::validation(Some("limit".into()), "limit must be a whole number"))
+    })
+    .transpose()
+}
+
+fn parse_time(field: &str, raw: Option<&str>) -> Result<Option<time::PrimitiveDateTime>, ApiError> {
+    raw.map(|t| {
+        clock::parse_rfc3339(t).ok_or_else(|| {
+            ApiError::validation(
+                Some(field.into()),
+                format!("{field} must be an RFC 3339 time, e.g. 2026-11-27T10:00:00Z"),
+            )
+        })
+    })
+    .transpose()
+}
+
+fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(ApiError::validation(
+            Some("reason".into()),
+            format!("reason must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// `pending` (default), `flagged`, `rejected` or `published`.
+    pub status: Option<String>,
+    pub article_id: Option<String>,
+    /// Only comments this rule matched.
+    pub rule: Option<String>,
+    /// The author's email or display name.
+    pub author: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorHistory {
+    pub published: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub first_seen: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlagsView {
+    pub count: i32,
+    /// Flags per reason.
+    pub reasons: std::collections::BTreeMap<String, i64>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueItemView {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub status: String,
+    pub flagged: bool,
+    pub body: String,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub client_ip: String,
+    pub created_at: String,
+    pub score: f64,
+    /// Every matched rule with its weight and where it matched (byte spans into `body`).
+    #[schema(value_type = Vec<Object>)]
+    pub matches: Vec<RuleMatch>,
+    pub rules_version: String,
+    pub author_history: AuthorHistory,
+    pub flags: FlagsView,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
+}
+
+impl From<QueueItem> for QueueItemView {
+    fn from(item: QueueItem) -> Self {
+        let c = item.comment;
+        QueueItemView {
+            flagged: c.flagged_at.is_some(),
+            id: c.id,
+            article_id: c.article_id,
+            parent_id: c.parent_id,
+            status: c.status,
+            body: c.body,
+            author_name: c.author_name,
+            author_email: c.author_email,
+            client_ip: c.client_ip,
+            created_at: clock::rfc3339(c.created_at),
+            score: c.score,
+            matches: item.matches,
+            rules_version: c.rules_version,
+            author_history: AuthorHistory {
+                published: item.author.published,
+                pending: item.author.pending,
+                rejected: item.author.rejected,
+                first_seen: item.author.first_seen.map(clock::rfc3339),
+            },
+            flags: FlagsView {
+                count: c.flag_count,
+                reasons: item.flags.by_reason.into_iter().collect(),
+                notes: item.flags.notes,
+            },
+            decided_by: c.decided_by,
+            decided_at: c.decided_at.map(clock::rfc3339),
+            decision_reason: c.decision_reason,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueResponse {
+    pub items: Vec<QueueItemView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The moderation queue, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/queue",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "A page of the queue", body = QueueResponse),
+        (status = 400, description = "Invalid filter", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub async fn queue(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = parse_kind(query.status.as_deref())?;
+    let limit = page_size(parse_limit(query.limit.as_deref())?)?;
+    let filter = QueueFilter {
+        article_id: query.article_id.clone(),
+        rule_id: query.rule.clone(),
+        author_key: query.author.as_deref().map(author_filter),
+        created_before: None,
+        after_id: parse_cursor(query.cursor.as_deref())?,
+    };
+    let pool = state.pool.clone();
+    let page = web::block(move || queue_page(&pool, kind, &filter, limit)).await??;
+    Ok(HttpResponse::Ok().json(QueueResponse {
+        items: page.items.into_iter().map(QueueItemView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// Why; kept in the audit log.
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionResponse {
+    pub id: String,
+    pub status: &'static str,
+    pub decided_by: String,
+    pub decided_at: String,
+    /// False when the same decision had already been made (a harmless repeat).
+    pub changed: bool,
+}
+
+async fn decide_one(
+    state: web::Data<AppState>,
+    moderator: String,
+    id: String,
+    verdict: Verdict,
+    body: Option<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = parse_reason(body.and_then(|b| b.reason))?;
+    let pool = state.pool.clone();
+    let outcome = web::block(move || {
+        decide::decide(
+            &pool,
+            &id,
+            verdict,
+            &moderator,
+            reason.as_deref(),
+            clock::now(),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(DecisionResponse {
+        id: outcome.comment_id,
+        status: outcome.status.as_str(),
+        decided_by: outcome.decided_by,
+        decided_at: clock::rfc3339(outcome.decided_at),
+        changed: outcome.changed,
+    }))
+}
+
+/// Approve a comment: it is published at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/approve",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Comment id")),
+    request_body(content = DecisionRequest, description = "Optional"),
+    responses(
+        (status = 200, description = "Approved (or already approved)", body = DecisionResponse),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 409, description = "Another moderator already rejected it; says who and when", body = ErrorBody),
+    )
+)]
+pub async fn approve(
+    state: web::Data<AppState>,
+    Moderator(principal): Moderator,
+    id: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    decide_one(
+        state,
+        principal.username,
+        id.into_inner(),
+        Verdict::Approve,
+        body,
+    )
+    .await
+}
+
+/// Reject a comment: it is hidden, and kept for review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/reject",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Comment id")),
+    request_body(content = DecisionRequest, description = "Optional"),
+    responses(
+        (status = 200, description = "Rejected (or already rejected)", body = DecisionResponse),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 409, description = "Another moderator already approved it; says who and when", body = ErrorBody),
+    )
+)]
+pub async fn reject(
+    state: web::Data<AppState>,
+    Moderator(principal): Moderator,
+    id: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    decide_one(
+        state,
+        principal.username,
+        id.into_inner(),
+        Verdict::Reject,
+        body,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkFilter {
+    /// Queue to act on: pending (default), flagged, rejected, published.
+    pub status: Option<String>,
+    pub article_id: Option<String>,
+    pub rule: Option<String>,
+    pub author: Option<String>,
+    /// Only comments created before this time (RFC 3339).
+    pub before: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    /// `approve` or `reject`.
+    pub action: String,
+    /// Comment ids; or give `filter`.
+    pub ids: Option<Vec<String>>,
+    pub filter: Option<BulkFilter>,
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResponse {
+    pub bulk_id: String,
+    /// How many comments this request decided.
+    pub changed: usize,
+    /// Matched but already decided (or unknown ids).
+    pub skipped: usize,
+    pub changed_ids: Vec<String>,
+}
+
+/// Approve or reject many comments: by ids, or everything matching a filter.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/bulk",
+    tag = "moderation",
+    security(("bearer" = [])),
+    request_body = BulkRequest,
+    responses(
+        (status = 200, description = "What changed", body = BulkResponse),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+    )
+)]
+pub async fn bulk(
+    state: web::Data<AppState>,
+    Moderator(principal): Moderator,
+    JsonBody(request): JsonBody<BulkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let verdict = match request.action.as_str() {
+        "approve" => Verdict::Approve,
+        "reject" => Verdict::Reject,
+        _ => {
+            return Err(ApiError::validation(
+                Some("action".into()),
+                "action must be approve or reject",
+            ))
+        }
+    };
+    let target = match (request.ids, request.filter) {
+        (Some(ids), None) => BulkTarget::Ids(ids),
+        (None, Some(filter)) => BulkTarget::Filter {
+            kind: parse_kind(filter.status.as_deref())?,
+            filter: QueueFilter {
+                article_id: filter.article_id,
+                rule_id: filter.rule,
+                author_key: filter.author.as_deref().map(author_filter),
+                created_before: parse_time("before", filter.before.as_deref())?,
+                after_id: None,
+            },
+        },
+        _ => return Err(ApiError::validation(None, "give either ids or filter")),
+    };
+    let reason = parse_reason(request.reason)?;
+    let pool = state.pool.clone();
+    let moderator = principal.username;
+    let outcome = web::block(move || {
+        decide::bulk(
+            &pool,
+            &target,
+            verdict,
+            &moderator,
+            reason.as_deref(),
+            clock::now(),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(BulkResponse {
+        bulk_id: outcome.bulk_id,
+        changed: outcome.changed.len(),
+        skipped: outcome.skipped,
+        changed_ids: outcome.changed,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LogQuery {
+    /// A username, `readers`, or `file on disk`.
+    pub actor: Option<String>,
+    /// e.g. approve, reject, bulk_reject, ban_created, login, user_created.
+    pub action: Option<String>,
+    /// A comment, user or ban id.
+    pub target_id: Option<String>,
+    /// RFC 3339.
+    pub since: Option<String>,
+    /// RFC 3339.
+    pub until: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+fn json_field(text: Option<String>) -> Option<serde_json::Value> {
+    text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
+}
+
+impl From<AuditRow> for AuditEntryView {
+    fn from(row: AuditRow) -> Self {
+        AuditEntryView {
+            id: row.id,
+            at: clock::rfc3339(row.at),
+            actor: row.actor,
+            action: row.action,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            before: json_field(row.before_state),
+            after: json_field(row.after_state),
+            reason: row.reason,
+            details: json_field(row.details),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LogResponse {
+    pub entries: Vec<AuditEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The audit log, newest first. Read-only: nothing in the API edits or deletes it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/log",
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(LogQuery),
+    responses(
+        (status = 200, description = "A page of the log", body = LogResponse),
+        (status = 400, description = "Invalid filter", body = ErrorBody),
+    )
+)]
+pub async fn log(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_size(parse_limit(query.limit.as_deref())?)?;
+    let filter = AuditFilter {
+        actor: query.actor.clone(),
+        action: query.action.clone(),
+        target_id: query.target_id.clone(),
+        since: parse_time("since", query.since.as_deref())?,
+        until: parse_time("until", query.until.as_deref())?,
+        before_id: parse_cursor(query.cursor.as_deref())?,
+    };
+    let pool = state.pool.clone();
+    let page = web::block(move || log_page(&pool, &filter, limit)).await??;
+    Ok(HttpResponse::Ok().json(LogResponse {
+        entries: page.entries.into_iter().map(AuditEntryView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}

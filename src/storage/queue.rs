@@ -1,0 +1,180 @@
+//! The moderators' queue: filtered, oldest-first keyset pages of comments with everything a
+//! moderator needs beside them (author history, flags).
+
+use super::schema::{comment_rule_hits, comments, flags};
+use super::{DbConnection, StorageError};
+use diesel::dsl::{count_star, min};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use time::PrimitiveDateTime;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// Which queue to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    Pending,
+    /// Published comments that reader flags sent back for review.
+    Flagged,
+    Rejected,
+    Published,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub article_id: Option<String>,
+    pub rule_id: Option<String>,
+    pub author_key: Option<String>,
+    /// Only comments created before this instant.
+    pub created_before: Option<PrimitiveDateTime>,
+    /// Keyset cursor: only ids after this one.
+    pub after_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct QueueRow {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub author_key: String,
+    pub body: String,
+    pub client_ip: String,
+    pub status: String,
+    pub score: f64,
+    pub verdict: String,
+    pub rules_version: String,
+    pub created_at: PrimitiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<PrimitiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub flagged_at: Option<PrimitiveDateTime>,
+    pub flag_count: i32,
+}
+
+/// Builds the shared WHERE clause of queue reads and bulk selections.
+fn filtered<'a>(kind: QueueKind, filter: &QueueFilter) -> comments::BoxedQuery<'a, Backend> {
+    let mut query = comments::table.into_boxed();
+    query = match kind {
+        QueueKind::Pending => query.filter(comments::status.eq("pending")),
+        QueueKind::Flagged => query.filter(comments::flagged_at.is_not_null()),
+        QueueKind::Rejected => query.filter(comments::status.eq("rejected")),
+        QueueKind::Published => query.filter(comments::status.eq("published")),
+    };
+    if let Some(article) = &filter.article_id {
+        query = query.filter(comments::article_id.eq(article.clone()));
+    }
+    if let Some(author) = &filter.author_key {
+        query = query.filter(comments::author_key.eq(author.clone()));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(comments::created_at.lt(before));
+    }
+    if let Some(rule) = &filter.rule_id {
+        let hits = comment_rule_hits::table
+            .filter(comment_rule_hits::rule_id.eq(rule.clone()))
+            .select(comment_rule_hits::comment_id);
+        query = query.filter(comments::id.eq_any(hits));
+    }
+    if let Some(after) = &filter.after_id {
+        query = query.filter(comments::id.gt(after.clone()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    kind: QueueKind,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<QueueRow>, StorageError> {
+    Ok(filtered(kind, filter)
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(QueueRow::as_select())
+        .load(conn)?)
+}
+
+/// Ids of undecided comments matching a filter, oldest first, for bulk actions.
+pub fn undecided_ids(
+    conn: &mut DbConnection,
+    kind: QueueKind,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<String>, StorageError> {
+    Ok(filtered(kind, filter)
+        .filter(comments::decided_at.is_null())
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(comments::id)
+        .load(conn)?)
+}
+
+/// An author's record: comments per status and the first time we saw them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthorRecord {
+    pub published: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub first_seen: Option<PrimitiveDateTime>,
+}
+
+pub fn author_records(
+    conn: &mut DbConnection,
+    author_keys: &[String],
+) -> Result<HashMap<String, AuthorRecord>, StorageError> {
+    let rows: Vec<(String, String, i64, Option<PrimitiveDateTime>)> = comments::table
+        .filter(comments::author_key.eq_any(author_keys))
+        .group_by((comments::author_key, comments::status))
+        .select((
+            comments::author_key,
+            comments::status,
+            count_star(),
+            min(comments::created_at),
+        ))
+        .load(conn)?;
+    let mut records: HashMap<String, AuthorRecord> = HashMap::new();
+    for (key, status, count, first) in rows {
+        let record = records.entry(key).or_default();
+        match status.as_str() {
+            "published" => record.published += count,
+            "pending" => record.pending += count,
+            _ => record.rejected += count,
+        }
+        record.first_seen = match (record.first_seen, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(records)
+}
+
+/// Flags per comment: how many for each reason, and the notes readers left.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlagSummary {
+    pub by_reason: Vec<(String, i64)>,
+    pub notes: Vec<String>,
+}
+
+pub fn flag_summaries(
+    conn: &mut DbConnection,
+    comment_ids: &[String],
+) -> Result<HashMap<String, FlagSummary>, StorageError> {
+    let rows: Vec<(String, String, Option<String>)> = flags::table
+        .filter(flags::comment_id.eq_any(comment_ids))
+        .order(flags::id.asc())
+        .select((flags::comment_id, flags::reason, flags::note))
+        .load(conn)?;
+    let mut summaries: HashMap<String, FlagSummary> = HashMap::new();
+    for (comment_id, reason, note) in rows {
+        let summary = summaries.entry(comment_id).or_default();
+        match summary.by_reason.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, count)) => *count += 1,
+            None => summary.by_reason.push((reason, 1)),
+        }
+        summary.notes.extend(note);
+    }
+    Ok(summaries)
+}
