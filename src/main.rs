@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use gatehouse::app::{open_database, Application};
+use gatehouse::cli::users::UserCommand;
 use gatehouse::config::{DatabaseConfig, ServeConfig};
 use std::process::ExitCode;
 
@@ -22,6 +23,9 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
+    /// Manage moderator and admin accounts.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[actix_web::main]
@@ -32,6 +36,7 @@ async fn main() -> ExitCode {
         Command::Migrate(config) => open_database(&config)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
+        Command::User(command) => gatehouse::cli::users::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,10 @@
 use super::error::ApiError;
 use super::AppState;
 use crate::auth::{sessions, AuthError, Principal, Role};
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 /// The least privilege a route needs.
@@ -45,6 +48,35 @@ fn principal(
         }
         Ok(principal)
     })
+}
+
+impl Access {
+    fn role(self) -> Option<Role> {
+        match self {
+            Access::Public => None,
+            Access::Moderator => Some(Role::Moderator),
+            Access::Admin => Some(Role::Admin),
+        }
+    }
+}
+
+/// Middleware for one resource: authenticates and authorizes by the route's declared access
+/// before the handler parses anything, so a caller without the right learns nothing about the
+/// request's validity. `by_method` lists the access of each method the resource serves.
+pub async fn enforce(
+    by_method: std::rc::Rc<Vec<(actix_web::http::Method, Access)>>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let needed = by_method
+        .iter()
+        .find(|(method, _)| method == req.method())
+        .and_then(|(_, access)| access.role());
+    if let Some(needed) = needed {
+        let principal = principal(req.request(), needed).await?;
+        req.extensions_mut().insert(principal);
+    }
+    next.call(req).await
 }
 
 /// A signed-in moderator or admin.

@@ -133,17 +133,30 @@ pub fn route_table() -> Vec<RouteDef> {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let table = route_table();
-    let mut paths: Vec<&'static str> = table.iter().map(|r| r.path).collect();
-    paths.dedup();
     let mut seen = std::collections::HashSet::new();
-    for path in paths.into_iter().filter(|p| seen.insert(*p)) {
-        let resource = table
+    let paths: Vec<&'static str> = table
+        .iter()
+        .map(|r| r.path)
+        .filter(|p| seen.insert(*p))
+        .collect();
+    for path in paths {
+        let routes: Vec<&RouteDef> = table.iter().filter(|r| r.path == path).collect();
+        let by_method = std::rc::Rc::new(
+            routes
+                .iter()
+                .map(|r| (r.method.clone(), r.access))
+                .collect::<Vec<_>>(),
+        );
+        let resource = routes
             .iter()
-            .filter(|r| r.path == path)
             .fold(web::resource(path), |resource, route| {
                 (route.attach)(resource)
-            });
-        cfg.service(resource.default_service(web::to(method_not_allowed)));
+            })
+            .default_service(web::to(method_not_allowed))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                access::enforce(by_method.clone(), req, next)
+            }));
+        cfg.service(resource);
     }
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
         ApiError::validation(None, format!("invalid query string: {err}")).into()

@@ -267,6 +267,75 @@ impl TestApp {
     }
 }
 
+/// A password every test account uses (long enough for the policy).
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// A connection pool on the app's database, for arranging state the API cannot.
+    pub fn pool(&self) -> gatehouse::storage::Pool {
+        gatehouse::app::open_database(&gatehouse::config::DatabaseConfig {
+            database_url: self.database_url.clone(),
+            db_pool_size: 2,
+        })
+        .expect("open test database")
+    }
+
+    /// Runs one SQL statement on the app's database.
+    pub fn sql(&self, statement: &str) -> usize {
+        let mut conn = gatehouse::storage::DatabaseUrl::parse(&self.database_url)
+            .unwrap()
+            .establish()
+            .expect("connect");
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .expect("sql")
+    }
+
+    /// Creates an account directly in the database.
+    pub fn create_user(&self, username: &str, role: gatehouse::auth::Role) {
+        let hash = gatehouse::auth::password::hash(TEST_PASSWORD).unwrap();
+        gatehouse::auth::accounts::create(
+            &self.pool(),
+            username,
+            hash,
+            role,
+            "test",
+            gatehouse::clock::now(),
+        )
+        .expect("create user");
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an account with `role` and signs it in; returns the bearer token.
+    pub async fn token_for(&self, username: &str, role: gatehouse::auth::Role) -> String {
+        self.create_user(username, role);
+        let response = self.login(username, TEST_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// An authenticated request.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));

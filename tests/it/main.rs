@@ -2,12 +2,16 @@
 
 mod helpers;
 
+mod accounts_and_login;
+mod authorization;
 mod bad_input;
 mod cors_and_proxies;
 mod default_rules;
+mod flags_and_bans;
 mod intake;
 mod listing;
 mod migrations;
 mod openapi_and_health;
+mod queue_and_decisions;
 mod rate_limits;
 mod startup_and_cli;

@@ -1,0 +1,3 @@
+//! Command-line tools beside `serve`: account management and (later) rules tooling.
+
+pub mod users;
