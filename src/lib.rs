@@ -1,6 +1,7 @@
 //! Gatehouse: comment moderation for news sites. See DESIGN.md for the module map.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod moderation;

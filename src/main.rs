@@ -1,4 +1,4 @@
-//! The `gatehouse` command: `serve` and `migrate`.
+//! The `gatehouse` command: `serve`, `migrate` and the admin tools `rules check|test|eval`.
 
 use clap::{Parser, Subcommand};
 use gatehouse::app::{open_database, Application};
@@ -22,16 +22,26 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
+    /// Admin tools for the rules file: check, test, eval (no server or database needed).
+    Rules {
+        #[command(subcommand)]
+        command: gatehouse::cli::RulesCommand,
+    },
 }
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    let command = Cli::parse().command;
+    if let Command::Rules { command } = command {
+        return gatehouse::cli::rules::run(command);
+    }
     gatehouse::telemetry::init();
-    let result = match Cli::parse().command {
+    let result = match command {
         Command::Serve(config) => serve(config).await,
         Command::Migrate(config) => open_database(&config)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
+        Command::Rules { .. } => unreachable!("handled above"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

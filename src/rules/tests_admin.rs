@@ -1,0 +1,1 @@
+//! Tests of the admin features: examples, shadow rules, rule metadata, hit counters, lint.
