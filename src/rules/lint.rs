@@ -186,10 +186,17 @@ fn without_uppercase(h: &Hir) -> Hir {
             )]));
             Hir::class(Class::Bytes(class))
         }
-        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
-            sub: Box::new(without_uppercase(&r.sub)),
-            ..r.clone()
-        }),
+        HirKind::Repetition(r) => {
+            let sub = without_uppercase(&r.sub);
+            if sub.properties().minimum_len().is_none() && r.min == 0 {
+                // Zero repetitions of something impossible still match (empty).
+                return Hir::empty();
+            }
+            Hir::repetition(hir::Repetition {
+                sub: Box::new(sub),
+                ..r.clone()
+            })
+        }
         HirKind::Capture(cap) => Hir::capture(hir::Capture {
             sub: Box::new(without_uppercase(&cap.sub)),
             ..cap.clone()

@@ -10,4 +10,5 @@ mod listing;
 mod migrations;
 mod openapi_and_health;
 mod rate_limits;
+mod rules_cli;
 mod startup_and_cli;
