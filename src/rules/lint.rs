@@ -88,6 +88,14 @@ fn finding(
     }
 }
 
+fn entries_are(n: usize) -> &'static str {
+    if n == 1 {
+        "entry is"
+    } else {
+        "entries are"
+    }
+}
+
 fn quoted_list<'a>(items: impl Iterator<Item = &'a str>, total: usize) -> String {
     list(items.map(|s| format!("\"{s}\"")), total)
 }
@@ -117,8 +125,9 @@ fn never_matches(c: &Compiled, index: usize, rule: &Rule) -> Vec<String> {
                 found.push("every entry is also one of its exceptions: the rule can never match".into());
             } else if !dead.is_empty() {
                 found.push(format!(
-                    "{} entries are also exceptions and can never match: {}",
+                    "{} {} also exceptions and can never match: {}",
                     dead.len(),
+                    entries_are(dead.len()),
                     quoted_list(dead.iter().map(|e| e.key.as_str()), dead.len())
                 ));
             }
@@ -248,8 +257,9 @@ fn duplicates(c: &Compiled, out: &mut Vec<Finding>) {
     }
     for (rule, items) in twice {
         let message = format!(
-            "{} entries are listed twice: {}",
+            "{} {} listed twice: {}",
             items.len(),
+            entries_are(items.len()),
             list(items.iter().cloned(), items.len())
         );
         out.push(finding(
@@ -277,8 +287,9 @@ fn duplicates(c: &Compiled, out: &mut Vec<Finding>) {
         keys.dedup();
         let r = &c.rules[rule];
         let message = format!(
-            "{} entries are also in rule `{}` (same action \"{}\"): {}",
+            "{} {} also in rule `{}` (same action \"{}\"): {}",
             keys.len(),
+            entries_are(keys.len()),
             c.rules[other].id,
             r.action.as_str(),
             quoted_list(keys.iter().copied(), keys.len())
