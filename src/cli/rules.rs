@@ -17,6 +17,7 @@ pub enum RulesCommand {
     Check(CheckArgs),
     /// Read one comment as JSON on stdin ({"body", "author_name"?, "author_email"?}) and
     /// explain the decision: normalized text, matched rules and hits, score, thresholds.
+    /// With "expected" in the input, exit 1 when the decision differs.
     Test(TestArgs),
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
     /// confusion matrix and per-rule precision on stderr for lines with "expected".
