@@ -1,4 +1,4 @@
-//! The `gatehouse` command: `serve` and `migrate`.
+//! The `gatehouse` command: `serve`, `migrate` and the admin tools `rules check|test|eval`.
 
 use clap::{Parser, Subcommand};
 use gatehouse::app::{open_database, Application};
@@ -26,23 +26,42 @@ enum Command {
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Admin tools for the rules file: check, test, eval (no server or database needed).
+    Rules {
+        #[command(subcommand)]
+        command: gatehouse::cli::RulesCommand,
+    },
 }
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    gatehouse::telemetry::init();
     let result = match Cli::parse().command {
-        Command::Serve(config) => serve(config).await,
-        Command::Migrate(config) => open_database(&config)
-            .map(|_| println!("database is up to date"))
-            .map_err(|e| e.to_string()),
-        Command::User(command) => gatehouse::cli::users::run(command),
+        // The rules tools print their own report and choose their exit status.
+        Command::Rules { command } => return gatehouse::cli::rules::run(command),
+        command => {
+            gatehouse::telemetry::init();
+            run(command).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("gatehouse: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve(config) => serve(config).await,
+        Command::Migrate(config) => open_database(&config)
+            .map(|_| println!("database is up to date"))
+            .map_err(|e| e.to_string()),
+        Command::User(command) => gatehouse::cli::users::run(command),
+        Command::Rules { command } => {
+            gatehouse::cli::rules::run(command);
+            Ok(())
         }
     }
 }

@@ -208,6 +208,7 @@ fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanAction) {
         action: rule_action,
         weight: 0.0,
         hits: Vec::new(),
+        shadow: false,
     });
     verdict.decision = decision;
 }

@@ -2,11 +2,13 @@
 //! and builds the compiled rule table, phrase indexes and regex sets.
 
 use super::error::RulesError;
-use super::format::{Kind, LooseFile, RawFile, RawRule, Scope, SpannedList, Target};
+use super::examples::{run_examples, Example};
+use super::format::{Kind, LooseFile, Mode, RawFile, RawRule, Scope, Target};
 use super::lists::{add_list_file, add_phrases};
 use super::patterns::{compile_pattern, Pattern, ViewSet};
+use super::values::{check_quota, domains, required, uint, valid_id};
 use super::words::{PhraseIndex, Role};
-use super::{Action, Field, QuotaSpec, RateLimitSettings, Thresholds};
+use super::{Action, Field, RateLimitSettings, Thresholds};
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -50,6 +52,9 @@ pub(crate) struct Rule {
     pub action: Action,
     pub weight: f64,
     pub enabled: bool,
+    pub mode: Mode,
+    /// 1-based line of the rule's `[[rule]]` table in the rules file.
+    pub line: usize,
     pub fields: Vec<Field>,
     pub raw: bool,
     pub normalized: bool,
@@ -69,6 +74,20 @@ pub(crate) struct Compiled {
     pub patterns: Vec<Pattern>,
     pub set_raw: Option<ViewSet>,
     pub set_norm: Option<ViewSet>,
+    /// Every word entry and exception as written, for `rules check`.
+    pub entries: Vec<Entry>,
+    pub examples: Vec<Example>,
+}
+
+/// One word-list entry or exception of a rule, kept for the checks of `rules check`.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub rule: usize,
+    pub role: Role,
+    /// The entry's words as matched (folded for the rule's view), joined by single spaces.
+    pub key: String,
+    /// Where it is written: `line 40` of the rules file or `rules/x.txt:12`.
+    pub origin: String,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -167,6 +186,8 @@ pub(crate) fn compile(
         patterns: Vec::new(),
         set_raw: None,
         set_norm: None,
+        entries: Vec::new(),
+        examples: Vec::new(),
     };
     let mut seen = HashSet::new();
     for spanned in &raw.rule {
@@ -185,61 +206,13 @@ pub(crate) fn compile(
     out.set_raw = ViewSet::build(&out.patterns, mr).map_err(|m| RulesError::file(origin, m))?;
     out.set_norm = ViewSet::build(&out.patterns, mn).map_err(|m| RulesError::file(origin, m))?;
     out.version = hex::encode(ctx.hasher.finalize());
+    out.examples = raw
+        .example
+        .iter()
+        .map(|e| Example::from_raw(e, source))
+        .collect();
+    run_examples(&out, origin)?;
     Ok(out)
-}
-
-fn check_quota(ctx: &Ctx<'_>, at: usize, name: &str, q: &QuotaSpec) -> Result<(), RulesError> {
-    if q.burst < 1 || q.rate < 1 {
-        return Err(ctx.err(
-            at,
-            None,
-            format!("rate_limits.{name}: burst and rate must be at least 1"),
-        ));
-    }
-    Ok(())
-}
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
-        })
-}
-
-fn uint(
-    ctx: &Ctx<'_>,
-    id: &str,
-    key: &str,
-    v: &Spanned<i64>,
-    min: i64,
-) -> Result<usize, RulesError> {
-    let n = *v.get_ref();
-    if n < min {
-        return Err(ctx.err(
-            v.span().start,
-            Some(id),
-            format!("`{key}` must be at least {min}"),
-        ));
-    }
-    usize::try_from(n)
-        .map_err(|_| ctx.err(v.span().start, Some(id), format!("`{key}` is too large")))
-}
-
-fn required<'a, T>(
-    ctx: &Ctx<'_>,
-    at: usize,
-    id: &str,
-    kind: Kind,
-    key: &str,
-    v: &'a Option<T>,
-) -> Result<&'a T, RulesError> {
-    v.as_ref().ok_or_else(|| {
-        ctx.err(
-            at,
-            Some(id),
-            format!("a `{}` rule needs `{key}`", kind.as_str()),
-        )
-    })
 }
 
 fn compile_rule(
@@ -342,6 +315,7 @@ fn compile_rule(
         .map_or(kind.default_target(), |t| *t.get_ref());
     let rule_index = out.rules.len();
     let enabled = r.enabled.unwrap_or(true);
+    let (line, _) = super::error::line_col(ctx.source, at);
     let mut rule = Rule {
         id: id.to_string(),
         description: r.description.get_ref().clone(),
@@ -349,6 +323,8 @@ fn compile_rule(
         action,
         weight,
         enabled,
+        mode: r.mode.unwrap_or_default(),
+        line,
         fields,
         raw: kind.reads_text() && target != Target::Normalized,
         normalized: kind.reads_text() && target != Target::Raw,
@@ -493,30 +469,4 @@ fn compile_rule(
         Kind::FirstComment => Spec::FirstComment,
     };
     Ok(rule)
-}
-
-fn domains(ctx: &Ctx<'_>, id: &str, list: &Option<SpannedList>) -> Result<Vec<String>, RulesError> {
-    let Some(list) = list else {
-        return Ok(Vec::new());
-    };
-    list.get_ref()
-        .iter()
-        .map(|d| {
-            let v = d
-                .get_ref()
-                .trim()
-                .trim_start_matches("*.")
-                .trim_matches('.')
-                .to_lowercase();
-            if v.is_empty() || v.contains(['/', ' ', ':', '@']) {
-                Err(ctx.err(
-                    d.span().start,
-                    Some(id),
-                    format!("`{}` is not a domain name", d.get_ref()),
-                ))
-            } else {
-                Ok(v)
-            }
-        })
-        .collect()
 }

@@ -2,7 +2,7 @@
 //! out once, lazily) and adds up the verdict.
 
 use super::compile::{Compiled, Rule, Spec};
-use super::format::Scope;
+use super::format::{Mode, Scope};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
 use super::stats::TextStats;
@@ -273,15 +273,20 @@ pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
         let Some(hits) = evaluate_rule(c, index, rule, &fields, &comment.history) else {
             continue;
         };
-        score += rule.weight;
-        reject |= rule.action == super::Action::Reject;
-        hold |= rule.action == super::Action::Hold;
+        // A shadow rule's match is recorded but never counts.
+        let shadow = rule.mode == Mode::Shadow;
+        if !shadow {
+            score += rule.weight;
+            reject |= rule.action == super::Action::Reject;
+            hold |= rule.action == super::Action::Hold;
+        }
         matches.push(RuleMatch {
             rule_id: rule.id.clone(),
             description: rule.description.clone(),
             kind: rule.kind.as_str().to_string(),
             action: rule.action,
             weight: rule.weight,
+            shadow,
             hits,
         });
     }

@@ -1,7 +1,7 @@
 //! The serde shape of `moderation_rules.toml` (see docs/RULES_FORMAT.md): strict structs with
 //! `deny_unknown_fields` and `toml::Spanned` so later validation can point at a line.
 
-use super::{Action, Field, RateLimitSettings};
+use super::{Action, Decision, Field, RateLimitSettings};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -14,6 +14,72 @@ pub(crate) struct RawFile {
     pub rate_limits: Spanned<RateLimitSettings>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub example: Vec<Spanned<RawExample>>,
+}
+
+/// An `[[example]]` entry: a comment and the status the rules must give it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExample {
+    pub body: String,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub expected: Status,
+    /// Evaluate as the author's first comment (default: a reader with a published comment).
+    pub first_comment: Option<bool>,
+    #[allow(dead_code)] // documentation for the reader of the file
+    pub note: Option<String>,
+}
+
+/// A comment's status as the server reports it: the words examples and labelled samples use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Published,
+    Pending,
+    Rejected,
+}
+
+impl Status {
+    /// Every status, in the order reports list them.
+    pub const ALL: [Status; 3] = [Status::Published, Status::Pending, Status::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+impl From<Decision> for Status {
+    fn from(d: Decision) -> Status {
+        match d {
+            Decision::Publish => Status::Published,
+            Decision::Hold => Status::Pending,
+            Decision::Reject => Status::Rejected,
+        }
+    }
+}
+
+/// Whether a rule's matches count (`live`) or are only recorded (`shadow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Live,
+    Shadow,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Shadow => "shadow",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +183,7 @@ pub(crate) struct RawRule {
     pub action: Spanned<Action>,
     pub weight: Option<Spanned<f64>>,
     pub enabled: Option<bool>,
+    pub mode: Option<Mode>,
     pub fields: Option<Spanned<Vec<Field>>>,
     pub target: Option<Spanned<Target>>,
     pub exceptions: Option<SpannedList>,

@@ -1,7 +1,7 @@
 //! Word entries and list files: folds each entry for the views its rule reads, adds it to
 //! the phrase indexes, and reads list files (one entry per line, `#` comments).
 
-use super::compile::{Compiled, Ctx, Rule};
+use super::compile::{Compiled, Ctx, Entry, Rule};
 use super::error::RulesError;
 use super::format::SpannedList;
 use super::normalize::normalize;
@@ -16,6 +16,7 @@ fn add_phrase(
     index: usize,
     role: Role,
     phrase: &str,
+    origin: impl FnOnce() -> String,
 ) -> Result<(), String> {
     let owner = Owner {
         rule: index as u32,
@@ -25,6 +26,15 @@ fn add_phrase(
         .normalized
         .then(|| normalize(phrase).text().to_string());
     let raw = rule.raw.then(|| phrase.to_lowercase());
+    if let Some(text) = norm.as_ref().or(raw.as_ref()) {
+        let words: Vec<&str> = tokens(text).into_iter().map(|(s, e)| &text[s..e]).collect();
+        out.entries.push(Entry {
+            rule: index,
+            role,
+            key: words.join(" "),
+            origin: origin(),
+        });
+    }
     for (text, view_is_raw) in [(norm, false), (raw, true)] {
         let Some(text) = text else { continue };
         if tokens(&text).is_empty() {
@@ -52,7 +62,13 @@ pub(crate) fn add_phrases(
     what: &str,
 ) -> Result<usize, RulesError> {
     for p in list.get_ref() {
-        add_phrase(out, rule, index, role, p.get_ref())
+        let origin = || {
+            format!(
+                "line {}",
+                super::error::line_col(ctx.source, p.span().start).0
+            )
+        };
+        add_phrase(out, rule, index, role, p.get_ref(), origin)
             .map_err(|m| ctx.err(p.span().start, Some(&rule.id), format!("{what} {m}")))?;
     }
     Ok(list.get_ref().len())
@@ -89,7 +105,8 @@ pub(crate) fn add_list_file(
         if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
-        add_phrase(out, rule, index, Role::Word, entry).map_err(|m| RulesError {
+        let origin = || format!("{rel}:{}", n + 1);
+        add_phrase(out, rule, index, Role::Word, entry, origin).map_err(|m| RulesError {
             file: path.clone(),
             line: Some(n + 1),
             column: Some(1),

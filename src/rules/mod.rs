@@ -9,29 +9,42 @@
 //! - `words`: the whole-word phrase index (token hashing) for word lists and exceptions;
 //! - `patterns`: regex rules (one prefilter `RegexSet` per view, exact regex per pattern);
 //! - `links`: link detection; `stats`: caps ratio, runs and length;
-//! - `evaluate`: running the rules over a comment; `error`: `RulesError`.
+//! - `evaluate`: running the rules over a comment; `error`: `RulesError`;
+//! - `values`: checks of single values (ids, counts, domains, quotas);
+//! - `examples`: the file's `[[example]]` entries, run on every load;
+//! - `lint`: warnings for `rules check` (never-matching, duplicate and over-broad entries);
+//! - `counters`: per-rule live and shadow hit counts for the server.
 
 mod compile;
+mod counters;
 mod error;
 mod evaluate;
+mod examples;
 mod format;
 mod links;
+mod lint;
 mod lists;
 mod normalize;
 mod patterns;
 mod stats;
+mod values;
 mod words;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_admin;
+#[cfg(test)]
 mod tests_errors;
 #[cfg(test)]
 mod tests_props;
 
+pub use counters::{RuleHitCount, RuleHitCounters};
 pub use error::RulesError;
-pub use format::{Kind, Scope, Target};
+pub use examples::{excerpt, Example};
+pub use format::{Kind, Mode, Scope, Status, Target};
 pub use links::{find_links, Link};
+pub use lint::{lint, Finding, Severity, EVERYDAY_ENGLISH};
 pub use normalize::{body_fingerprint, normalize, Normalized};
 
 use serde::{Deserialize, Serialize};
@@ -48,12 +61,22 @@ pub enum Decision {
 }
 
 /// What a rule does when it matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Reject,
     Hold,
     Score,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Reject => "reject",
+            Action::Hold => "hold",
+            Action::Score => "score",
+        }
+    }
 }
 
 /// Which field of the comment a hit is in.
@@ -63,6 +86,16 @@ pub enum Field {
     Body,
     AuthorName,
     AuthorEmail,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Body => "body",
+            Field::AuthorName => "author_name",
+            Field::AuthorEmail => "author_email",
+        }
+    }
 }
 
 /// Whether a hit was found in the text as written or in its normalized form.
@@ -93,7 +126,25 @@ pub struct RuleMatch {
     pub kind: String,
     pub action: Action,
     pub weight: f64,
+    /// A shadow rule's match: recorded, but it added nothing to the score or the decision.
+    /// Absent in verdicts stored before shadow rules existed.
+    #[serde(default)]
+    pub shadow: bool,
     pub hits: Vec<Hit>,
+}
+
+/// What the server may show or count about one rule of a loaded file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub description: String,
+    pub kind: Kind,
+    pub action: Action,
+    pub weight: f64,
+    pub mode: Mode,
+    pub enabled: bool,
+    /// 1-based line of the rule in the rules file.
+    pub line: usize,
 }
 
 /// The full explanation of a decision; stored with the comment.
@@ -126,6 +177,27 @@ pub struct CommentInput<'a> {
     pub author_name: &'a str,
     pub author_email: Option<&'a str>,
     pub history: AuthorHistory,
+}
+
+impl<'a> CommentInput<'a> {
+    /// A comment as the admin tools and rules-file examples try it: no recent duplicate, from a
+    /// reader with one published comment, or with none when `first_comment` is set.
+    pub fn sample(
+        body: &'a str,
+        author_name: &'a str,
+        author_email: Option<&'a str>,
+        first_comment: bool,
+    ) -> CommentInput<'a> {
+        CommentInput {
+            body,
+            author_name,
+            author_email,
+            history: AuthorHistory {
+                prior_published: u64::from(!first_comment),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// How often one kind of sender may submit: `burst` at once, refilled at `rate` per `per`.
@@ -226,6 +298,34 @@ impl RuleSet {
     /// How many rules are enabled.
     pub fn enabled_rule_count(&self) -> usize {
         self.inner.rules.iter().filter(|r| r.enabled).count()
+    }
+
+    /// Every rule's id, in file order (disabled ones included).
+    pub fn rule_ids(&self) -> Vec<&str> {
+        self.inner.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// Every rule's metadata, in file order (disabled ones included).
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.inner
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                description: r.description.clone(),
+                kind: r.kind,
+                action: r.action,
+                weight: r.weight,
+                mode: r.mode,
+                enabled: r.enabled,
+                line: r.line,
+            })
+            .collect()
+    }
+
+    /// The file's `[[example]]` entries (all of which passed when it loaded).
+    pub fn examples(&self) -> &[Example] {
+        &self.inner.examples
     }
 
     /// The longest window any enabled duplicate rule looks back; `None` when none is enabled,

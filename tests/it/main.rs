@@ -14,4 +14,5 @@ mod migrations;
 mod openapi_and_health;
 mod queue_and_decisions;
 mod rate_limits;
+mod rules_cli;
 mod startup_and_cli;

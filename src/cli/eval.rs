@@ -1,0 +1,311 @@
+//! `gatehouse rules eval`: streams a JSON-lines file of comments through the rules over a
+//! bounded pipeline (a reader thread, one evaluating worker per core, the writer on the calling
+//! thread), printing one JSON line per comment in input order. Malformed lines are reported on
+//! stderr with their line numbers and counted, never fatal.
+
+use super::summary::Summary;
+use super::{describe_error, Sample};
+use crate::rules::{RuleSet, Status};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Lines per unit of work handed to a worker.
+const BATCH: usize = 256;
+/// Batches waiting per worker, in each direction: bounds memory on any input size.
+const QUEUE_PER_WORKER: usize = 4;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The rules file.
+    #[arg(default_value = "moderation_rules.toml")]
+    pub file: PathBuf,
+    /// Comments, one JSON object a line: {"id"?, "author_name"?, "author_email"?, "body",
+    /// "expected"?} with expected one of published|pending|rejected; `-` reads stdin.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Evaluating threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+struct Batch {
+    seq: usize,
+    first_line: usize,
+    lines: Vec<Vec<u8>>,
+}
+
+/// What became of one input line.
+enum Outcome {
+    Blank,
+    Malformed {
+        line: usize,
+        message: String,
+    },
+    Evaluated {
+        json: String,
+        status: Status,
+        expected: Option<Status>,
+        matched: Vec<usize>,
+    },
+}
+
+#[derive(Serialize)]
+struct OutputLine<'a> {
+    line: usize,
+    id: &'a Option<serde_json::Value>,
+    status: Status,
+    score: f64,
+    rules: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    shadow_rules: Vec<&'a str>,
+}
+
+fn evaluate_line(
+    rules: &RuleSet,
+    index: &HashMap<&str, usize>,
+    line: usize,
+    text: &[u8],
+) -> Outcome {
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Outcome::Blank;
+    }
+    // `from_slice` also reports text that is not UTF-8.
+    let sample: Sample = match serde_json::from_slice(text) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome::Malformed {
+                line,
+                message: e.to_string(),
+            }
+        }
+    };
+    let verdict = rules.evaluate(&sample.comment());
+    let status = Status::from(verdict.decision);
+    let ids = |shadow: bool| {
+        verdict
+            .matches
+            .iter()
+            .filter(move |m| m.shadow == shadow)
+            .map(|m| m.rule_id.as_str())
+    };
+    let out = OutputLine {
+        line,
+        id: &sample.id,
+        status,
+        score: verdict.score,
+        rules: ids(false).collect(),
+        shadow_rules: ids(true).collect(),
+    };
+    Outcome::Evaluated {
+        json: serde_json::to_string(&out).unwrap_or_default(),
+        status,
+        expected: sample.expected,
+        matched: verdict
+            .matches
+            .iter()
+            .filter_map(|m| index.get(m.rule_id.as_str()).copied())
+            .collect(),
+    }
+}
+
+fn open_input(path: &PathBuf) -> Result<(Box<dyn Read + Send>, Option<u64>), String> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin()), None));
+    }
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let len = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), len))
+}
+
+fn progress_bar(len: Option<u64>) -> ProgressBar {
+    let Some(len) = len.filter(|_| std::io::stderr().is_terminal()) else {
+        return ProgressBar::hidden();
+    };
+    let bar = ProgressBar::new(len);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta})",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Reads batches of lines into `jobs` until the input ends; returns a read error if any.
+fn read_batches(
+    input: Box<dyn Read + Send>,
+    jobs: std::sync::mpsc::SyncSender<Batch>,
+    bar: ProgressBar,
+    stop: &AtomicBool,
+) -> Result<(), String> {
+    let mut reader = BufReader::with_capacity(1 << 18, input);
+    let (mut seq, mut line_no) = (0, 0);
+    loop {
+        let mut lines = Vec::with_capacity(BATCH);
+        let first_line = line_no + 1;
+        while lines.len() < BATCH {
+            let mut buf = Vec::new();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| format!("cannot read input: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            bar.inc(n as u64);
+            line_no += 1;
+            lines.push(buf);
+        }
+        let stopped = stop.load(Ordering::Relaxed);
+        if stopped
+            || lines.is_empty()
+            || jobs
+                .send(Batch {
+                    seq,
+                    first_line,
+                    lines,
+                })
+                .is_err()
+        {
+            return Ok(());
+        }
+        seq += 1;
+    }
+}
+
+fn work(
+    rules: &RuleSet,
+    index: &HashMap<&str, usize>,
+    jobs: &Mutex<Receiver<Batch>>,
+    results: std::sync::mpsc::SyncSender<(usize, Vec<Outcome>)>,
+) {
+    loop {
+        let batch = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(batch) = batch else { return };
+        let outcomes = batch
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, text)| evaluate_line(rules, index, batch.first_line + i, text))
+            .collect();
+        if results.send((batch.seq, outcomes)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes one batch's outcomes and adds them to the summary.
+fn emit(
+    out: &mut impl Write,
+    summary: &mut Summary,
+    outcomes: Vec<Outcome>,
+) -> std::io::Result<()> {
+    for o in outcomes {
+        match o {
+            Outcome::Blank => {}
+            Outcome::Malformed { line, message } => {
+                summary.malformed += 1;
+                eprintln!("line {line}: malformed: {message}");
+            }
+            Outcome::Evaluated {
+                json,
+                status,
+                expected,
+                matched,
+            } => {
+                summary.add(status, expected, &matched);
+                writeln!(out, "{json}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
+    let rules = RuleSet::load(&args.file).map_err(|e| describe_error(&e))?;
+    let infos = rules.rules();
+    let index: HashMap<&str, usize> = infos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let (input, len) = open_input(&args.input)?;
+    let workers = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    let bar = progress_bar(len);
+    let started = Instant::now();
+    let mut summary = Summary::new(infos.len());
+    let (job_tx, job_rx) = sync_channel::<Batch>(workers * QUEUE_PER_WORKER);
+    let (res_tx, res_rx) = sync_channel::<(usize, Vec<Outcome>)>(workers * QUEUE_PER_WORKER);
+    let job_rx = Mutex::new(job_rx);
+    let stop = AtomicBool::new(false);
+    let (read_result, write_result) = std::thread::scope(|s| {
+        let reader_bar = bar.clone();
+        let stop = &stop;
+        let reader = s.spawn(move || read_batches(input, job_tx, reader_bar, stop));
+        for _ in 0..workers {
+            let tx = res_tx.clone();
+            let (rules, index, jobs) = (&rules, &index, &job_rx);
+            s.spawn(move || work(rules, index, jobs, tx));
+        }
+        drop(res_tx);
+        // Batches come back in any order: hold early ones until their turn.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut pending: BTreeMap<usize, Vec<Outcome>> = BTreeMap::new();
+        let mut next = 0;
+        let mut written = Ok(());
+        for (seq, outcomes) in res_rx {
+            pending.insert(seq, outcomes);
+            while let Some(outcomes) = pending.remove(&next) {
+                next += 1;
+                if written.is_ok() {
+                    written = emit(&mut out, &mut summary, outcomes);
+                }
+            }
+            if written.is_err() {
+                // stdout closed: stop the reader, and drain what it already queued so it
+                // is not left blocked on a full queue (the workers end on their next send).
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            while job_rx.lock().map(|rx| rx.recv().is_ok()).unwrap_or(false) {}
+        }
+        let written = written.and_then(|()| out.flush());
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err("reader thread panicked".into()));
+        (read, written)
+    });
+    bar.finish_and_clear();
+    if let Err(e) = write_result {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write output: {e}"));
+        }
+    }
+    read_result?;
+    let secs = started.elapsed().as_secs_f64();
+    eprint!("{}", summary.render(&infos));
+    eprintln!(
+        "evaluated {} comments in {secs:.2} s ({:.0} comments/s); {} malformed lines",
+        summary.evaluated,
+        summary.evaluated as f64 / secs.max(1e-9),
+        summary.malformed
+    );
+    Ok(ExitCode::SUCCESS)
+}
