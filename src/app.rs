@@ -6,9 +6,7 @@ use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
-use crate::moderation::ModerationSettings;
 use crate::ratelimit::{AddressLimiter, CommentLimiters, TrustedProxies};
-use crate::rules::{Per, QuotaSpec};
 use crate::rules::{RuleSet, RulesError};
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
@@ -34,13 +32,6 @@ pub enum StartupError {
         source: std::io::Error,
     },
 }
-
-/// Reader flags per client address: enough for an engaged reader, useless for a flood.
-const FLAG_QUOTA: QuotaSpec = QuotaSpec {
-    burst: 10,
-    rate: 30,
-    per: Per::Hour,
-};
 
 /// How often idle rate-limit keys are dropped.
 const LIMITER_SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -71,14 +62,13 @@ impl Application {
         let pool = open_database(&config.database)?;
         let limiters = Arc::new(CommentLimiters::new(rules.rate_limits()));
         spawn_limiter_sweeper(Arc::downgrade(&limiters));
-        let flag_limiter = Arc::new(AddressLimiter::new(&FLAG_QUOTA));
+        let flag_limiter = Arc::new(AddressLimiter::new(&rules.rate_limits().flags));
         spawn_limiter_sweeper(Arc::downgrade(&flag_limiter));
         let state = web::Data::new(AppState {
             pool,
             rules: Arc::new(ArcSwap::from_pointee(rules)),
             limiters,
             flag_limiter,
-            moderation: ModerationSettings::default(),
             session_policy: SessionPolicy {
                 idle_timeout: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
                 max_lifetime: Duration::from_secs(config.session_max_hours.max(1) * 3600),

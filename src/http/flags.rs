@@ -49,7 +49,7 @@ pub async fn flag(
     let note = flags::parse_note(request.note.as_deref())?;
     state.flag_limiter.check(ip)?;
     let pool = state.pool.clone();
-    let threshold = state.settings().flag_threshold;
+    let threshold = i32::try_from(state.settings().flag_threshold).unwrap_or(i32::MAX);
     let client_key = ip_key(ip).to_string();
     let id = id.into_inner();
     web::block(move || {

@@ -17,8 +17,8 @@ pub mod users;
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
-use crate::moderation::ModerationSettings;
 use crate::ratelimit::{AddressLimiter, CommentLimiters};
+use crate::rules::ModerationPolicy;
 use crate::rules::RuleSet;
 use crate::storage::Pool;
 use access::Access;
@@ -35,15 +35,15 @@ pub struct AppState {
     pub rules: Arc<ArcSwap<RuleSet>>,
     pub limiters: Arc<CommentLimiters>,
     pub flag_limiter: Arc<AddressLimiter>,
-    pub moderation: ModerationSettings,
     pub session_policy: SessionPolicy,
     pub login_throttle: LoginThrottle,
     pub hashing: HashingPool,
 }
 
 impl AppState {
-    pub fn settings(&self) -> ModerationSettings {
-        self.moderation
+    /// The site's moderation policy from the live rules file.
+    pub fn settings(&self) -> ModerationPolicy {
+        self.rules.load().moderation()
     }
 }
 

@@ -9,13 +9,11 @@ mod health;
 pub mod identity;
 mod listing;
 pub mod queue;
-mod settings;
 mod submit;
 pub mod types;
 
 pub use error::ModerationError;
 pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
-pub use settings::{BanAction, ModerationSettings};
 pub use submit::{submit, Status, SubmittedComment};
 pub use types::{ArticleId, NewComment};

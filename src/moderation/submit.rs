@@ -3,8 +3,11 @@
 
 use super::bans::{matching_ban, BanKind};
 use super::identity::author_key;
-use super::{BanAction, ModerationError, ModerationSettings, NewComment};
-use crate::rules::{Action, AuthorHistory, CommentInput, Decision, RuleMatch, RuleSet, Verdict};
+use super::{ModerationError, NewComment};
+use crate::rules::{
+    Action, AuthorHistory, BanPolicy, CommentInput, Decision, ModerationPolicy, RuleMatch, RuleSet,
+    Verdict,
+};
 use crate::storage::{self, comments, decisions, Pool};
 use std::net::IpAddr;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -66,7 +69,7 @@ pub struct SubmittedComment {
 pub fn submit(
     pool: &Pool,
     rules: &RuleSet,
-    settings: &ModerationSettings,
+    policy: &ModerationPolicy,
     comment: &NewComment,
     client_ip: IpAddr,
     now: OffsetDateTime,
@@ -110,7 +113,7 @@ pub fn submit(
         },
     });
     if let Some(kind) = ban {
-        apply_ban(&mut verdict, kind, settings.ban_action);
+        apply_ban(&mut verdict, kind, policy.ban_action);
     }
     let status = Status::from(verdict.decision);
     let rule_ids: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
@@ -192,14 +195,14 @@ fn place_reply(
 
 /// A ban overrides the rules. It is recorded for moderators as a match like any other; the
 /// submitter sees the ordinary rejected or pending answer, which tells them nothing about bans.
-fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanAction) {
+fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanPolicy) {
     let (rule_id, description) = match kind {
         BanKind::Author => ("ban.author", "The author is banned by a moderator"),
         BanKind::Ip => ("ban.ip", "The client address is banned by a moderator"),
     };
     let (decision, rule_action) = match action {
-        BanAction::Reject => (Decision::Reject, Action::Reject),
-        BanAction::Hold => (Decision::Hold, Action::Hold),
+        BanPolicy::Reject => (Decision::Reject, Action::Reject),
+        BanPolicy::Hold => (Decision::Hold, Action::Hold),
     };
     verdict.matches.push(RuleMatch {
         rule_id: rule_id.to_string(),

@@ -197,6 +197,7 @@ mod tests {
             per_author: spec(100, 100, Per::Minute),
             per_article: spec(100, 100, Per::Minute),
             global: spec(1000, 1000, Per::Minute),
+            flags: spec(10, 30, Per::Hour),
         }
     }
 

@@ -8,6 +8,7 @@ use super::lists::{add_list_file, add_phrases};
 use super::patterns::{compile_pattern, Pattern, ViewSet};
 use super::values::{check_quota, domains, required, uint, valid_id};
 use super::words::{PhraseIndex, Role};
+use super::ModerationPolicy;
 use super::{Action, Field, RateLimitSettings, Thresholds};
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
@@ -68,6 +69,7 @@ pub(crate) struct Compiled {
     pub version: String,
     pub thresholds: Thresholds,
     pub rate_limits: RateLimitSettings,
+    pub moderation: ModerationPolicy,
     pub rules: Vec<Rule>,
     pub phrases_raw: PhraseIndex,
     pub phrases_norm: PhraseIndex,
@@ -172,14 +174,25 @@ pub(crate) fn compile(
         ("per_author", &rl.per_author),
         ("per_article", &rl.per_article),
         ("global", &rl.global),
+        ("flags", &rl.flags),
     ] {
         check_quota(&ctx, raw.rate_limits.span().start, name, q)?;
+    }
+    let moderation = raw
+        .moderation
+        .as_ref()
+        .map(|m| *m.get_ref())
+        .unwrap_or_default();
+    if moderation.flag_threshold == 0 {
+        let at = raw.moderation.as_ref().map_or(0, |m| m.span().start);
+        return Err(ctx.err(at, None, "moderation.flag_threshold must be at least 1"));
     }
 
     let mut out = Compiled {
         version: String::new(),
         thresholds: Thresholds { hold, reject },
         rate_limits: rl.clone(),
+        moderation,
         rules: Vec::with_capacity(raw.rule.len()),
         phrases_raw: PhraseIndex::new(true),
         phrases_norm: PhraseIndex::new(false),

@@ -1,7 +1,7 @@
 //! The serde shape of `moderation_rules.toml` (see docs/RULES_FORMAT.md): strict structs with
 //! `deny_unknown_fields` and `toml::Spanned` so later validation can point at a line.
 
-use super::{Action, Decision, Field, RateLimitSettings};
+use super::{Action, Decision, Field, ModerationPolicy, RateLimitSettings};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -12,6 +12,7 @@ pub(crate) type SpannedList = Spanned<Vec<Spanned<String>>>;
 pub(crate) struct RawFile {
     pub thresholds: Spanned<RawThresholds>,
     pub rate_limits: Spanned<RateLimitSettings>,
+    pub moderation: Option<Spanned<ModerationPolicy>>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
     #[serde(default)]

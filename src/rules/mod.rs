@@ -239,6 +239,47 @@ pub struct RateLimitSettings {
     pub per_author: QuotaSpec,
     pub per_article: QuotaSpec,
     pub global: QuotaSpec,
+    /// Reader flags per client address (optional; default 10 at once, 30 an hour).
+    #[serde(default = "default_flag_quota")]
+    pub flags: QuotaSpec,
+}
+
+fn default_flag_quota() -> QuotaSpec {
+    QuotaSpec {
+        burst: 10,
+        rate: 30,
+        per: Per::Hour,
+    }
+}
+
+/// What a ban does to a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BanPolicy {
+    Reject,
+    Hold,
+}
+
+/// The optional `[moderation]` table: site policy that is not a matching rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationPolicy {
+    /// Reader flags that send a published comment back to the moderators.
+    pub flag_threshold: u32,
+    /// Whether a flagged comment stays visible until a moderator decides.
+    pub flagged_stay_visible: bool,
+    /// What happens to a submission from a banned author or address.
+    pub ban_action: BanPolicy,
+}
+
+impl Default for ModerationPolicy {
+    fn default() -> Self {
+        ModerationPolicy {
+            flag_threshold: 3,
+            flagged_stay_visible: true,
+            ban_action: BanPolicy::Reject,
+        }
+    }
 }
 
 /// The `[thresholds]` table: the score at which a comment is held, and rejected.
@@ -286,6 +327,10 @@ impl RuleSet {
     }
 
     /// The hold and reject score thresholds.
+    pub fn moderation(&self) -> ModerationPolicy {
+        self.inner.moderation
+    }
+
     pub fn thresholds(&self) -> Thresholds {
         self.inner.thresholds
     }

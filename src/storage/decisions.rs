@@ -64,6 +64,8 @@ pub fn decide(
         comments::decided_at.eq(now),
         comments::decision_reason.eq(reason),
         comments::flagged_at.eq(None::<PrimitiveDateTime>),
+        // Flags so far have been answered; it takes a fresh threshold of readers to re-open.
+        comments::flag_count.eq(0),
     ))
     .execute(conn)?;
     if changed == 1 {

@@ -1,7 +1,7 @@
 //! Readers' flags sending comments back to the queue, and bans on authors and addresses.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -12,6 +12,7 @@ backend_tests!(
     banned_author_is_rejected_without_being_told_why,
     address_bans_cover_networks_and_can_be_lifted,
     expired_ban_no_longer_applies,
+    site_policy_can_hide_flagged_comments_and_hold_banned_authors,
 );
 
 async fn proxied_app(db: Db) -> TestApp {
@@ -351,4 +352,51 @@ async fn expired_ban_no_longer_applies(db: Db) {
         .await
         .unwrap();
     assert_eq!(past.status().as_u16(), 400);
+}
+
+async fn site_policy_can_hide_flagged_comments_and_hold_banned_authors(db: Db) {
+    let policy =
+        "[moderation]\nflag_threshold = 1\nflagged_stay_visible = false\nban_action = \"hold\"\n";
+    let app = TestApp::builder(db)
+        .rules(format!("{TEST_RULES}\n{GENEROUS_LIMITS}\n{policy}"))
+        .configure(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+        .spawn()
+        .await;
+    let token = app.token_for("mod", Role::Moderator).await;
+    let comment = post_from(&app, "198.51.100.1", "Ann", None, "Visible until flagged.").await;
+    let id = comment["id"].as_str().unwrap();
+    assert_eq!(
+        flag_from(&app, "203.0.113.1", id, "abuse")
+            .await
+            .status()
+            .as_u16(),
+        202
+    );
+    let list: Value = app.list("a1", "").await.json().await.unwrap();
+    assert_eq!(
+        list["comments"].as_array().unwrap().len(),
+        0,
+        "hidden while under review"
+    );
+    let approve = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/moderation/comments/{id}/approve"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status().as_u16(), 200);
+    let list: Value = app.list("a1", "").await.json().await.unwrap();
+    assert_eq!(list["comments"][0]["id"], id, "visible again once approved");
+
+    ban(
+        &app,
+        &token,
+        json!({"kind": "author", "value": "Held Person"}),
+    )
+    .await;
+    let held = post_from(&app, "198.51.100.2", "held person", None, "A clean comment").await;
+    assert_eq!(held["status"], "pending");
 }

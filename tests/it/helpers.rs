@@ -357,11 +357,14 @@ impl TestDatabase {
         diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .expect("create test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(&admin_url);
-        let url = format!("{base}/{name}");
+        // Same server and options (e.g. `?sslmode=disable`), another database.
+        let (path, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let base = path.rsplit_once('/').map(|(base, _)| base).unwrap_or(path);
+        let url = if query.is_empty() {
+            format!("{base}/{name}")
+        } else {
+            format!("{base}/{name}?{query}")
+        };
         TestDatabase {
             admin_url,
             name,
