@@ -6,13 +6,13 @@ use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
+use crate::live_rules::RulesHandle;
 use crate::ratelimit::{AddressLimiter, CommentLimiters, TrustedProxies};
-use crate::rules::{RuleSet, RulesError};
+use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
 use actix_web::middleware::{Condition, DefaultHeaders, Logger};
 use actix_web::{dev::Server, web, App, HttpServer};
-use arc_swap::ArcSwap;
 use std::net::TcpListener;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -54,19 +54,21 @@ pub fn open_database(config: &DatabaseConfig) -> Result<Pool, StorageError> {
 
 impl Application {
     pub fn build(config: &ServeConfig) -> Result<Self, StartupError> {
-        let rules = RuleSet::load(&config.rules)?;
-        tracing::info!(rules = %config.rules.display(), version = rules.version(), "rules loaded");
+        let rules = Arc::new(RulesHandle::load(&config.rules)?);
+        let live = rules.current();
+        tracing::info!(rules = %config.rules.display(), version = live.set.version(), "rules loaded");
         for origin in &config.cors_origins {
             validate_cors_origin(origin).map_err(StartupError::Config)?;
         }
         let pool = open_database(&config.database)?;
-        let limiters = Arc::new(CommentLimiters::new(rules.rate_limits()));
+        crate::reload::spawn(&rules, pool.clone(), !config.no_watch_rules);
+        let limiters = Arc::new(CommentLimiters::new(live.set.rate_limits()));
         spawn_limiter_sweeper(Arc::downgrade(&limiters));
-        let flag_limiter = Arc::new(AddressLimiter::new(&rules.rate_limits().flags));
+        let flag_limiter = Arc::new(AddressLimiter::new(&live.set.rate_limits().flags));
         spawn_limiter_sweeper(Arc::downgrade(&flag_limiter));
         let state = web::Data::new(AppState {
             pool,
-            rules: Arc::new(ArcSwap::from_pointee(rules)),
+            rules: rules.clone(),
             limiters,
             flag_limiter,
             session_policy: SessionPolicy {

@@ -55,6 +55,11 @@ pub struct ServeConfig {
     #[arg(long, env = "GATEHOUSE_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
+    /// Do not watch the rules file for changes (reload with SIGHUP or the admin API instead),
+    /// e.g. on file systems without change notification.
+    #[arg(long, env = "GATEHOUSE_NO_WATCH_RULES")]
+    pub no_watch_rules: bool,
+
     /// Minutes of inactivity after which a moderator's session ends.
     #[arg(long, env = "GATEHOUSE_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: u64,

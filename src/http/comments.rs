@@ -113,8 +113,10 @@ pub async fn submit(
     state
         .limiters
         .check(ip, &author, comment.article_id.as_str())?;
-    let rules = state.rules.load_full();
-    let settings = state.settings();
+    let live = state.rules.current();
+    let rules = live.set.clone();
+    // Policy and rules from the same loaded file: one version judges the whole request.
+    let settings = live.set.moderation();
     let pool = state.pool.clone();
     let stored = web::block(move || {
         moderation::submit(
@@ -127,6 +129,7 @@ pub async fn submit(
         )
     })
     .await??;
+    live.counters.record(&stored.verdict);
     Ok(HttpResponse::Created().json(SubmitCommentResponse {
         id: stored.id,
         article_id: stored.article_id,

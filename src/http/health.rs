@@ -9,12 +9,14 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
-    /// `ok` or `degraded`.
+    /// `ok`, or `degraded` when the database is unreachable or a rules reload was refused.
     pub status: &'static str,
     /// `ok` or `unavailable`.
     pub database: &'static str,
     /// sha256 of the live rules file and its lists.
     pub rules_version: String,
+    /// Why the last reload of the rules file was refused (the previous rules stay in force).
+    pub rules_reload_error: Option<String>,
 }
 
 /// Liveness and readiness.
@@ -38,8 +40,9 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     if let Err(err) = &database_ok {
         tracing::warn!(error = %err, "health check: database unavailable");
     }
+    let reload_error = state.rules.last_error().map(|e| e.message);
     let body = HealthResponse {
-        status: if database_ok.is_ok() {
+        status: if database_ok.is_ok() && reload_error.is_none() {
             "ok"
         } else {
             "degraded"
@@ -49,8 +52,10 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         } else {
             "unavailable"
         },
-        rules_version: state.rules.load().version().to_string(),
+        rules_version: state.rules.current().set.version().to_string(),
+        rules_reload_error: reload_error,
     };
+    // Old rules still judge comments correctly: only a lost database makes us unavailable.
     if database_ok.is_ok() {
         HttpResponse::Ok().json(body)
     } else {

@@ -2,6 +2,7 @@
 //! map the result.
 
 pub mod access;
+pub mod admin_rules;
 pub mod bans;
 pub mod client;
 pub mod comments;
@@ -17,14 +18,13 @@ pub mod users;
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
+use crate::live_rules::RulesHandle;
 use crate::ratelimit::{AddressLimiter, CommentLimiters};
 use crate::rules::ModerationPolicy;
-use crate::rules::RuleSet;
 use crate::storage::Pool;
 use access::Access;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use arc_swap::ArcSwap;
 use error::ApiError;
 use std::sync::Arc;
 
@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub pool: Pool,
     /// The live rules; swapped whole, so each request judges with exactly one version.
-    pub rules: Arc<ArcSwap<RuleSet>>,
+    pub rules: Arc<RulesHandle>,
     pub limiters: Arc<CommentLimiters>,
     pub flag_limiter: Arc<AddressLimiter>,
     pub session_policy: SessionPolicy,
@@ -43,7 +43,7 @@ pub struct AppState {
 impl AppState {
     /// The site's moderation policy from the live rules file.
     pub fn settings(&self) -> ModerationPolicy {
-        self.rules.load().moderation()
+        self.rules.current().set.moderation()
     }
 }
 
@@ -127,6 +127,20 @@ pub fn route_table() -> Vec<RouteDef> {
             "/api/v1/admin/users/{username}",
             Admin,
             users::update
+        ),
+        route!(GET, "/api/v1/admin/rules", Admin, admin_rules::get_rules),
+        route!(PUT, "/api/v1/admin/rules", Admin, admin_rules::put_rules),
+        route!(
+            POST,
+            "/api/v1/admin/rules/test",
+            Admin,
+            admin_rules::test_rules
+        ),
+        route!(
+            POST,
+            "/api/v1/admin/rules/backtest",
+            Admin,
+            admin_rules::backtest_rules
         ),
     ]
 }

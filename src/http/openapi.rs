@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use super::{bans, comments, error, flags, health, moderation, session_routes, users};
+use super::{admin_rules, bans, comments, error, flags, health, moderation, session_routes, users};
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -27,6 +27,10 @@ use utoipa::{Modify, OpenApi};
         users::list,
         users::create,
         users::update,
+        admin_rules::get_rules,
+        admin_rules::put_rules,
+        admin_rules::test_rules,
+        admin_rules::backtest_rules,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth)

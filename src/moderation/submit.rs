@@ -63,6 +63,8 @@ pub struct SubmittedComment {
     pub parent_id: Option<String>,
     pub status: Status,
     pub created_at: OffsetDateTime,
+    /// The full explanation, for per-rule statistics; never shown to the submitter.
+    pub verdict: Verdict,
 }
 
 /// Judges `comment` with `rules` and commits it. Returns only after the row is durable.
@@ -154,6 +156,7 @@ pub fn submit(
         parent_id,
         status,
         created_at: now,
+        verdict,
     })
 }
 

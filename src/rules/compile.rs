@@ -12,7 +12,7 @@ use super::ModerationPolicy;
 use super::{Action, Field, RateLimitSettings, Thresholds};
 use sha2::Digest;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// What a rule checks, with its validated parameters.
@@ -70,6 +70,8 @@ pub(crate) struct Compiled {
     pub thresholds: Thresholds,
     pub rate_limits: RateLimitSettings,
     pub moderation: ModerationPolicy,
+    /// The list files the rules read, so a watcher can follow them.
+    pub list_files: Vec<PathBuf>,
     pub rules: Vec<Rule>,
     pub phrases_raw: PhraseIndex,
     pub phrases_norm: PhraseIndex,
@@ -193,6 +195,7 @@ pub(crate) fn compile(
         thresholds: Thresholds { hold, reject },
         rate_limits: rl.clone(),
         moderation,
+        list_files: Vec::new(),
         rules: Vec::with_capacity(raw.rule.len()),
         phrases_raw: PhraseIndex::new(true),
         phrases_norm: PhraseIndex::new(false),
@@ -218,6 +221,9 @@ pub(crate) fn compile(
     let (mr, mn) = (members(true, &out), members(false, &out));
     out.set_raw = ViewSet::build(&out.patterns, mr).map_err(|m| RulesError::file(origin, m))?;
     out.set_norm = ViewSet::build(&out.patterns, mn).map_err(|m| RulesError::file(origin, m))?;
+    let mut list_files: Vec<PathBuf> = ctx.files.keys().map(|rel| ctx.base_dir.join(rel)).collect();
+    list_files.sort();
+    out.list_files = list_files;
     out.version = hex::encode(ctx.hasher.finalize());
     out.examples = raw
         .example

@@ -327,6 +327,11 @@ impl RuleSet {
     }
 
     /// The hold and reject score thresholds.
+    /// Every list file the rules read (resolved paths).
+    pub fn list_files(&self) -> &[std::path::PathBuf] {
+        &self.inner.list_files
+    }
+
     pub fn moderation(&self) -> ModerationPolicy {
         self.inner.moderation
     }

@@ -142,3 +142,48 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), StorageError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
+
+/// A stored comment as a backtest replays it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct ReplayRow {
+    pub id: String,
+    pub body: String,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub status: String,
+    pub verdict: String,
+    pub decided_by: Option<String>,
+}
+
+/// Comments created at or after `since`, oldest first, a batch at a time after `after_id`.
+pub fn replay_batch(
+    conn: &mut DbConnection,
+    since: Option<PrimitiveDateTime>,
+    after_id: Option<&str>,
+    batch: i64,
+) -> Result<Vec<ReplayRow>, StorageError> {
+    let mut query = comments::table.into_boxed();
+    if let Some(since) = since {
+        query = query.filter(comments::created_at.ge(since));
+    }
+    if let Some(after) = after_id {
+        query = query.filter(comments::id.gt(after.to_string()));
+    }
+    Ok(query
+        .order(comments::id.asc())
+        .limit(batch)
+        .select(ReplayRow::as_select())
+        .load(conn)?)
+}
+
+pub fn count_since(
+    conn: &mut DbConnection,
+    since: Option<PrimitiveDateTime>,
+) -> Result<i64, StorageError> {
+    let mut query = comments::table.into_boxed();
+    if let Some(since) = since {
+        query = query.filter(comments::created_at.ge(since));
+    }
+    Ok(query.count().get_result(conn)?)
+}

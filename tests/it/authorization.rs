@@ -47,6 +47,10 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/admin/users", Access::Admin),
     ("POST", "/api/v1/admin/users", Access::Admin),
     ("PATCH", "/api/v1/admin/users/{username}", Access::Admin),
+    ("GET", "/api/v1/admin/rules", Access::Admin),
+    ("PUT", "/api/v1/admin/rules", Access::Admin),
+    ("POST", "/api/v1/admin/rules/test", Access::Admin),
+    ("POST", "/api/v1/admin/rules/backtest", Access::Admin),
 ];
 
 fn concrete(path: &str) -> String {

@@ -165,6 +165,7 @@ impl TestAppBuilder {
             client: reqwest::Client::new(),
             handle,
             database_url: config.database.database_url.clone(),
+            rules_path: config.rules.clone(),
             _postgres: postgres,
             _dir: dir,
         }
@@ -175,6 +176,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// The rules file the app reads (in the test's temporary folder).
+    pub rules_path: PathBuf,
     handle: actix_web::dev::ServerHandle,
     // Dropped after the server handle: the database outlives the server.
     _postgres: Option<TestDatabase>,

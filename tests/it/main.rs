@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts_and_login;
+mod admin_rules;
 mod authorization;
 mod bad_input;
 mod cors_and_proxies;
