@@ -4,6 +4,7 @@
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
 //! `summary` (confusion matrix and per-rule precision for labelled input).
 
+pub mod backtest;
 pub mod eval;
 pub mod rules;
 mod summary;

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const DEFAULT_RULES: &str = "moderation_rules.toml";
+pub(crate) const DEFAULT_RULES: &str = "moderation_rules.toml";
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
@@ -22,6 +22,9 @@ pub enum RulesCommand {
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
     /// confusion matrix and per-rule precision on stderr for lines with "expected".
     Eval(eval::EvalArgs),
+    /// Replay stored comments through a candidate rules file: how many decisions would change
+    /// (with examples) and how the candidate agrees with what moderators decided.
+    Backtest(super::backtest::BacktestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +56,7 @@ pub fn run(command: RulesCommand) -> ExitCode {
         RulesCommand::Check(args) => check(&args),
         RulesCommand::Test(args) => test(&args),
         RulesCommand::Eval(args) => eval::run(&args),
+        RulesCommand::Backtest(args) => super::backtest::run(&args),
     };
     match result {
         Ok(code) => code,

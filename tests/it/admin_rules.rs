@@ -450,3 +450,48 @@ async fn reloads_under_load_drop_no_request_and_judge_each_comment_by_one_versio
     }
     assert!(seen_versions.len() >= 2, "load overlapped the reloads");
 }
+
+#[actix_web::test]
+async fn backtest_command_replays_stored_comments_from_the_database() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    submit(&app, "A cat photo").await;
+    submit(&app, "No animals here").await;
+    let dir = tempfile::tempdir().unwrap();
+    let candidate = dir.path().join("candidate.toml");
+    std::fs::write(&candidate, rules_with(CAT_RULE)).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args([
+            "rules",
+            "backtest",
+            "--json",
+            "--database-url",
+            &app.database_url,
+        ])
+        .arg(&candidate)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["evaluated"], 2);
+    assert_eq!(report["changes"][0]["from"], "published");
+    assert_eq!(report["changes"][0]["to"], "pending");
+    assert_eq!(report["changes"][0]["count"], 1);
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args([
+            "rules",
+            "backtest",
+            "--limit",
+            "1",
+            "--database-url",
+            &app.database_url,
+        ])
+        .arg(&candidate)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("replayed 1 comments"), "{stdout}");
+}

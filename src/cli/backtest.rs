@@ -1,0 +1,121 @@
+//! `gatehouse rules backtest`: replay stored comments through a candidate rules file and report
+//! what would change and how it agrees with moderators.
+
+use crate::app::open_database;
+use crate::config::DatabaseConfig;
+use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
+use crate::rules::RuleSet;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The candidate rules file.
+    #[arg(default_value = super::rules::DEFAULT_RULES)]
+    pub file: PathBuf,
+    /// Only comments created since this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many comments (oldest first).
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// The report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+}
+
+pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
+    let candidate = RuleSet::load(&args.file).map_err(|e| super::describe_error(&e))?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|t| {
+            crate::clock::parse_rfc3339(t)
+                .ok_or_else(|| format!("--since {t:?} is not an RFC 3339 time"))
+        })
+        .transpose()?;
+    let pool = open_database(&args.database).map_err(|e| e.to_string())?;
+    let bar = progress_bar();
+    let options = BacktestOptions {
+        since,
+        limit: args.limit,
+    };
+    let report = backtest::backtest(&pool, &candidate, &options, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report).map_err(|e| e.to_string())?;
+        writeln!(out).map_err(|e| e.to_string())?;
+    } else {
+        print_report(&mut out, &report).map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Comments replayed out of the total, on stderr when it is a terminal.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} comments ({eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_report(out: &mut impl Write, report: &BacktestReport) -> std::io::Result<()> {
+    writeln!(out, "candidate {}", report.candidate_version)?;
+    writeln!(
+        out,
+        "replayed {} comments: {} unchanged",
+        report.evaluated, report.unchanged
+    )?;
+    for change in &report.changes {
+        writeln!(
+            out,
+            "  {:?} -> {:?}: {}",
+            change.from, change.to, change.count
+        )?;
+        for example in &change.examples {
+            writeln!(
+                out,
+                "      {} [{}] {}",
+                example.id,
+                example.rules.join(", "),
+                example.excerpt
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "moderator decisions: {} (candidate agrees with {}, disagrees with {})",
+        report.moderator_decided, report.agrees_with_moderators, report.disagrees_with_moderators
+    )?;
+    if !report.rules.is_empty() {
+        writeln!(
+            out,
+            "  {:<36} {:>8} {:>9} {:>9}",
+            "rule", "matched", "rejected", "approved"
+        )?;
+        for rule in &report.rules {
+            writeln!(
+                out,
+                "  {:<36} {:>8} {:>9} {:>9}",
+                rule.rule_id, rule.matched, rule.moderator_rejected, rule.moderator_approved
+            )?;
+        }
+    }
+    Ok(())
+}
