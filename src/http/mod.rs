@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin_rules;
+pub mod audit_log;
 pub mod bans;
 pub mod client;
 pub mod comments;
@@ -111,7 +112,7 @@ pub fn route_table() -> Vec<RouteDef> {
             moderation::reject
         ),
         route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
-        route!(GET, "/api/v1/moderation/log", Moderator, moderation::log),
+        route!(GET, "/api/v1/moderation/log", Moderator, audit_log::log),
         route!(GET, "/api/v1/moderation/bans", Moderator, bans::list),
         route!(POST, "/api/v1/moderation/bans", Moderator, bans::create),
         route!(

@@ -1,6 +1,8 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use super::{admin_rules, bans, comments, error, flags, health, moderation, session_routes, users};
+use super::{
+    admin_rules, audit_log, bans, comments, error, flags, health, moderation, session_routes, users,
+};
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -20,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         moderation::approve,
         moderation::reject,
         moderation::bulk,
-        moderation::log,
+        audit_log::log,
         bans::list,
         bans::create,
         bans::lift,
