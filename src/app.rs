@@ -61,6 +61,8 @@ impl Application {
             validate_cors_origin(origin).map_err(StartupError::Config)?;
         }
         let pool = open_database(&config.database)?;
+        // Computed now so the first unknown-user login costs the same as any other.
+        let _ = crate::auth::password::dummy_hash();
         crate::reload::spawn(&rules, pool.clone(), !config.no_watch_rules);
         let limiters = Arc::new(CommentLimiters::new(live.set.rate_limits()));
         spawn_limiter_sweeper(Arc::downgrade(&limiters));
