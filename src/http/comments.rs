@@ -110,10 +110,16 @@ pub async fn submit(
         request.parent_id.as_deref(),
     )?;
     let author = author_key(&comment.author_name, comment.author_email.as_deref());
-    state
-        .limiters
-        .check(ip, &author, comment.article_id.as_str())?;
     let rules = state.rules.load_full();
+    state
+        .limits
+        .check_comment(
+            rules.rate_limits(),
+            ip,
+            &author,
+            comment.article_id.as_str(),
+        )
+        .await?;
     let settings = state.settings();
     let pool = state.pool.clone();
     let stored = web::block(move || {

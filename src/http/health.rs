@@ -1,4 +1,4 @@
-//! `/healthz`: is the database reachable, which rules are live.
+//! `/healthz`: is the database reachable, which rules are live, where rate limits are kept.
 
 use super::error::ErrorBody;
 use super::AppState;
@@ -15,6 +15,10 @@ pub struct HealthResponse {
     pub database: &'static str,
     /// sha256 of the live rules file and its lists.
     pub rules_version: String,
+    /// `local` (this instance alone), `redis` (shared by all instances) or
+    /// `local (redis unavailable)`: Redis is configured but not answering, so each instance
+    /// limits on its own until it is back. Requests keep working either way.
+    pub rate_limits: &'static str,
 }
 
 /// Liveness and readiness.
@@ -50,6 +54,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             "unavailable"
         },
         rules_version: state.rules.load().version().to_string(),
+        rate_limits: state.limits.status().await,
     };
     if database_ok.is_ok() {
         HttpResponse::Ok().json(body)

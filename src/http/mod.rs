@@ -17,7 +17,7 @@ pub mod users;
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
-use crate::ratelimit::{AddressLimiter, CommentLimiters};
+use crate::ratelimit::Limits;
 use crate::rules::ModerationPolicy;
 use crate::rules::RuleSet;
 use crate::storage::Pool;
@@ -33,8 +33,8 @@ pub struct AppState {
     pub pool: Pool,
     /// The live rules; swapped whole, so each request judges with exactly one version.
     pub rules: Arc<ArcSwap<RuleSet>>,
-    pub limiters: Arc<CommentLimiters>,
-    pub flag_limiter: Arc<AddressLimiter>,
+    /// Rate limits: this instance's, or shared by all through Redis.
+    pub limits: Arc<Limits>,
     pub session_policy: SessionPolicy,
     pub login_throttle: LoginThrottle,
     pub hashing: HashingPool,

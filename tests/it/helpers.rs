@@ -110,6 +110,8 @@ pub struct TestAppBuilder {
     db: Db,
     rules: String,
     config: ServeConfig,
+    /// Another app's database, used without owning (or dropping) it.
+    shared_database: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -134,6 +136,20 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs on `other`'s database instead of a fresh one; `other` still owns and drops it.
+    pub fn database_of(mut self, other: &TestApp) -> Self {
+        self.shared_database = Some(other.database_url.clone());
+        self
+    }
+
+    /// Rate limits shared through Redis under `prefix`.
+    pub fn redis(self, url: &str, prefix: &str) -> Self {
+        self.configure(|c| {
+            c.redis_url = Some(url.to_string());
+            c.redis_prefix = prefix.to_string();
+        })
+    }
+
     pub async fn spawn(self) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let rules_path = dir.path().join("moderation_rules.toml");
@@ -145,6 +161,10 @@ impl TestAppBuilder {
         let mut config = self.config;
         config.rules = rules_path;
         let postgres = match self.db {
+            _ if self.shared_database.is_some() => {
+                config.database.database_url = self.shared_database.unwrap_or_default();
+                None
+            }
             Db::Sqlite => {
                 config.database.database_url =
                     format!("sqlite://{}", dir.path().join("gatehouse.db").display());
@@ -191,6 +211,7 @@ impl TestApp {
             db,
             rules: format!("{TEST_RULES}\n{GENEROUS_LIMITS}"),
             config,
+            shared_database: None,
         }
     }
 

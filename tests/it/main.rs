@@ -14,5 +14,8 @@ mod migrations;
 mod openapi_and_health;
 mod queue_and_decisions;
 mod rate_limits;
+mod redis_limits;
+mod redis_support;
 mod rules_cli;
+mod scale_out;
 mod startup_and_cli;
