@@ -136,9 +136,10 @@ impl TestAppBuilder {
         self
     }
 
-    /// Runs on `other`'s database instead of a fresh one; `other` still owns and drops it.
-    pub fn database_of(mut self, other: &TestApp) -> Self {
-        self.shared_database = Some(other.database_url.clone());
+    /// Runs on an existing database (e.g. another app's) instead of a fresh one, without
+    /// owning or dropping it.
+    pub fn database_url(mut self, url: &str) -> Self {
+        self.shared_database = Some(url.to_string());
         self
     }
 
@@ -364,14 +365,15 @@ impl Drop for TestApp {
 }
 
 /// A uniquely named PostgreSQL database, dropped with the test.
-struct TestDatabase {
+pub struct TestDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub url: String,
 }
 
 impl TestDatabase {
-    fn create() -> Self {
+    /// A new, empty (not even migrated) database.
+    pub fn create() -> Self {
         let admin_url = postgres_admin_url().expect("GATEHOUSE_TEST_POSTGRES_URL");
         let name = format!("gatehouse_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");

@@ -10,6 +10,7 @@ mod default_rules;
 mod flags_and_bans;
 mod intake;
 mod listing;
+mod migrate_data;
 mod migrations;
 mod openapi_and_health;
 mod queue_and_decisions;

@@ -32,7 +32,7 @@ async fn two_instances(redis: &TestRedis) -> (TestApp, TestApp) {
     let second = TestApp::builder(Db::Postgres)
         .rules(rules())
         .redis(&redis.url, &redis.prefix)
-        .database_of(&first)
+        .database_url(&first.database_url)
         .spawn()
         .await;
     assert_eq!(first.database_url, second.database_url);
