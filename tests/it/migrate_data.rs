@@ -3,6 +3,7 @@
 //! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
 
 use crate::helpers::{postgres_admin_url, Db, TestApp, TestDatabase, TEST_PASSWORD};
+use crate::queue_and_decisions::get;
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -22,12 +23,6 @@ fn postgres_available() -> bool {
         eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: migrate-data test skipped");
     }
     set
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = app.authed(Method::GET, path, token).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{path}");
-    response.json().await.unwrap()
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {

@@ -3,9 +3,9 @@
 //! other lists and moderates.
 
 use crate::helpers::{postgres_admin_url, Db, TestApp, TEST_RULES};
+use crate::queue_and_decisions::{count_changed, decide, get};
 use crate::redis_support::TestRedis;
 use gatehouse::auth::Role;
-use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -80,24 +80,6 @@ async fn scale_out_one_client_over_two_instances_gets_one_quota() {
     assert_eq!(first.stored_count(), accepted as i64);
 }
 
-async fn decide(app: &TestApp, token: &str, id: &str, action: &str) -> reqwest::Response {
-    app.authed(
-        Method::POST,
-        &format!("/api/v1/moderation/comments/{id}/{action}"),
-        token,
-    )
-    .json(&json!({"reason": "scale-out test"}))
-    .send()
-    .await
-    .unwrap()
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = app.authed(Method::GET, path, token).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{path}");
-    response.json().await.unwrap()
-}
-
 #[actix_web::test]
 async fn scale_out_fifty_decisions_through_two_instances_have_one_winner() {
     let Some(redis) = services() else {
@@ -127,16 +109,12 @@ async fn scale_out_fifty_decisions_through_two_instances_have_one_winner() {
         };
         decide(app, token, &id, action)
     });
-    let mut changed = 0;
-    for response in futures_util::future::join_all(requests).await {
-        let status = response.status().as_u16();
-        assert!(status == 200 || status == 409, "{status}");
-        if status == 200 {
-            let body: Value = response.json().await.unwrap();
-            changed += usize::from(body["changed"] == true);
-        }
-    }
-    assert_eq!(changed, 1, "exactly one request changed the comment");
+    let responses = futures_util::future::join_all(requests).await;
+    assert_eq!(
+        count_changed(responses).await,
+        1,
+        "exactly one request changed the comment"
+    );
     for app in [&first, &second] {
         let log = get(
             app,
