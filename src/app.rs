@@ -7,7 +7,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
 use crate::live_rules::RulesHandle;
-use crate::ratelimit::{AddressLimiter, CommentLimiters, TrustedProxies};
+use crate::ratelimit::{AddressLimiter, CommentLimiters, Limits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
@@ -64,15 +64,23 @@ impl Application {
         // Computed now so the first unknown-user login costs the same as any other.
         let _ = crate::auth::password::dummy_hash();
         crate::reload::spawn(&rules, pool.clone(), !config.no_watch_rules);
-        let limiters = Arc::new(CommentLimiters::new(live.set.rate_limits()));
-        spawn_limiter_sweeper(Arc::downgrade(&limiters));
-        let flag_limiter = Arc::new(AddressLimiter::new(&live.set.rate_limits().flags));
-        spawn_limiter_sweeper(Arc::downgrade(&flag_limiter));
+        let limits = Limits::new(
+            live.set.rate_limits(),
+            config.redis_url.as_deref(),
+            &config.redis_prefix,
+        )
+        .map_err(|e| StartupError::Config(format!("--redis-url: {e}")))?;
+        spawn_limiter_sweeper(Arc::downgrade(&limits.local().comments));
+        spawn_limiter_sweeper(Arc::downgrade(&limits.local().flags));
+        tracing::info!(
+            shared = config.redis_url.is_some(),
+            prefix = %config.redis_prefix,
+            "rate limits"
+        );
         let state = web::Data::new(AppState {
             pool,
             rules: rules.clone(),
-            limiters,
-            flag_limiter,
+            limits: Arc::new(limits),
             session_policy: SessionPolicy {
                 idle_timeout: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
                 max_lifetime: Duration::from_secs(config.session_max_hours.max(1) * 3600),

@@ -71,6 +71,15 @@ pub struct ServeConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "GATEHOUSE_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Redis for rate limits shared by every instance, e.g. redis://127.0.0.1:6379. Without
+    /// it each instance limits on its own; while it is unreachable, instances fall back to that.
+    #[arg(long, env = "GATEHOUSE_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, so several sites can share one Redis.
+    #[arg(long, env = "GATEHOUSE_REDIS_PREFIX", default_value = "gatehouse:")]
+    pub redis_prefix: String,
 }
 
 impl ServeConfig {

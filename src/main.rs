@@ -1,4 +1,4 @@
-//! The `gatehouse` command: `serve`, `migrate` and the admin tools `rules check|test|eval`.
+//! The `gatehouse` command: `serve`, `migrate`, `migrate-data` and the admin tools `rules check|test|eval`.
 
 use clap::{Parser, Subcommand};
 use gatehouse::app::{open_database, Application};
@@ -23,6 +23,8 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
+    /// Copy every row of one database into another, empty one (e.g. SQLite to PostgreSQL).
+    MigrateData(gatehouse::cli::transfer::MigrateDataArgs),
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -58,6 +60,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Migrate(config) => open_database(&config)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
+        Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
         Command::User(command) => gatehouse::cli::users::run(command),
         Command::Rules { command } => {
             gatehouse::cli::rules::run(command);

@@ -1,4 +1,5 @@
-//! Command-line tools beside `serve`: `user …` (accounts, over the database) and the rules
+//! Command-line tools beside `serve`: `user …` (accounts, over the database), `migrate-data`
+//! (copy a database to another, `transfer`) and the rules
 //! tools that work on files alone: `rules check`, `rules test` and `rules eval`.
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
@@ -8,6 +9,7 @@ pub mod backtest;
 pub mod eval;
 pub mod rules;
 mod summary;
+pub mod transfer;
 pub mod users;
 
 pub use rules::RulesCommand;

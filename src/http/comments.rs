@@ -110,12 +110,18 @@ pub async fn submit(
         request.parent_id.as_deref(),
     )?;
     let author = author_key(&comment.author_name, comment.author_email.as_deref());
-    state
-        .limiters
-        .check(ip, &author, comment.article_id.as_str())?;
     let live = state.rules.current();
     let rules = live.set.clone();
-    // Policy and rules from the same loaded file: one version judges the whole request.
+    // Quotas, policy and rules from the same loaded file: one version judges the request.
+    state
+        .limits
+        .check_comment(
+            rules.rate_limits(),
+            ip,
+            &author,
+            comment.article_id.as_str(),
+        )
+        .await?;
     let settings = live.set.moderation();
     let pool = state.pool.clone();
     let stored = web::block(move || {

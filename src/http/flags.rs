@@ -47,7 +47,10 @@ pub async fn flag(
 ) -> Result<HttpResponse, ApiError> {
     let reason = FlagReason::parse(&request.reason)?;
     let note = flags::parse_note(request.note.as_deref())?;
-    state.flag_limiter.check(ip)?;
+    state
+        .limits
+        .check_flag(state.rules.current().set.rate_limits(), ip)
+        .await?;
     let pool = state.pool.clone();
     let threshold = i32::try_from(state.settings().flag_threshold).unwrap_or(i32::MAX);
     let client_key = ip_key(ip).to_string();

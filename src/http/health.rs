@@ -1,4 +1,4 @@
-//! `/healthz`: is the database reachable, which rules are live.
+//! `/healthz`: is the database reachable, which rules are live, where rate limits are kept.
 
 use super::error::ErrorBody;
 use super::AppState;
@@ -17,6 +17,10 @@ pub struct HealthResponse {
     pub rules_version: String,
     /// Why the last reload of the rules file was refused (the previous rules stay in force).
     pub rules_reload_error: Option<String>,
+    /// `local` (this instance alone), `redis` (shared by all instances) or
+    /// `local (redis unavailable)`: Redis is configured but not answering, so each instance
+    /// limits on its own until it is back. Requests keep working either way.
+    pub rate_limits: &'static str,
 }
 
 /// Liveness and readiness.
@@ -54,6 +58,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         },
         rules_version: state.rules.current().set.version().to_string(),
         rules_reload_error: reload_error,
+        rate_limits: state.limits.status().await,
     };
     // Old rules still judge comments correctly: only a lost database makes us unavailable.
     if database_ok.is_ok() {

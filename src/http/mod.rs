@@ -20,7 +20,7 @@ use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::auth::throttle::LoginThrottle;
 use crate::live_rules::RulesHandle;
-use crate::ratelimit::{AddressLimiter, CommentLimiters};
+use crate::ratelimit::Limits;
 use crate::rules::ModerationPolicy;
 use crate::storage::Pool;
 use access::Access;
@@ -34,8 +34,8 @@ pub struct AppState {
     pub pool: Pool,
     /// The live rules; swapped whole, so each request judges with exactly one version.
     pub rules: Arc<RulesHandle>,
-    pub limiters: Arc<CommentLimiters>,
-    pub flag_limiter: Arc<AddressLimiter>,
+    /// Rate limits: this instance's, or shared by all through Redis.
+    pub limits: Arc<Limits>,
     pub session_policy: SessionPolicy,
     pub login_throttle: LoginThrottle,
     pub hashing: HashingPool,

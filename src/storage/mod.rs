@@ -10,6 +10,7 @@ mod error;
 mod migrations;
 pub mod queue;
 pub mod schema;
+pub mod transfer;
 pub mod users;
 
 pub use connection::{connect_pool, write_transaction, Backend, DatabaseUrl, DbConnection, Pool};

@@ -110,6 +110,8 @@ pub struct TestAppBuilder {
     db: Db,
     rules: String,
     config: ServeConfig,
+    /// Another app's database, used without owning (or dropping) it.
+    shared_database: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -134,6 +136,21 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs on an existing database (e.g. another app's) instead of a fresh one, without
+    /// owning or dropping it.
+    pub fn database_url(mut self, url: &str) -> Self {
+        self.shared_database = Some(url.to_string());
+        self
+    }
+
+    /// Rate limits shared through Redis under `prefix`.
+    pub fn redis(self, url: &str, prefix: &str) -> Self {
+        self.configure(|c| {
+            c.redis_url = Some(url.to_string());
+            c.redis_prefix = prefix.to_string();
+        })
+    }
+
     pub async fn spawn(self) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let rules_path = dir.path().join("moderation_rules.toml");
@@ -145,6 +162,10 @@ impl TestAppBuilder {
         let mut config = self.config;
         config.rules = rules_path;
         let postgres = match self.db {
+            _ if self.shared_database.is_some() => {
+                config.database.database_url = self.shared_database.unwrap_or_default();
+                None
+            }
             Db::Sqlite => {
                 config.database.database_url =
                     format!("sqlite://{}", dir.path().join("gatehouse.db").display());
@@ -194,6 +215,7 @@ impl TestApp {
             db,
             rules: format!("{TEST_RULES}\n{GENEROUS_LIMITS}"),
             config,
+            shared_database: None,
         }
     }
 
@@ -346,14 +368,15 @@ impl Drop for TestApp {
 }
 
 /// A uniquely named PostgreSQL database, dropped with the test.
-struct TestDatabase {
+pub struct TestDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub url: String,
 }
 
 impl TestDatabase {
-    fn create() -> Self {
+    /// A new, empty (not even migrated) database.
+    pub fn create() -> Self {
         let admin_url = postgres_admin_url().expect("GATEHOUSE_TEST_POSTGRES_URL");
         let name = format!("gatehouse_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");

@@ -34,7 +34,7 @@ async fn post(
     response.json().await.unwrap()
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     let response = app.authed(Method::GET, path, token).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200, "{path}");
     response.json().await.unwrap()
@@ -49,7 +49,12 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn decide(app: &TestApp, token: &str, id: &str, action: &str) -> reqwest::Response {
+pub(crate) async fn decide(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    action: &str,
+) -> reqwest::Response {
     app.authed(
         Method::POST,
         &format!("/api/v1/moderation/comments/{id}/{action}"),
@@ -300,16 +305,11 @@ async fn fifty_concurrent_decisions_have_one_winner_and_one_audit_row(db: Db) {
             decide(&app, token, &id, action)
         });
         let responses = futures_util::future::join_all(requests).await;
-        let mut changed = 0;
-        for response in responses {
-            let status = response.status().as_u16();
-            assert!(status == 200 || status == 409, "{status}");
-            if status == 200 {
-                let body: Value = response.json().await.unwrap();
-                changed += usize::from(body["changed"] == true);
-            }
-        }
-        assert_eq!(changed, 1, "exactly one request changed the comment");
+        assert_eq!(
+            count_changed(responses).await,
+            1,
+            "exactly one request changed the comment"
+        );
         let log = get(
             &app,
             &approver,
@@ -322,6 +322,20 @@ async fn fifty_concurrent_decisions_have_one_winner_and_one_audit_row(db: Db) {
             "exactly one audit row"
         );
     }
+}
+
+/// How many of racing decisions changed the comment; each must be 200 or 409.
+pub(crate) async fn count_changed(responses: Vec<reqwest::Response>) -> usize {
+    let mut changed = 0;
+    for response in responses {
+        let status = response.status().as_u16();
+        assert!(status == 200 || status == 409, "{status}");
+        if status == 200 {
+            let body: Value = response.json().await.unwrap();
+            changed += usize::from(body["changed"] == true);
+        }
+    }
+    changed
 }
 
 async fn bulk_decides_by_ids_and_by_filter(db: Db) {

@@ -1,0 +1,175 @@
+//! The one door the HTTP handlers go through: `Limits` checks a comment or a flag against this
+//! instance's governor limiters, or, with Redis configured, against the quotas all instances
+//! share, falling back to the local limiters whenever Redis cannot answer.
+
+use super::limiter::{AddressLimiter, CommentLimiters, RateLimited};
+use super::shared::{millis, RedisLimiter, SharedLimitError};
+use crate::rules::RateLimitSettings;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// At most one warning about Redis this often; the rest are counted into the next one.
+const WARN_EVERY: Duration = Duration::from_secs(30);
+
+/// This instance's own limiters.
+pub struct LocalLimits {
+    pub comments: Arc<CommentLimiters>,
+    pub flags: Arc<AddressLimiter>,
+}
+
+impl LocalLimits {
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        LocalLimits {
+            comments: Arc::new(CommentLimiters::new(settings)),
+            flags: Arc::new(AddressLimiter::new(&settings.flags)),
+        }
+    }
+}
+
+/// Quotas shared through Redis, and the local limiters used while Redis is unavailable.
+pub struct SharedLimits {
+    redis: RedisLimiter,
+    fallback: LocalLimits,
+    /// False after Redis failed, true again after it answered.
+    available: AtomicBool,
+    started: Instant,
+    /// Milliseconds since `started` of the last warning, and failures since.
+    last_warning_ms: AtomicU64,
+    failures_since_warning: AtomicU64,
+}
+
+/// Every rate limit of the instance.
+pub enum Limits {
+    Local(LocalLimits),
+    Shared(Box<SharedLimits>),
+}
+
+impl Limits {
+    /// Local limiters, shared through Redis when `redis_url` is given. Fails only on a
+    /// malformed URL: an unreachable Redis means local limits until it answers.
+    pub fn new(
+        settings: &RateLimitSettings,
+        redis_url: Option<&str>,
+        redis_prefix: &str,
+    ) -> Result<Self, SharedLimitError> {
+        let local = LocalLimits::new(settings);
+        Ok(match redis_url {
+            None => Limits::Local(local),
+            Some(url) => Limits::Shared(Box::new(SharedLimits {
+                redis: RedisLimiter::new(url, redis_prefix)?,
+                fallback: local,
+                available: AtomicBool::new(true),
+                started: Instant::now(),
+                last_warning_ms: AtomicU64::new(0),
+                failures_since_warning: AtomicU64::new(0),
+            })),
+        })
+    }
+
+    /// The instance's own limiters (the fallback, when shared), e.g. to sweep idle keys.
+    pub fn local(&self) -> &LocalLimits {
+        match self {
+            Limits::Local(local) => local,
+            Limits::Shared(shared) => &shared.fallback,
+        }
+    }
+
+    /// The four comment quotas, narrowest first; stops at the first exhausted one.
+    pub async fn check_comment(
+        &self,
+        settings: &RateLimitSettings,
+        ip: IpAddr,
+        author_key: &str,
+        article_id: &str,
+    ) -> Result<(), RateLimited> {
+        let local = || self.local().comments.check(ip, author_key, article_id);
+        match self {
+            Limits::Local(_) => local(),
+            Limits::Shared(shared) => {
+                let result = shared
+                    .redis
+                    .check_comment(settings, ip, author_key, article_id)
+                    .await;
+                shared.settle(result).unwrap_or_else(local)
+            }
+        }
+    }
+
+    /// The flag quota of a client address.
+    pub async fn check_flag(
+        &self,
+        settings: &RateLimitSettings,
+        ip: IpAddr,
+    ) -> Result<(), RateLimited> {
+        let local = || self.local().flags.check(ip);
+        match self {
+            Limits::Local(_) => local(),
+            Limits::Shared(shared) => {
+                let result = shared.redis.check_flag(&settings.flags, ip).await;
+                shared.settle(result).unwrap_or_else(local)
+            }
+        }
+    }
+
+    /// For `/healthz`: `redis`, `local`, or `local (redis unavailable)`. Probes Redis.
+    pub async fn status(&self) -> &'static str {
+        match self {
+            Limits::Local(_) => "local",
+            Limits::Shared(shared) => {
+                let probe = shared.redis.ping().await;
+                match shared.settle(probe.map(Ok)) {
+                    Some(_) => "redis",
+                    None => "local (redis unavailable)",
+                }
+            }
+        }
+    }
+}
+
+impl SharedLimits {
+    /// Records how Redis did; `None` means "use the local limiter".
+    fn settle(
+        &self,
+        result: Result<Result<(), RateLimited>, SharedLimitError>,
+    ) -> Option<Result<(), RateLimited>> {
+        match result {
+            Ok(outcome) => {
+                if !self.available.swap(true, Ordering::Relaxed) {
+                    tracing::info!(prefix = self.redis.prefix(), "rate limits: redis is back");
+                }
+                Some(outcome)
+            }
+            Err(err) => {
+                let was_available = self.available.swap(false, Ordering::Relaxed);
+                self.warn(&err, was_available);
+                None
+            }
+        }
+    }
+
+    /// Warns at once when Redis goes away, then at most every `WARN_EVERY`.
+    fn warn(&self, err: &SharedLimitError, just_failed: bool) {
+        if matches!(err, SharedLimitError::Backoff) {
+            return;
+        }
+        let failures = self.failures_since_warning.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = millis(self.started.elapsed());
+        let last = self.last_warning_ms.load(Ordering::Relaxed);
+        let due = just_failed || last == 0 || now.saturating_sub(last) >= millis(WARN_EVERY);
+        if due
+            && self
+                .last_warning_ms
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.failures_since_warning.store(0, Ordering::Relaxed);
+            tracing::warn!(
+                error = %err,
+                failures,
+                "rate limits: redis unavailable, using this instance's local limits"
+            );
+        }
+    }
+}

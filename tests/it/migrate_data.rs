@@ -1,0 +1,208 @@
+//! `gatehouse migrate-data`: a SQLite database filled through the API, copied by the real
+//! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
+//! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
+
+use crate::helpers::{postgres_admin_url, Db, TestApp, TestDatabase, TEST_PASSWORD};
+use crate::queue_and_decisions::get;
+use gatehouse::auth::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::process::{Command, Output};
+
+fn gatehouse(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .output()
+        .expect("run gatehouse")
+}
+
+fn postgres_available() -> bool {
+    let set = postgres_admin_url().is_some();
+    if !set {
+        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: migrate-data test skipped");
+    }
+    set
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let response = app
+        .authed(Method::POST, path, token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+/// What a reader and a moderator can see of the site.
+async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
+    let thread: Value = app.list("a1", "").await.json().await.unwrap();
+    vec![
+        thread,
+        get(app, token, "/api/v1/moderation/queue").await,
+        get(app, token, "/api/v1/moderation/log").await,
+        get(app, token, "/api/v1/moderation/bans").await,
+        get(app, token, "/api/v1/admin/users").await,
+    ]
+}
+
+#[actix_web::test]
+async fn migrate_data_copies_a_sqlite_site_to_postgres() {
+    if !postgres_available() {
+        return;
+    }
+    let sqlite = TestApp::spawn(Db::Sqlite).await;
+    let admin = sqlite.token_for("admin", Role::Admin).await;
+    let moderator = sqlite.token_for("mod", Role::Moderator).await;
+    let top = sqlite
+        .post_comment(
+            "a1",
+            json!({"author_name": "Ann", "body": "A fine article."}),
+        )
+        .await;
+    let top: Value = top.json().await.unwrap();
+    let reply = sqlite
+        .post_comment(
+            "a1",
+            json!({"author_name": "Bob", "body": "I agree.", "parent_id": top["id"]}),
+        )
+        .await;
+    assert_eq!(reply.status().as_u16(), 201);
+    for n in 0..3 {
+        let held: Value = sqlite
+            .post_comment(
+                "a1",
+                json!({"author_name": format!("Caller {n}"), "body": format!("ring 0123 456 78{n}0")}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(held["status"], "pending");
+        if n < 2 {
+            let action = if n == 0 { "approve" } else { "reject" };
+            let path = format!(
+                "/api/v1/moderation/comments/{}/{action}",
+                held["id"].as_str().unwrap()
+            );
+            post(
+                &sqlite,
+                &moderator,
+                &path,
+                json!({"reason": "migration test"}),
+            )
+            .await;
+        }
+    }
+    let flagged = sqlite
+        .client
+        .post(sqlite.url(&format!(
+            "/api/v1/comments/{}/flags",
+            top["id"].as_str().unwrap()
+        )))
+        .json(&json!({"reason": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flagged.status().as_u16(), 202);
+    post(
+        &sqlite,
+        &moderator,
+        "/api/v1/moderation/bans",
+        json!({"kind": "author", "value": "troll@example.org", "reason": "abuse"}),
+    )
+    .await;
+    let before = snapshot(&sqlite, &admin).await;
+    assert_eq!(before[0]["comments"].as_array().unwrap().len(), 3);
+    assert!(!before[2]["entries"].as_array().unwrap().is_empty());
+
+    let target = TestDatabase::create();
+    let copied = gatehouse(&[
+        "migrate-data",
+        "--from",
+        &sqlite.database_url,
+        "--to",
+        &target.url,
+        "--batch-size",
+        "2",
+    ]);
+    let stdout = String::from_utf8_lossy(&copied.stdout);
+    assert!(
+        copied.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    assert!(stdout.contains("comments"), "{stdout}");
+    assert!(
+        stdout.contains("every table's row count matches"),
+        "{stdout}"
+    );
+
+    let postgres = TestApp::builder(Db::Postgres)
+        .database_url(&target.url)
+        .spawn()
+        .await;
+    // The sessions came along: the same token works, and so does signing in afresh.
+    assert_eq!(snapshot(&postgres, &admin).await, before);
+    let login = postgres.login("mod", TEST_PASSWORD).await;
+    assert_eq!(login.status().as_u16(), 200);
+    let token: Value = login.json().await.unwrap();
+    let queue = get(
+        &postgres,
+        token["token"].as_str().unwrap(),
+        "/api/v1/moderation/queue",
+    )
+    .await;
+    assert_eq!(queue, before[1]);
+    // The copy is a working site: new comments thread under copied ones.
+    let reply = postgres
+        .post_comment(
+            "a1",
+            json!({"author_name": "Dan", "body": "Late reply.", "parent_id": top["id"]}),
+        )
+        .await;
+    assert_eq!(reply.status().as_u16(), 201);
+
+    // A target with rows is refused, and left as it was.
+    let again = gatehouse(&[
+        "migrate-data",
+        "--from",
+        &sqlite.database_url,
+        "--to",
+        &target.url,
+    ]);
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(postgres.stored_count(), 6);
+    drop(postgres);
+}
+
+#[test]
+fn migrate_creates_the_schema_on_a_new_postgres_database() {
+    if !postgres_available() {
+        return;
+    }
+    let database = TestDatabase::create();
+    for _ in 0..2 {
+        let output = gatehouse(&["migrate", "--database-url", &database.url]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut conn = gatehouse::storage::DatabaseUrl::parse(&database.url)
+        .unwrap()
+        .establish()
+        .unwrap();
+    let counts = gatehouse::storage::transfer::count_rows(&mut conn).unwrap();
+    assert_eq!(counts.len(), gatehouse::storage::transfer::TABLES.len());
+    assert!(counts.iter().all(|(_, n)| *n == 0));
+}
