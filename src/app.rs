@@ -7,7 +7,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
 use crate::live_rules::RulesHandle;
-use crate::ratelimit::{AddressLimiter, CommentLimiters, Limits, TrustedProxies};
+use crate::ratelimit::{Limits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
@@ -70,8 +70,8 @@ impl Application {
             &config.redis_prefix,
         )
         .map_err(|e| StartupError::Config(format!("--redis-url: {e}")))?;
-        spawn_limiter_sweeper(Arc::downgrade(&limits.local().comments));
-        spawn_limiter_sweeper(Arc::downgrade(&limits.local().flags));
+        let limits = Arc::new(limits);
+        spawn_limiter_sweeper(Arc::downgrade(&limits));
         tracing::info!(
             shared = config.redis_url.is_some(),
             prefix = %config.redis_prefix,
@@ -80,7 +80,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             rules: rules.clone(),
-            limits: Arc::new(limits),
+            limits: limits.clone(),
             session_policy: SessionPolicy {
                 idle_timeout: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
                 max_lifetime: Duration::from_secs(config.session_max_hours.max(1) * 3600),
@@ -148,31 +148,14 @@ fn cors(origins: &[String]) -> Cors {
         .block_on_origin_mismatch(false)
 }
 
-/// Anything with keyed limiter state to forget.
-trait Sweep: Send + Sync + 'static {
-    fn sweep(&self);
-}
-
-impl Sweep for CommentLimiters {
-    fn sweep(&self) {
-        self.retain_recent();
-    }
-}
-
-impl Sweep for AddressLimiter {
-    fn sweep(&self) {
-        self.retain_recent();
-    }
-}
-
 /// Sweeps idle keys until the limiters are dropped.
-fn spawn_limiter_sweeper<L: Sweep>(limiters: Weak<L>) {
+fn spawn_limiter_sweeper(limits: Weak<Limits>) {
     std::thread::Builder::new()
         .name("limiter-sweeper".into())
         .spawn(move || loop {
             std::thread::sleep(LIMITER_SWEEP_EVERY);
-            match limiters.upgrade() {
-                Some(limiters) => limiters.sweep(),
+            match limits.upgrade() {
+                Some(limits) => limits.local().sweep(),
                 None => break,
             }
         })

@@ -5,6 +5,7 @@
 use super::limiter::{AddressLimiter, CommentLimiters, RateLimited};
 use super::shared::{millis, RedisLimiter, SharedLimitError};
 use crate::rules::RateLimitSettings;
+use arc_swap::ArcSwap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,18 +14,53 @@ use std::time::{Duration, Instant};
 /// At most one warning about Redis this often; the rest are counted into the next one.
 const WARN_EVERY: Duration = Duration::from_secs(30);
 
-/// This instance's own limiters.
+/// This instance's own limiters, rebuilt when a rules reload changes the quotas.
 pub struct LocalLimits {
-    pub comments: Arc<CommentLimiters>,
-    pub flags: Arc<AddressLimiter>,
+    current: ArcSwap<LocalSet>,
+}
+
+/// Limiters for one set of quotas.
+pub struct LocalSet {
+    settings: RateLimitSettings,
+    pub comments: CommentLimiters,
+    pub flags: AddressLimiter,
+}
+
+impl LocalSet {
+    fn new(settings: &RateLimitSettings) -> Self {
+        LocalSet {
+            settings: settings.clone(),
+            comments: CommentLimiters::new(settings),
+            flags: AddressLimiter::new(&settings.flags),
+        }
+    }
 }
 
 impl LocalLimits {
     pub fn new(settings: &RateLimitSettings) -> Self {
         LocalLimits {
-            comments: Arc::new(CommentLimiters::new(settings)),
-            flags: Arc::new(AddressLimiter::new(&settings.flags)),
+            current: ArcSwap::from_pointee(LocalSet::new(settings)),
         }
+    }
+
+    /// The limiters for `settings`: the current ones, or fresh ones when the quotas changed
+    /// (a reloaded rules file). Counting starts over then, which errs towards letting through.
+    pub fn for_settings(&self, settings: &RateLimitSettings) -> Arc<LocalSet> {
+        let current = self.current.load_full();
+        if current.settings == *settings {
+            return current;
+        }
+        let fresh = Arc::new(LocalSet::new(settings));
+        self.current.store(fresh.clone());
+        tracing::info!("rate limits: quotas changed; local limiters rebuilt");
+        fresh
+    }
+
+    /// Forgets idle keys, so keyed state stays bounded by recent senders.
+    pub fn sweep(&self) {
+        let current = self.current.load();
+        current.comments.retain_recent();
+        current.flags.retain_recent();
     }
 }
 
@@ -84,7 +120,12 @@ impl Limits {
         author_key: &str,
         article_id: &str,
     ) -> Result<(), RateLimited> {
-        let local = || self.local().comments.check(ip, author_key, article_id);
+        let local = || {
+            self.local()
+                .for_settings(settings)
+                .comments
+                .check(ip, author_key, article_id)
+        };
         match self {
             Limits::Local(_) => local(),
             Limits::Shared(shared) => {
@@ -103,7 +144,7 @@ impl Limits {
         settings: &RateLimitSettings,
         ip: IpAddr,
     ) -> Result<(), RateLimited> {
-        let local = || self.local().flags.check(ip);
+        let local = || self.local().for_settings(settings).flags.check(ip);
         match self {
             Limits::Local(_) => local(),
             Limits::Shared(shared) => {

@@ -17,6 +17,7 @@ backend_tests!(
     file_changes_reload_and_a_broken_file_keeps_the_old_rules,
     sighup_reloads_the_rules,
     reloads_under_load_drop_no_request_and_judge_each_comment_by_one_version,
+    reloaded_rate_limits_apply_at_once,
 );
 
 const SHADOW_RULE: &str = r#"
@@ -494,4 +495,47 @@ async fn backtest_command_replays_stored_comments_from_the_database() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(stdout.contains("replayed 1 comments"), "{stdout}");
+}
+
+async fn reloaded_rate_limits_apply_at_once(db: Db) {
+    let (app, token) = admin_app(db, "", false).await;
+    for i in 0..3 {
+        assert_eq!(
+            submit(&app, &format!("before {i}")).await["status"],
+            "published"
+        );
+    }
+    let tight = format!(
+        "{TEST_RULES}\n{}",
+        GENEROUS_LIMITS.replacen(
+            "per_ip      = { burst = 100000, rate = 100000, per = \"second\" }",
+            "per_ip      = { burst = 2, rate = 1, per = \"hour\" }",
+            1
+        )
+    );
+    assert_ne!(tight, rules_with(""), "the quota line was replaced");
+    let version = get_rules(&app, &token).await["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        put_rules(&app, &token, Some(&version), &tight)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    for i in 0..2 {
+        assert_eq!(
+            submit(&app, &format!("after {i}")).await["status"],
+            "published"
+        );
+    }
+    let refused = app
+        .post_comment(
+            "a1",
+            json!({"author_name": "Reader", "body": "one too many"}),
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 429);
 }
