@@ -76,8 +76,9 @@ pub(crate) struct Compiled {
     pub phrases_raw: PhraseIndex,
     pub phrases_norm: PhraseIndex,
     pub patterns: Vec<Pattern>,
-    pub set_raw: Option<ViewSet>,
-    pub set_norm: Option<ViewSet>,
+    /// Prefilter sets by field (`field_slot`) and view (raw, normalized): each holds only the
+    /// patterns of enabled rules that read that field in that view.
+    pub sets: [[Option<ViewSet>; 2]; 3],
     /// Every word entry and exception as written, for `rules check`.
     pub entries: Vec<Entry>,
     pub examples: Vec<Example>,
@@ -137,6 +138,15 @@ fn parse_error(source: &str, origin: &Path, e: &toml::de::Error) -> RulesError {
         rule_id.as_deref(),
         e.message().trim(),
     )
+}
+
+/// Index of a field in per-field tables.
+pub(crate) fn field_slot(field: Field) -> usize {
+    match field {
+        Field::Body => 0,
+        Field::AuthorName => 1,
+        Field::AuthorEmail => 2,
+    }
 }
 
 pub(crate) fn compile(
@@ -200,8 +210,7 @@ pub(crate) fn compile(
         phrases_raw: PhraseIndex::new(true),
         phrases_norm: PhraseIndex::new(false),
         patterns: Vec::new(),
-        set_raw: None,
-        set_norm: None,
+        sets: Default::default(),
         entries: Vec::new(),
         examples: Vec::new(),
     };
@@ -210,17 +219,22 @@ pub(crate) fn compile(
         let rule = compile_rule(&mut ctx, &mut out, spanned, &mut seen)?;
         out.rules.push(rule);
     }
-    let members = |raw_view: bool, out: &Compiled| -> Vec<usize> {
-        (0..out.patterns.len())
-            .filter(|&i| {
-                let r = &out.rules[out.patterns[i].rule];
-                r.enabled && if raw_view { r.raw } else { r.normalized }
-            })
-            .collect()
-    };
-    let (mr, mn) = (members(true, &out), members(false, &out));
-    out.set_raw = ViewSet::build(&out.patterns, mr).map_err(|m| RulesError::file(origin, m))?;
-    out.set_norm = ViewSet::build(&out.patterns, mn).map_err(|m| RulesError::file(origin, m))?;
+    let mut sets: [[Option<ViewSet>; 2]; 3] = Default::default();
+    for field in [Field::Body, Field::AuthorName, Field::AuthorEmail] {
+        for raw_view in [true, false] {
+            let members: Vec<usize> = (0..out.patterns.len())
+                .filter(|&i| {
+                    let r = &out.rules[out.patterns[i].rule];
+                    r.enabled
+                        && r.fields.contains(&field)
+                        && if raw_view { r.raw } else { r.normalized }
+                })
+                .collect();
+            sets[field_slot(field)][usize::from(!raw_view)] =
+                ViewSet::build(&out.patterns, members).map_err(|m| RulesError::file(origin, m))?;
+        }
+    }
+    out.sets = sets;
     let mut list_files: Vec<PathBuf> = ctx.files.keys().map(|rel| ctx.base_dir.join(rel)).collect();
     list_files.sort();
     out.list_files = list_files;

@@ -1,7 +1,7 @@
 //! `RuleSet::evaluate`: runs the compiled rules over one comment (each field and view worked
 //! out once, lazily) and adds up the verdict.
 
-use super::compile::{Compiled, Rule, Spec};
+use super::compile::{field_slot, Compiled, Rule, Spec};
 use super::format::{Mode, Scope};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
@@ -86,12 +86,8 @@ impl<'a> FieldCtx<'a> {
 
     fn candidates(&self, c: &Compiled, view: View) -> &[usize] {
         self.candidates[slot(view)].get_or_init(|| {
-            let set = if view == View::Raw {
-                &c.set_raw
-            } else {
-                &c.set_norm
-            };
-            set.as_ref()
+            c.sets[field_slot(self.field)][slot(view)]
+                .as_ref()
                 .map_or_else(Vec::new, |s| s.candidates(self.text(view)))
         })
     }

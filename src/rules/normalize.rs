@@ -86,42 +86,96 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
-fn push_lower(units: &mut Vec<Unit>, c: char, start: usize, end: usize) {
-    if c.is_whitespace() || c.is_control() {
-        push_space(units, start, end);
-    } else if c.is_ascii() {
-        units.push(Unit {
-            ch: c.to_ascii_lowercase(),
-            start,
-            end,
-            joined: false,
-        });
-    } else {
-        for l in c.to_lowercase() {
-            units.push(Unit {
-                ch: l,
-                start,
-                end,
-                joined: false,
-            });
+/// Where folding writes its characters: the unit list of the full pipeline, or the flat
+/// text and spans of the fast path (same characters, same spans).
+trait Sink {
+    /// Appends one character that came from raw bytes `start..end`.
+    fn put(&mut self, ch: char, start: usize, end: usize);
+    /// Appends a space, or widens the previous space to cover `..end`.
+    fn space(&mut self, start: usize, end: usize);
+    /// Appends a run of ASCII graphic bytes that starts at raw byte `start`, lowercased.
+    fn ascii_run(&mut self, run: &[u8], start: usize) {
+        for (k, b) in run.iter().enumerate() {
+            self.put(char::from(b.to_ascii_lowercase()), start + k, start + k + 1);
         }
     }
 }
 
-fn push_space(units: &mut Vec<Unit>, start: usize, end: usize) {
-    match units.last_mut() {
-        Some(last) if last.ch == ' ' => last.end = end,
-        _ => units.push(Unit {
-            ch: ' ',
+impl Sink for Vec<Unit> {
+    fn put(&mut self, ch: char, start: usize, end: usize) {
+        self.push(Unit {
+            ch,
             start,
             end,
             joined: false,
-        }),
+        });
+    }
+
+    fn space(&mut self, start: usize, end: usize) {
+        match self.last_mut() {
+            Some(last) if last.ch == ' ' => last.end = end,
+            _ => self.put(' ', start, end),
+        }
+    }
+}
+
+/// The flat form: normalized text (UTF-8 bytes) and, per byte of it, the raw range of its
+/// character.
+struct Flat {
+    text: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Sink for Flat {
+    fn ascii_run(&mut self, run: &[u8], start: usize) {
+        self.text.extend(run.iter().map(u8::to_ascii_lowercase));
+        self.spans
+            .extend((start..start + run.len()).map(|i| (i, i + 1)));
+    }
+
+    #[inline]
+    fn put(&mut self, ch: char, start: usize, end: usize) {
+        if ch.is_ascii() {
+            self.text.push(ch as u8);
+            self.spans.push((start, end));
+            return;
+        }
+        let mut buf = [0u8; 4];
+        let enc = ch.encode_utf8(&mut buf).as_bytes();
+        self.text.extend_from_slice(enc);
+        for _ in 0..enc.len() {
+            self.spans.push((start, end));
+        }
+    }
+
+    #[inline]
+    fn space(&mut self, start: usize, end: usize) {
+        // Every ' ' comes through here, so a trailing ' ' is a space unit of one byte.
+        if self.text.last() == Some(&b' ') {
+            if let Some(last) = self.spans.last_mut() {
+                last.1 = end;
+            }
+        } else {
+            self.text.push(b' ');
+            self.spans.push((start, end));
+        }
+    }
+}
+
+fn push_lower(units: &mut impl Sink, c: char, start: usize, end: usize) {
+    if c.is_whitespace() || c.is_control() {
+        units.space(start, end);
+    } else if c.is_ascii() {
+        units.put(c.to_ascii_lowercase(), start, end);
+    } else {
+        for l in c.to_lowercase() {
+            units.put(l, start, end);
+        }
     }
 }
 
 fn push_non_ascii(
-    units: &mut Vec<Unit>,
+    units: &mut impl Sink,
     c: char,
     start: usize,
     end: usize,
@@ -131,7 +185,7 @@ fn push_non_ascii(
         return;
     }
     if c.is_whitespace() {
-        push_space(units, start, end);
+        units.space(start, end);
         return;
     }
     for d in std::iter::once(c).nfkc() {
@@ -155,23 +209,24 @@ fn push_non_ascii(
 }
 
 /// First pass: per-character folding, with whitespace runs collapsed to one space.
-fn fold(raw: &str) -> Vec<Unit> {
+#[inline]
+fn fold<S: Sink>(raw: &str, units: &mut S) {
     let opts = confusable_options();
-    let mut units = Vec::with_capacity(raw.len());
     let bytes = raw.as_bytes();
     let mut start = 0;
     while start < bytes.len() {
         let b = bytes[start];
         if b < 0x80 {
             if b.is_ascii_graphic() {
-                units.push(Unit {
-                    ch: char::from(b.to_ascii_lowercase()),
-                    start,
-                    end: start + 1,
-                    joined: false,
-                });
+                let len = bytes[start..]
+                    .iter()
+                    .position(|x| !x.is_ascii_graphic())
+                    .unwrap_or(bytes.len() - start);
+                units.ascii_run(&bytes[start..start + len], start);
+                start += len;
+                continue;
             } else {
-                push_space(&mut units, start, start + 1);
+                units.space(start, start + 1);
             }
             start += 1;
             continue;
@@ -180,9 +235,14 @@ fn fold(raw: &str) -> Vec<Unit> {
             break;
         };
         let end = start + c.len_utf8();
-        push_non_ascii(&mut units, c, start, end, opts);
+        push_non_ascii(units, c, start, end, opts);
         start = end;
     }
+}
+
+fn fold_units(raw: &str) -> Vec<Unit> {
+    let mut units = Vec::with_capacity(raw.len());
+    fold(raw, &mut units);
     units
 }
 
@@ -264,16 +324,33 @@ fn is_token_char(c: char) -> bool {
 /// Cheap check for the shape collapse_separators looks for: "x.y.z" (three single
 /// alphanumerics with the same separator), so most texts skip the work entirely.
 fn has_spaced_letters(units: &[Unit]) -> bool {
-    let alnum = |k: usize| units.get(k).is_some_and(|u| u.ch.is_alphanumeric());
+    spaced_letters_in(units.len(), |k| units[k].ch)
+}
+
+/// `has_spaced_letters` over any sequence of `n` characters given by `ch`.
+fn spaced_letters_in(n: usize, ch: impl Fn(usize) -> char) -> bool {
+    let alnum = |k: usize| k < n && ch(k).is_alphanumeric();
     let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && !alnum(k + 1);
-    (0..units.len().saturating_sub(4)).any(|i| {
-        let sep = units[i + 1].ch;
-        SEPARATORS.contains(&sep)
-            && units[i + 3].ch == sep
-            && single(i)
-            && single(i + 2)
-            && single(i + 4)
+    (0..n.saturating_sub(4)).any(|i| {
+        let sep = ch(i + 1);
+        SEPARATORS.contains(&sep) && ch(i + 3) == sep && single(i) && single(i + 2) && single(i + 4)
     })
+}
+
+/// `has_spaced_letters` over flat text: by bytes when it is ASCII (one unit per byte).
+fn text_has_spaced_letters(text: &str) -> bool {
+    if text.is_ascii() {
+        let b = text.as_bytes();
+        // Fast reject: the shape needs a separator two bytes after another one.
+        let sep = |x: u8| matches!(x, b'.' | b'-' | b'_' | b'*' | b' ');
+        if !b.windows(3).any(|w| sep(w[0]) && w[2] == w[0]) {
+            return false;
+        }
+        spaced_letters_in(b.len(), |k| char::from(b[k]))
+    } else {
+        let chars: Vec<char> = text.chars().collect();
+        spaced_letters_in(chars.len(), |k| chars[k])
+    }
 }
 
 fn apply_leetspeak(units: &mut [Unit]) {
@@ -306,9 +383,47 @@ fn apply_leetspeak(units: &mut [Unit]) {
     }
 }
 
-/// Normalizes a text for matching; see the module docs and RULES_FORMAT.md.
-pub fn normalize(raw: &str) -> Normalized {
-    let mut units = collapse_separators(fold(raw));
+/// `apply_leetspeak` on flat text: leet sources and replacements are all one ASCII byte, so
+/// the text keeps its length and its spans.
+fn apply_leetspeak_flat(text: String) -> String {
+    if !text.bytes().any(|b| leet(char::from(b)).is_some()) {
+        return text;
+    }
+    // Tokens (maximal runs of token characters) holding a letter and a leet character.
+    let mut fix: Vec<(usize, usize)> = Vec::new();
+    let mut tok: Option<(usize, bool, bool)> = None; // start, has letter, has leet
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if is_token_char(c) {
+            let t = tok.get_or_insert((i, false, false));
+            t.1 |= c.is_alphabetic();
+            t.2 |= leet(c).is_some();
+        } else if let Some((start, letter, leetc)) = tok.take() {
+            if letter && leetc {
+                fix.push((start, i));
+            }
+        }
+    }
+    if fix.is_empty() {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for (s, e) in fix {
+        for b in &mut bytes[s..e] {
+            // Bytes of multi-byte characters map to U+0080..U+00FF here: never leet.
+            if let Some(l) = leet(char::from(*b)) {
+                *b = l as u8;
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The full pipeline over units; needed when separated letters must be joined.
+fn normalize_units(raw: &str) -> Normalized {
+    let mut units = collapse_separators(fold_units(raw));
     apply_leetspeak(&mut units);
     let mut text = String::with_capacity(units.len());
     let mut spans = Vec::with_capacity(units.len());
@@ -336,6 +451,31 @@ pub fn normalize(raw: &str) -> Normalized {
     }
 }
 
+/// Normalizes a text for matching; see the module docs and RULES_FORMAT.md.
+///
+/// Fast path: folds straight into flat text and spans; only a text with separated single
+/// letters ("v.i.a.g.r.a") takes the unit pipeline, which can join them.
+pub fn normalize(raw: &str) -> Normalized {
+    let mut flat = Flat {
+        text: Vec::with_capacity(raw.len()),
+        spans: Vec::with_capacity(raw.len()),
+    };
+    fold(raw, &mut flat);
+    // Only whole characters were written, so this never fails.
+    let Ok(text) = String::from_utf8(flat.text) else {
+        return normalize_units(raw);
+    };
+    if text_has_spaced_letters(&text) {
+        return normalize_units(raw);
+    }
+    Normalized {
+        text: apply_leetspeak_flat(text),
+        spans: flat.spans,
+        raw_len: raw.len(),
+        joined: Vec::new(),
+    }
+}
+
 /// sha256 (hex) of the normalized body with whitespace collapsed.
 pub fn body_fingerprint(body: &str) -> String {
     use sha2::Digest;
@@ -356,6 +496,41 @@ mod tests {
 
     fn n(s: &str) -> String {
         normalize(s).text().to_string()
+    }
+
+    /// The fast path and the unit pipeline agree (text, spans, joined).
+    fn same_as_unit_pipeline(s: &str) -> bool {
+        let (a, b) = (normalize(s), normalize_units(s));
+        a.text == b.text && a.spans == b.spans && a.joined == b.joined && a.raw_len == b.raw_len
+    }
+
+    #[test]
+    fn fast_path_matches_unit_pipeline() {
+        for s in [
+            "",
+            " ",
+            "Hello   WORLD\n\tok",
+            "fr33 m0n3y in 2024 at 10% off $5 c@$h",
+            "v.i.a.g.r.a now",
+            "a.m. and e.g 1.2.3 a.b-c",
+            "Café naïve “quoted” — ＦＲＥＥ 𝐟𝐫𝐞𝐞 vіаgrа \u{200B}x\u{00AD} 你好 123abc ß İ ﬁ ① Ⅻ",
+            "l33t你5 h4x0r émoji 😀5a",
+            "x\u{00A0}\u{00A0} y\u{3000}z",
+        ] {
+            assert!(same_as_unit_pipeline(s), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_on_arbitrary_text(s in "\\PC{0,120}") {
+            proptest::prop_assert!(same_as_unit_pipeline(&s));
+        }
+
+        #[test]
+        fn fast_path_agrees_on_disguises(s in "[a-zA-Z0-9@$ .*_\\-\u{456}\u{430}\u{200b}\u{a0}\u{e9}\t\n]{0,60}") {
+            proptest::prop_assert!(same_as_unit_pipeline(&s));
+        }
     }
 
     #[test]
