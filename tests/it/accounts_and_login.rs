@@ -176,14 +176,7 @@ async fn admin_creates_lists_and_disables_accounts(db: Db) {
         401
     );
 
-    let list: Value = app
-        .authed(Method::GET, "/api/v1/admin/users", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&admin, "/api/v1/admin/users").await;
     let names: Vec<&str> = list["users"]
         .as_array()
         .unwrap()
@@ -239,14 +232,7 @@ async fn login_and_account_changes_are_audited(db: Db) {
         .send()
         .await
         .unwrap();
-    let log: Value = app
-        .authed(Method::GET, "/api/v1/moderation/log", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = app.get_json(&admin, "/api/v1/moderation/log").await;
     let actions: Vec<(&str, &str)> = log["entries"]
         .as_array()
         .unwrap()

@@ -189,17 +189,8 @@ async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
     assert_eq!(verdict["rules_version"], new_version.as_str());
 
     let log: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/log?action=rules_changed",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/log?action=rules_changed")
+        .await;
     let entry = &log["entries"][0];
     assert_eq!(entry["actor"], "admin");
     assert_eq!(entry["before"]["version"], old_version.as_str());
@@ -208,17 +199,8 @@ async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
     // The watcher sees the file it just wrote: no second swap, no second audit row.
     actix_web::rt::time::sleep(Duration::from_millis(600)).await;
     let log: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/log?action=rules_changed",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/log?action=rules_changed")
+        .await;
     assert_eq!(log["entries"].as_array().unwrap().len(), 1);
 }
 
@@ -320,17 +302,8 @@ async fn file_changes_reload_and_a_broken_file_keeps_the_old_rules(db: Db) {
     let reloaded = wait_for_new_version(&app, &token, first["version"].as_str().unwrap()).await;
     assert_eq!(submit(&app, "a cat again").await["status"], "pending");
     let log: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/log?action=rules_changed",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/log?action=rules_changed")
+        .await;
     assert_eq!(log["entries"][0]["actor"], "file on disk");
 
     std::fs::write(&app.rules_path, "this is [ not valid").unwrap();

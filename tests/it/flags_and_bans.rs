@@ -71,17 +71,8 @@ async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
         assert_eq!(flag_from(&app, ip, id, reason).await.status().as_u16(), 202);
     }
     let queue: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/queue?status=flagged",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/queue?status=flagged")
+        .await;
     assert_eq!(
         queue["items"].as_array().unwrap().len(),
         0,
@@ -95,17 +86,8 @@ async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
         202
     );
     let queue: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/queue?status=flagged",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/queue?status=flagged")
+        .await;
     let item = &queue["items"][0];
     assert_eq!(item["id"], id);
     assert_eq!(item["flagged"], true);
@@ -114,17 +96,8 @@ async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
     assert_eq!(item["flags"]["reasons"]["spam"], 1);
     assert_eq!(item["flags"]["notes"].as_array().unwrap().len(), 3);
     let log: Value = app
-        .authed(
-            Method::GET,
-            &format!("/api/v1/moderation/log?target_id={id}"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/api/v1/moderation/log?target_id={id}"))
+        .await;
     assert_eq!(log["entries"][0]["action"], "flag_threshold_crossed");
     assert_eq!(log["entries"][0]["actor"], "readers");
 
@@ -142,17 +115,8 @@ async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
     let list: Value = app.list("a1", "").await.json().await.unwrap();
     assert_eq!(list["comments"].as_array().unwrap().len(), 0);
     let queue: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/queue?status=flagged",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/queue?status=flagged")
+        .await;
     assert_eq!(queue["items"].as_array().unwrap().len(), 0);
 }
 
@@ -171,17 +135,8 @@ async fn one_flag_per_reader_and_only_on_published_comments(db: Db) {
         );
     }
     let published: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/queue?status=published",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/queue?status=published")
+        .await;
     assert_eq!(
         published["items"][0]["flags"]["count"], 1,
         "repeats from one reader count once"
@@ -248,30 +203,15 @@ async fn banned_author_is_rejected_without_being_told_why(db: Db) {
     assert_eq!(after["message"], ordinary["message"]);
     assert!(!after.to_string().to_lowercase().contains("ban"));
     let rejected: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/queue?status=rejected&author=troll%40example.org",
+        .get_json(
             &token,
+            "/api/v1/moderation/queue?status=rejected&author=troll%40example.org",
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(rejected["items"][0]["matches"][0]["rule_id"], "ban.author");
     let log: Value = app
-        .authed(
-            Method::GET,
-            "/api/v1/moderation/log?action=ban_created",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/moderation/log?action=ban_created")
+        .await;
     assert_eq!(log["entries"][0]["reason"], "repeated abuse");
 }
 
@@ -288,14 +228,7 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
     assert_eq!(inside["status"], "rejected");
     let outside = post_from(&app, "198.51.100.77", "B", None, "Hello from outside").await;
     assert_eq!(outside["status"], "published");
-    let listed: Value = app
-        .authed(Method::GET, "/api/v1/moderation/bans", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json(&token, "/api/v1/moderation/bans").await;
     assert_eq!(listed["bans"].as_array().unwrap().len(), 1);
     let id = created["id"].as_str().unwrap();
     let lifted = app
@@ -312,14 +245,7 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
     assert_eq!(lifted["lifted_by"], "mod");
     let again = post_from(&app, "203.0.113.77", "A", None, "Hello again from inside").await;
     assert_eq!(again["status"], "published");
-    let listed: Value = app
-        .authed(Method::GET, "/api/v1/moderation/bans", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json(&token, "/api/v1/moderation/bans").await;
     assert_eq!(listed["bans"].as_array().unwrap().len(), 0);
     let bad = app
         .authed(Method::POST, "/api/v1/moderation/bans", &token)

@@ -348,6 +348,17 @@ impl TestApp {
         body["token"].as_str().unwrap().to_string()
     }
 
+    /// An authenticated GET that must answer 200; its JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        let response = self
+            .authed(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
     /// An authenticated request.
     pub fn authed(
         &self,

@@ -3,7 +3,6 @@
 //! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
 
 use crate::helpers::{postgres_admin_url, Db, TestApp, TestDatabase, TEST_PASSWORD};
-use crate::queue_and_decisions::get;
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -45,10 +44,10 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
     let thread: Value = app.list("a1", "").await.json().await.unwrap();
     vec![
         thread,
-        get(app, token, "/api/v1/moderation/queue").await,
-        get(app, token, "/api/v1/moderation/log").await,
-        get(app, token, "/api/v1/moderation/bans").await,
-        get(app, token, "/api/v1/admin/users").await,
+        app.get_json(token, "/api/v1/moderation/queue").await,
+        app.get_json(token, "/api/v1/moderation/log").await,
+        app.get_json(token, "/api/v1/moderation/bans").await,
+        app.get_json(token, "/api/v1/admin/users").await,
     ]
 }
 
@@ -153,12 +152,9 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     let login = postgres.login("mod", TEST_PASSWORD).await;
     assert_eq!(login.status().as_u16(), 200);
     let token: Value = login.json().await.unwrap();
-    let queue = get(
-        &postgres,
-        token["token"].as_str().unwrap(),
-        "/api/v1/moderation/queue",
-    )
-    .await;
+    let queue = postgres
+        .get_json(token["token"].as_str().unwrap(), "/api/v1/moderation/queue")
+        .await;
     assert_eq!(queue, before[1]);
     // The copy is a working site: new comments thread under copied ones.
     let reply = postgres

@@ -34,12 +34,6 @@ async fn post(
     response.json().await.unwrap()
 }
 
-pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = app.authed(Method::GET, path, token).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{path}");
-    response.json().await.unwrap()
-}
-
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -94,7 +88,7 @@ async fn queue_shows_held_comments_with_their_explanation_and_history(db: Db) {
     )
     .await;
     assert_eq!(held["status"], "pending");
-    let page = get(&app, &token, "/api/v1/moderation/queue").await;
+    let page = app.get_json(&token, "/api/v1/moderation/queue").await;
     assert_eq!(ids(&page), [held["id"].as_str().unwrap()]);
     let item = &page["items"][0];
     assert_eq!(item["author_email"], "bob@example.org");
@@ -113,7 +107,9 @@ async fn queue_shows_held_comments_with_their_explanation_and_history(db: Db) {
     assert_eq!(item["author_history"]["pending"], 1);
     assert!(item["author_history"]["first_seen"].is_string());
     assert_eq!(item["flags"]["count"], 0);
-    let rejected = get(&app, &token, "/api/v1/moderation/queue?status=rejected").await;
+    let rejected = app
+        .get_json(&token, "/api/v1/moderation/queue?status=rejected")
+        .await;
     assert_eq!(rejected["items"][0]["body"], "Second, buy viagra");
 }
 
@@ -130,23 +126,21 @@ async fn queue_filters_by_rule_article_and_author(db: Db) {
         "Easy money https://a.x/1 https://b.x/2 https://c.x/3",
     )
     .await;
-    let by_rule = get(&app, &token, "/api/v1/moderation/queue?rule=links.many").await;
+    let by_rule = app
+        .get_json(&token, "/api/v1/moderation/queue?rule=links.many")
+        .await;
     assert_eq!(ids(&by_rule), [money["id"].as_str().unwrap()]);
-    let by_article = get(&app, &token, "/api/v1/moderation/queue?article_id=a2").await;
+    let by_article = app
+        .get_json(&token, "/api/v1/moderation/queue?article_id=a2")
+        .await;
     assert_eq!(ids(&by_article), [other_article["id"].as_str().unwrap()]);
-    let by_author = get(
-        &app,
-        &token,
-        "/api/v1/moderation/queue?author=CY%40example.org",
-    )
-    .await;
+    let by_author = app
+        .get_json(&token, "/api/v1/moderation/queue?author=CY%40example.org")
+        .await;
     assert_eq!(ids(&by_author), [money["id"].as_str().unwrap()]);
-    let by_name = get(
-        &app,
-        &token,
-        "/api/v1/moderation/queue?author=ann&article_id=a1",
-    )
-    .await;
+    let by_name = app
+        .get_json(&token, "/api/v1/moderation/queue?author=ann&article_id=a1")
+        .await;
     assert_eq!(ids(&by_name), [phone["id"].as_str().unwrap()]);
     let bad = app
         .authed(
@@ -175,7 +169,9 @@ async fn queue_pages_stay_stable_while_comments_arrive(db: Db) {
         .await;
         expected.push(c["id"].as_str().unwrap().to_string());
     }
-    let first = get(&app, &token, "/api/v1/moderation/queue?limit=2").await;
+    let first = app
+        .get_json(&token, "/api/v1/moderation/queue?limit=2")
+        .await;
     // New comments arrive between pages: they join the end, nothing shifts or repeats.
     for i in 5..7 {
         let c = post(
@@ -191,12 +187,12 @@ async fn queue_pages_stay_stable_while_comments_arrive(db: Db) {
     let mut seen = ids(&first);
     let mut cursor = first["next_cursor"].as_str().map(str::to_string);
     while let Some(c) = cursor {
-        let page = get(
-            &app,
-            &token,
-            &format!("/api/v1/moderation/queue?limit=2&cursor={c}"),
-        )
-        .await;
+        let page = app
+            .get_json(
+                &token,
+                &format!("/api/v1/moderation/queue?limit=2&cursor={c}"),
+            )
+            .await;
         seen.extend(ids(&page));
         cursor = page["next_cursor"].as_str().map(str::to_string);
     }
@@ -218,12 +214,9 @@ async fn approving_publishes_at_once_and_is_audited(db: Db) {
     assert_eq!(decision["changed"], true);
     let after: Value = app.list("a1", "").await.json().await.unwrap();
     assert_eq!(after["comments"][0]["id"], id);
-    let log = get(
-        &app,
-        &token,
-        &format!("/api/v1/moderation/log?target_id={id}"),
-    )
-    .await;
+    let log = app
+        .get_json(&token, &format!("/api/v1/moderation/log?target_id={id}"))
+        .await;
     let entry = &log["entries"][0];
     assert_eq!(entry["action"], "approve");
     assert_eq!(entry["actor"], "mod");
@@ -273,12 +266,9 @@ async fn repeating_the_same_decision_is_harmless(db: Db) {
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["changed"], false);
     assert_eq!(body["decided_by"], "alice");
-    let log = get(
-        &app,
-        &first,
-        &format!("/api/v1/moderation/log?target_id={id}"),
-    )
-    .await;
+    let log = app
+        .get_json(&first, &format!("/api/v1/moderation/log?target_id={id}"))
+        .await;
     assert_eq!(log["entries"].as_array().unwrap().len(), 1);
 }
 
@@ -310,12 +300,9 @@ async fn fifty_concurrent_decisions_have_one_winner_and_one_audit_row(db: Db) {
             1,
             "exactly one request changed the comment"
         );
-        let log = get(
-            &app,
-            &approver,
-            &format!("/api/v1/moderation/log?target_id={id}"),
-        )
-        .await;
+        let log = app
+            .get_json(&approver, &format!("/api/v1/moderation/log?target_id={id}"))
+            .await;
         assert_eq!(
             log["entries"].as_array().unwrap().len(),
             1,
@@ -391,18 +378,20 @@ async fn bulk_decides_by_ids_and_by_filter(db: Db) {
         .collect();
     changed.sort();
     assert_eq!(changed, [phones[2].clone(), phones[3].clone()]);
-    let still_pending = get(&app, &token, "/api/v1/moderation/queue").await;
+    let still_pending = app.get_json(&token, "/api/v1/moderation/queue").await;
     assert_eq!(ids(&still_pending), [money["id"].as_str().unwrap()]);
 
-    let log = get(&app, &token, "/api/v1/moderation/log?action=bulk_reject").await;
+    let log = app
+        .get_json(&token, "/api/v1/moderation/log?action=bulk_reject")
+        .await;
     assert_eq!(log["entries"][0]["details"]["changed"], 2);
     assert_eq!(log["entries"][0]["reason"], "phone spam wave");
-    let per_comment = get(
-        &app,
-        &token,
-        &format!("/api/v1/moderation/log?target_id={}", phones[3]),
-    )
-    .await;
+    let per_comment = app
+        .get_json(
+            &token,
+            &format!("/api/v1/moderation/log?target_id={}", phones[3]),
+        )
+        .await;
     assert_eq!(per_comment["entries"][0]["action"], "reject");
 
     let neither = bulk(json!({"action": "reject"})).await.unwrap();

@@ -3,7 +3,7 @@
 //! other lists and moderates.
 
 use crate::helpers::{postgres_admin_url, Db, TestApp, TEST_RULES};
-use crate::queue_and_decisions::{count_changed, decide, get};
+use crate::queue_and_decisions::{count_changed, decide};
 use crate::redis_support::TestRedis;
 use gatehouse::auth::Role;
 use serde_json::{json, Value};
@@ -116,12 +116,9 @@ async fn scale_out_fifty_decisions_through_two_instances_have_one_winner() {
         "exactly one request changed the comment"
     );
     for app in [&first, &second] {
-        let log = get(
-            app,
-            &approver,
-            &format!("/api/v1/moderation/log?target_id={id}"),
-        )
-        .await;
+        let log = app
+            .get_json(&approver, &format!("/api/v1/moderation/log?target_id={id}"))
+            .await;
         assert_eq!(log["entries"].as_array().unwrap().len(), 1, "one audit row");
     }
 }
@@ -161,7 +158,7 @@ async fn scale_out_comment_stored_by_one_is_listed_and_moderated_by_the_other() 
         .collect();
     assert_eq!(listed, [published["id"].as_str().unwrap()]);
     let token = second.token_for("mod", Role::Moderator).await;
-    let queue = get(&second, &token, "/api/v1/moderation/queue").await;
+    let queue = second.get_json(&token, "/api/v1/moderation/queue").await;
     assert!(queue["items"]
         .as_array()
         .unwrap()
