@@ -37,34 +37,25 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        // The rules tools print their own report and choose their exit status.
-        Command::Rules { command } => return gatehouse::cli::rules::run(command),
-        command => {
-            gatehouse::telemetry::init();
-            run(command).await
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("gatehouse: {message}");
-            ExitCode::FAILURE
-        }
+    let command = Cli::parse().command;
+    // The rules tools print their own report and choose their exit status; the rest log.
+    if !matches!(command, Command::Rules { .. }) {
+        gatehouse::telemetry::init();
     }
-}
-
-async fn run(command: Command) -> Result<(), String> {
-    match command {
+    let result = match command {
+        Command::Rules { command } => return gatehouse::cli::rules::run(command),
         Command::Serve(config) => serve(config).await,
         Command::Migrate(config) => open_database(&config)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
         Command::User(command) => gatehouse::cli::users::run(command),
-        Command::Rules { command } => {
-            gatehouse::cli::rules::run(command);
-            Ok(())
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("gatehouse: {message}");
+            ExitCode::FAILURE
         }
     }
 }

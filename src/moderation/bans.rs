@@ -148,10 +148,7 @@ pub fn matching_ban(
     if bans::author_banned(conn, author_key, now)? {
         return Ok(Some(BanKind::Author));
     }
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    };
+    let ip = ip.to_canonical();
     let banned = bans::active(conn, Some("ip"), now)?
         .iter()
         .filter_map(|ban| ban.value.parse::<IpNet>().ok())

@@ -14,19 +14,12 @@ impl TrustedProxies {
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
+        let ip = ip.to_canonical();
         self.0.iter().any(|net| net.contains(&ip))
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-}
-
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        IpAddr::V4(_) => ip,
     }
 }
 
@@ -39,7 +32,7 @@ pub fn client_ip(
     x_forwarded_for: &[&str],
     trusted: &TrustedProxies,
 ) -> IpAddr {
-    let peer = canonical(peer);
+    let peer = peer.to_canonical();
     if !trusted.contains(peer) {
         return peer;
     }
@@ -62,7 +55,7 @@ pub fn client_ip(
             // An unreadable hop ends what we can vouch for: the last trusted one is the answer.
             None => return client,
             Some(ip) => {
-                client = canonical(*ip);
+                client = ip.to_canonical();
                 if !trusted.contains(client) {
                     return client;
                 }
