@@ -4,7 +4,7 @@ use super::client::ClientIp;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
-use crate::moderation::{self, identity::author_key, ArticleId, NewComment};
+use crate::moderation::{self, ArticleId, NewComment};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -109,7 +109,6 @@ pub async fn submit(
         &request.body,
         request.parent_id.as_deref(),
     )?;
-    let author = author_key(&comment.author_name, comment.author_email.as_deref());
     let live = state.rules.current();
     let rules = live.set.clone();
     // Quotas, policy and rules from the same loaded file: one version judges the request.
@@ -118,7 +117,7 @@ pub async fn submit(
         .check_comment(
             rules.rate_limits(),
             ip,
-            &author,
+            &comment.author_key,
             comment.article_id.as_str(),
         )
         .await?;

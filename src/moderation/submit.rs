@@ -2,7 +2,6 @@
 //! durable write.
 
 use super::bans::{matching_ban, BanKind};
-use super::identity::author_key;
 use super::{ModerationError, NewComment};
 use crate::rules::{
     Action, AuthorHistory, BanPolicy, CommentInput, Decision, ModerationPolicy, RuleMatch, RuleSet,
@@ -91,7 +90,7 @@ pub fn submit(
         .replace_nanosecond(now.microsecond() * 1_000)
         .unwrap_or(now);
     let created_at = PrimitiveDateTime::new(now.date(), now.time());
-    let author_key = author_key(&comment.author_name, comment.author_email.as_deref());
+    let author_key = comment.author_key.clone();
     let ban = matching_ban(conn, &author_key, client_ip, created_at)?;
     let client_ip = client_ip.to_string();
     let fingerprint = crate::rules::body_fingerprint(&comment.body);

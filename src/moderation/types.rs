@@ -40,6 +40,8 @@ pub struct NewComment {
     pub author_email: Option<String>,
     pub body: String,
     pub parent_id: Option<uuid::Uuid>,
+    /// Who this is for history, bans and rate limits (see `identity::author_key`).
+    pub author_key: String,
 }
 
 impl NewComment {
@@ -50,10 +52,13 @@ impl NewComment {
         body: &str,
         parent_id: Option<&str>,
     ) -> Result<Self, ModerationError> {
+        let author_name = parse_author_name(author_name)?;
+        let author_email = parse_email(author_email)?;
         Ok(NewComment {
             article_id,
-            author_name: parse_author_name(author_name)?,
-            author_email: parse_email(author_email)?,
+            author_key: super::identity::author_key(&author_name, author_email.as_deref()),
+            author_name,
+            author_email,
             body: parse_body(body)?,
             parent_id: parent_id.map(parse_parent_id).transpose()?,
         })
