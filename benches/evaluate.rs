@@ -3,7 +3,8 @@
 //! patterns, one rule of every other kind).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gatehouse::rules::{AuthorHistory, CommentInput, RuleSet};
+use gatehouse::policy::Policy;
+use gatehouse::rules::{AuthorHistory, CommentInput};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -236,7 +237,7 @@ fn bench(c: &mut Criterion) {
     let tmp = std::env::temp_dir().join(format!("gatehouse-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let path = rules_path(&tmp);
-    let rules = RuleSet::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let rules = Policy::load(&path).unwrap_or_else(|e| panic!("{e}")).rules;
     eprintln!("rules: {} ({} rules)", path.display(), rules.rule_count());
     let bodies = comments();
     let inputs: Vec<CommentInput<'_>> = bodies

@@ -3,11 +3,10 @@
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
-use crate::auth::throttle::LoginThrottle;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
-use crate::live_rules::RulesHandle;
-use crate::ratelimit::{Limits, TrustedProxies};
+use crate::policy::PolicyHandle;
+use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
 use actix_cors::Cors;
@@ -54,18 +53,18 @@ pub fn open_database(config: &DatabaseConfig) -> Result<Pool, StorageError> {
 
 impl Application {
     pub fn build(config: &ServeConfig) -> Result<Self, StartupError> {
-        let rules = Arc::new(RulesHandle::load(&config.rules)?);
-        let live = rules.current();
-        tracing::info!(rules = %config.rules.display(), version = live.set.version(), "rules loaded");
+        let policy = Arc::new(PolicyHandle::load(&config.rules)?);
+        let live = policy.current();
+        tracing::info!(rules = %policy.path().display(), version = live.version(), "rules loaded");
         for origin in &config.cors_origins {
             validate_cors_origin(origin).map_err(StartupError::Config)?;
         }
         let pool = open_database(&config.database)?;
         // Computed now so the first unknown-user login costs the same as any other.
         let _ = crate::auth::password::dummy_hash();
-        crate::reload::spawn(&rules, pool.clone(), !config.no_watch_rules);
-        let limits = Limits::new(
-            live.set.rate_limits(),
+        crate::policy::reload::spawn(&policy, pool.clone(), !config.no_watch_rules);
+        let limits = RateLimits::new(
+            &live.quotas,
             config.redis_url.as_deref(),
             &config.redis_prefix,
         )
@@ -79,7 +78,7 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             pool,
-            rules: rules.clone(),
+            policy: policy.clone(),
             limits: limits.clone(),
             session_policy: SessionPolicy {
                 idle_timeout: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
@@ -149,7 +148,7 @@ fn cors(origins: &[String]) -> Cors {
 }
 
 /// Sweeps idle keys until the limiters are dropped.
-fn spawn_limiter_sweeper(limits: Weak<Limits>) {
+fn spawn_limiter_sweeper(limits: Weak<RateLimits>) {
     std::thread::Builder::new()
         .name("limiter-sweeper".into())
         .spawn(move || loop {

@@ -1,15 +1,15 @@
-//! Gatehouse: comment moderation for news sites. See DESIGN.md for the module map.
+//! Gatehouse: comment moderation for news sites. docs/ARCHITECTURE.md is the map of the modules
+//! and which imports which.
 
 pub mod app;
 pub mod auth;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod http;
-pub mod live_rules;
 pub mod moderation;
+pub mod policy;
 pub mod ratelimit;
-pub mod reload;
 pub mod rules;
 pub mod storage;
 pub mod telemetry;
+pub mod timestamps;

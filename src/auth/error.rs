@@ -1,16 +1,12 @@
 //! The auth layer's error type.
 
 use crate::storage::StorageError;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// Unknown user, wrong password or disabled account: deliberately indistinguishable.
     #[error("invalid username or password")]
     InvalidCredentials,
-    /// Too many failed logins; try again after the delay.
-    #[error("too many failed logins")]
-    Throttled { retry_after: Duration },
     /// No valid session: missing, malformed, expired or revoked token.
     #[error("authentication required")]
     Unauthenticated,

@@ -1,11 +1,10 @@
-//! Accounts and access: argon2id passwords, bearer-token sessions, roles, and the login
-//! throttle. Imports storage; never actix.
+//! Accounts and access: argon2id passwords, bearer-token sessions and roles. Imports storage;
+//! never actix. (The login throttle is rate limiting: `ratelimit::LoginThrottle`.)
 
 pub mod accounts;
 mod error;
 pub mod password;
 pub mod sessions;
-pub mod throttle;
 pub mod token;
 
 pub use error::AuthError;

@@ -4,7 +4,7 @@
 use crate::app::open_database;
 use crate::config::DatabaseConfig;
 use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
-use crate::rules::RuleSet;
+use crate::policy::{Policy, DEFAULT_POLICY_FILE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
     /// The candidate rules file.
-    #[arg(default_value = super::rules::DEFAULT_RULES)]
+    #[arg(default_value = DEFAULT_POLICY_FILE)]
     pub file: PathBuf,
     /// Only comments created since this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
     #[arg(long)]
@@ -30,12 +30,12 @@ pub struct BacktestArgs {
 }
 
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
-    let candidate = RuleSet::load(&args.file).map_err(|e| super::describe_error(&e))?;
+    let candidate = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
     let since = args
         .since
         .as_deref()
         .map(|t| {
-            crate::clock::parse_rfc3339(t)
+            crate::timestamps::parse_rfc3339(t)
                 .ok_or_else(|| format!("--since {t:?} is not an RFC 3339 time"))
         })
         .transpose()?;

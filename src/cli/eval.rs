@@ -4,8 +4,9 @@
 //! stderr with their line numbers and counted, never fatal.
 
 use super::summary::Summary;
-use super::{describe_error, Sample};
-use crate::rules::{RuleSet, Status};
+use super::Sample;
+use crate::policy::Policy;
+use crate::rules::{CommentStatus, RuleSet};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -52,8 +53,8 @@ enum Outcome {
     },
     Evaluated {
         json: String,
-        status: Status,
-        expected: Option<Status>,
+        status: CommentStatus,
+        expected: Option<CommentStatus>,
         matched: Vec<usize>,
     },
 }
@@ -62,7 +63,7 @@ enum Outcome {
 struct OutputLine<'a> {
     line: usize,
     id: &'a Option<serde_json::Value>,
-    status: Status,
+    status: CommentStatus,
     score: f64,
     rules: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -89,7 +90,7 @@ fn evaluate_line(
         }
     };
     let verdict = rules.evaluate(&sample.comment());
-    let status = Status::from(verdict.decision);
+    let status = CommentStatus::from(verdict.decision);
     let ids = |shadow: bool| {
         verdict
             .matches
@@ -234,7 +235,7 @@ fn emit(
 }
 
 pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
-    let rules = RuleSet::load(&args.file).map_err(|e| describe_error(&e))?;
+    let rules = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
     let infos = rules.rules();
     let index: HashMap<&str, usize> = infos
         .iter()

@@ -14,7 +14,7 @@ pub mod users;
 
 pub use rules::RulesCommand;
 
-use crate::rules::{CommentInput, RulesError, Status};
+use crate::rules::{CommentInput, CommentStatus, RulesError};
 use serde::Deserialize;
 
 /// One comment as the tools read it: `rules test` on stdin, `rules eval` one per line.
@@ -28,7 +28,7 @@ pub struct Sample {
     pub author_email: Option<String>,
     pub body: String,
     /// The status the comment should get, for the summary of `rules eval`.
-    pub expected: Option<Status>,
+    pub expected: Option<CommentStatus>,
     /// Evaluate as the author's first comment (default: a reader with a published comment).
     #[serde(default)]
     pub first_comment: bool,
@@ -48,21 +48,6 @@ impl Sample {
             s.author_email.as_deref(),
             s.first_comment,
         )
-    }
-}
-
-/// `file:line:column: rule `id`: message`, with the parts that are known.
-pub fn describe_error(e: &RulesError) -> String {
-    let mut at = e.file.display().to_string();
-    if let Some(line) = e.line {
-        at.push_str(&format!(":{line}"));
-        if let Some(column) = e.column {
-            at.push_str(&format!(":{column}"));
-        }
-    }
-    match &e.rule_id {
-        Some(id) => format!("{at}: rule `{id}`: {}", e.message),
-        None => format!("{at}: {}", e.message),
     }
 }
 

@@ -1,14 +1,13 @@
 //! `gatehouse rules check | test | eval`: validate a rules file, explain one decision, and
 //! evaluate a file of comments (see `eval`). Exit status 0 on success, 1 on failure.
 
-use super::{describe_error, error_json, eval, Sample};
-use crate::rules::{lint, normalize, Finding, Mode, RuleSet, Severity, Status, Verdict, View};
+use super::{error_json, eval, Sample};
+use crate::policy::{Policy, DEFAULT_POLICY_FILE};
+use crate::rules::{lint, normalize, CommentStatus, Finding, Mode, Severity, Verdict, View};
 use clap::{Args, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub(crate) const DEFAULT_RULES: &str = "moderation_rules.toml";
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
@@ -30,7 +29,7 @@ pub enum RulesCommand {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The rules file.
-    #[arg(default_value = DEFAULT_RULES)]
+    #[arg(default_value = DEFAULT_POLICY_FILE)]
     pub file: PathBuf,
     /// Machine-readable output.
     #[arg(long)]
@@ -43,7 +42,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The rules file.
-    #[arg(default_value = DEFAULT_RULES)]
+    #[arg(default_value = DEFAULT_POLICY_FILE)]
     pub file: PathBuf,
     /// Machine-readable output: the verdict, status and normalized text.
     #[arg(long)]
@@ -73,7 +72,7 @@ fn io_err(e: std::io::Error) -> String {
 
 fn check(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
-    let rules = match RuleSet::load(&args.file) {
+    let rules = match Policy::load(&args.file).map(|p| p.rules) {
         Ok(rules) => rules,
         Err(e) => {
             if args.json {
@@ -83,7 +82,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 });
                 writeln!(out, "{report}").map_err(io_err)?;
             } else {
-                writeln!(out, "error: {}", describe_error(&e)).map_err(io_err)?;
+                writeln!(out, "error: {}", e.describe()).map_err(io_err)?;
             }
             return Ok(ExitCode::FAILURE);
         }
@@ -139,7 +138,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn test(args: &TestArgs) -> Result<ExitCode, String> {
-    let rules = RuleSet::load(&args.file).map_err(|e| describe_error(&e))?;
+    let rules = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -147,7 +146,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, String> {
     let sample: Sample = serde_json::from_str(&input)
         .map_err(|e| format!("stdin is not a comment as JSON ({{\"body\", \"author_name\"?, \"author_email\"?}}): {e}"))?;
     let verdict = rules.evaluate(&sample.comment());
-    let status = Status::from(verdict.decision);
+    let status = CommentStatus::from(verdict.decision);
     let mut normalized = vec![("body", normalize(&sample.body).text().to_string())];
     if !sample.author_name.is_empty() {
         normalized.push((
@@ -231,5 +230,9 @@ fn write_trace(
         "thresholds:  hold at {}, reject at {}",
         v.hold_threshold, v.reject_threshold
     )?;
-    writeln!(out, "decision:    {}", Status::from(v.decision).as_str())
+    writeln!(
+        out,
+        "decision:    {}",
+        CommentStatus::from(v.decision).as_str()
+    )
 }

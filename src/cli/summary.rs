@@ -3,14 +3,14 @@
 //! comment away from "published", so a hit is correct when the comment was expected to be
 //! pending or rejected, and a false positive when it was expected to be published.
 
-use crate::rules::{RuleInfo, Status};
+use crate::rules::{CommentStatus, RuleInfo};
 use std::fmt::Write;
 
-fn slot(s: Status) -> usize {
+fn slot(s: CommentStatus) -> usize {
     match s {
-        Status::Published => 0,
-        Status::Pending => 1,
-        Status::Rejected => 2,
+        CommentStatus::Published => 0,
+        CommentStatus::Pending => 1,
+        CommentStatus::Rejected => 2,
     }
 }
 
@@ -43,7 +43,7 @@ impl Summary {
 
     /// Adds one evaluated comment: its status, what was expected, and the rules it matched
     /// (indices into the rule table, live and shadow alike).
-    pub fn add(&mut self, got: Status, expected: Option<Status>, matched: &[usize]) {
+    pub fn add(&mut self, got: CommentStatus, expected: Option<CommentStatus>, matched: &[usize]) {
         self.evaluated += 1;
         if let Some(e) = expected {
             self.matrix[slot(e)][slot(got)] += 1;
@@ -53,7 +53,7 @@ impl Summary {
             t.hits += 1;
             if let Some(e) = expected {
                 t.labelled_hits += 1;
-                t.false_positives += u64::from(e == Status::Published);
+                t.false_positives += u64::from(e == CommentStatus::Published);
             }
         }
     }
@@ -79,7 +79,7 @@ impl Summary {
             "{:>12} {:>10} {:>10} {:>10}",
             "", "published", "pending", "rejected"
         );
-        for e in Status::ALL {
+        for e in CommentStatus::ALL {
             let row = self.matrix[slot(e)];
             let _ = writeln!(
                 s,
@@ -151,9 +151,13 @@ mod tests {
     #[test]
     fn counts_a_hit_on_a_comment_expected_published_as_a_false_positive() {
         let mut s = Summary::new(2);
-        s.add(Status::Pending, Some(Status::Published), &[0]);
-        s.add(Status::Pending, Some(Status::Pending), &[0, 1]);
-        s.add(Status::Published, None, &[1]);
+        s.add(CommentStatus::Pending, Some(CommentStatus::Published), &[0]);
+        s.add(
+            CommentStatus::Pending,
+            Some(CommentStatus::Pending),
+            &[0, 1],
+        );
+        s.add(CommentStatus::Published, None, &[1]);
         let text = s.render(&[info("a"), info("b")]);
         assert!(text.contains("accuracy: 50.0% (1 of 2)"), "{text}");
         let a = text
@@ -171,7 +175,7 @@ mod tests {
     #[test]
     fn prints_nothing_without_labelled_comments() {
         let mut s = Summary::new(1);
-        s.add(Status::Published, None, &[]);
+        s.add(CommentStatus::Published, None, &[]);
         assert_eq!(s.render(&[info("a")]), "");
     }
 }

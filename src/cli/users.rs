@@ -2,8 +2,8 @@
 
 use crate::app::open_database;
 use crate::auth::{accounts, password, Role};
-use crate::clock;
 use crate::config::DatabaseConfig;
+use crate::timestamps;
 use std::io::BufRead;
 
 /// Who the audit log names for changes made here.
@@ -81,7 +81,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
             accounts::normalize_username(&username).map_err(err)?;
             let hash = read_password(password_stdin)?;
             let pool = open_database(&database).map_err(|e| e.to_string())?;
-            let user = accounts::create(&pool, &username, hash, role, CLI_ACTOR, clock::now())
+            let user = accounts::create(&pool, &username, hash, role, CLI_ACTOR, timestamps::now())
                 .map_err(err)?;
             println!("created {} ({})", user.username, user.role.as_str());
         }
@@ -92,8 +92,9 @@ pub fn run(command: UserCommand) -> Result<(), String> {
         } => {
             let hash = read_password(password_stdin)?;
             let pool = open_database(&database).map_err(|e| e.to_string())?;
-            let user = accounts::set_password(&pool, &username, &hash, CLI_ACTOR, clock::now())
-                .map_err(err)?;
+            let user =
+                accounts::set_password(&pool, &username, &hash, CLI_ACTOR, timestamps::now())
+                    .map_err(err)?;
             println!(
                 "password changed for {}; their sessions have ended",
                 user.username
@@ -109,7 +110,7 @@ pub fn run(command: UserCommand) -> Result<(), String> {
                     user.username,
                     user.role.as_str(),
                     if user.disabled { "disabled" } else { "active" },
-                    clock::rfc3339(user.created_at)
+                    timestamps::rfc3339(user.created_at)
                 );
             }
         }
@@ -125,7 +126,7 @@ fn set_disabled(username: &str, database: &DatabaseConfig, disabled: bool) -> Re
         None,
         Some(disabled),
         CLI_ACTOR,
-        clock::now(),
+        timestamps::now(),
     )
     .map_err(|e| e.to_string())?;
     let state = if user.disabled {

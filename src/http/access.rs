@@ -37,7 +37,7 @@ fn principal(
         let token = token.ok_or(AuthError::Unauthenticated)?;
         let pool = state.pool.clone();
         let policy = state.session_policy;
-        let now = crate::clock::now();
+        let now = crate::timestamps::now();
         let principal =
             web::block(move || sessions::authenticate(&pool, &token, policy, now)).await??;
         if !principal.role.allows(needed) {

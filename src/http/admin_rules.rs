@@ -4,13 +4,14 @@
 
 use super::access::Admin;
 use super::error::{ApiError, ErrorBody};
+use super::error_code::ErrorCode;
 use super::json::JsonBody;
 use super::AppState;
-use crate::clock;
-use crate::live_rules::EditError;
 use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
-use crate::rules::{normalize, CommentInput, RuleInfo, RuleSet, Status, Verdict};
-use actix_web::http::{header, StatusCode};
+use crate::policy::{ChangeSummary, EditError};
+use crate::rules::{normalize, CommentInput, CommentStatus, RuleInfo, RuleSet, Verdict};
+use crate::timestamps;
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -53,10 +54,10 @@ pub struct RulesView {
     responses((status = 200, description = "Source, version and per-rule hits", body = RulesView))
 )]
 pub async fn get_rules(state: web::Data<AppState>, _admin: Admin) -> HttpResponse {
-    let live = state.rules.current();
+    let live = state.policy.current();
     let hits = live.counters.snapshot();
     let rules = live
-        .set
+        .rules
         .rules()
         .into_iter()
         .map(|rule| {
@@ -69,13 +70,13 @@ pub async fn get_rules(state: web::Data<AppState>, _admin: Admin) -> HttpRespons
         })
         .collect();
     HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", live.set.version())))
+        .insert_header((header::ETAG, format!("\"{}\"", live.version())))
         .json(RulesView {
             source: live.source.clone(),
-            version: live.set.version().to_string(),
-            loaded_at: clock::rfc3339(live.loaded_at),
-            last_reload_error: state.rules.last_error().map(|e| ReloadErrorView {
-                at: clock::rfc3339(e.at),
+            version: live.version().to_string(),
+            loaded_at: timestamps::rfc3339(live.loaded_at),
+            last_reload_error: state.policy.last_error().map(|e| ReloadErrorView {
+                at: timestamps::rfc3339(e.at),
                 message: e.message,
             }),
             rules,
@@ -93,15 +94,7 @@ pub struct ReplaceRulesRequest {
 pub struct ReplaceRulesResponse {
     pub version: String,
     #[schema(value_type = Object)]
-    pub summary: crate::live_rules::ChangeSummary,
-}
-
-fn invalid_rules(err: &crate::rules::RulesError) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_rules",
-        crate::cli::describe_error(err),
-    )
+    pub summary: ChangeSummary,
 }
 
 /// Replace the rules file. Needs `If-Match: <version>` from a GET.
@@ -137,12 +130,11 @@ pub async fn put_rules(
         })
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
+                ErrorCode::PreconditionRequired,
                 "send If-Match with the version you are replacing (from GET /api/v1/admin/rules)",
             )
         })?;
-    let rules = state.rules.clone();
+    let rules = state.policy.clone();
     let pool = state.pool.clone();
     let outcome =
         web::block(move || rules.replace(&pool, &request.source, &if_match, &admin.username))
@@ -155,11 +147,10 @@ pub async fn put_rules(
                 summary,
             })),
         Err(EditError::Stale { current, .. }) => Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "stale_version",
+            ErrorCode::StaleVersion,
             format!("the rules changed meanwhile; the current version is {current}"),
         )),
-        Err(EditError::Invalid(err)) => Err(invalid_rules(&err)),
+        Err(EditError::Invalid(err)) => Err(ApiError::invalid_rules(&err)),
         Err(EditError::Io(err)) => Err(ApiError::internal(&err)),
         Err(EditError::Storage(err)) => Err(err.into()),
     }
@@ -168,12 +159,12 @@ pub async fn put_rules(
 /// Compiles the candidate if one is given, else uses the rules in force.
 fn rule_set(state: &AppState, candidate: Option<&str>) -> Result<Arc<RuleSet>, ApiError> {
     match candidate {
-        None => Ok(state.rules.current().set.clone()),
+        None => Ok(state.policy.current().rules.clone()),
         Some(source) => state
-            .rules
+            .policy
             .compile_candidate(source)
-            .map(Arc::new)
-            .map_err(|e| invalid_rules(&e)),
+            .map(|p| p.rules)
+            .map_err(|e| ApiError::invalid_rules(&e)),
     }
 }
 
@@ -200,7 +191,7 @@ pub struct RulesTestRequest {
 pub struct RulesTestResponse {
     /// `published`, `pending` or `rejected`.
     #[schema(value_type = String)]
-    pub status: Status,
+    pub status: CommentStatus,
     /// The body as the normalized-view rules saw it.
     pub normalized_body: String,
     /// Every matched rule with weights and spans, the score and thresholds.
@@ -237,7 +228,7 @@ pub async fn test_rules(
             comment.first_comment,
         ));
         Ok::<_, ApiError>(RulesTestResponse {
-            status: Status::from(verdict.decision),
+            status: CommentStatus::from(verdict.decision),
             normalized_body: normalize(&comment.body).text().to_string(),
             verdict,
         })
@@ -279,7 +270,7 @@ pub async fn backtest_rules(
         .since
         .as_deref()
         .map(|t| {
-            clock::parse_rfc3339(t).ok_or_else(|| {
+            timestamps::parse_rfc3339(t).ok_or_else(|| {
                 ApiError::validation(Some("since".into()), "since must be an RFC 3339 time")
             })
         })

@@ -4,9 +4,9 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::moderation::{parse_limit, parse_time};
 use super::AppState;
-use crate::clock;
 use crate::moderation::queue::{log_page, page_size, parse_cursor};
 use crate::storage::audit::{AuditFilter, AuditRow};
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -52,7 +52,7 @@ impl From<AuditRow> for AuditEntryView {
     fn from(row: AuditRow) -> Self {
         AuditEntryView {
             id: row.id,
-            at: clock::rfc3339(row.at),
+            at: timestamps::rfc3339(row.at),
             actor: row.actor,
             action: row.action,
             target_type: row.target_type,

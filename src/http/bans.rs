@@ -4,9 +4,9 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
-use crate::clock;
 use crate::moderation::bans::{self, BanKind};
 use crate::storage::bans::BanRow;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -44,9 +44,9 @@ impl From<BanRow> for BanView {
             value: row.value,
             reason: row.reason,
             created_by: row.created_by,
-            created_at: clock::rfc3339(row.created_at),
-            expires_at: row.expires_at.map(clock::rfc3339),
-            lifted_at: row.lifted_at.map(clock::rfc3339),
+            created_at: timestamps::rfc3339(row.created_at),
+            expires_at: row.expires_at.map(timestamps::rfc3339),
+            lifted_at: row.lifted_at.map(timestamps::rfc3339),
             lifted_by: row.lifted_by,
         }
     }
@@ -79,7 +79,7 @@ pub async fn create(
         .expires_at
         .as_deref()
         .map(|t| {
-            clock::parse_rfc3339(t).ok_or_else(|| {
+            timestamps::parse_rfc3339(t).ok_or_else(|| {
                 ApiError::validation(
                     Some("expires_at".into()),
                     "expires_at must be an RFC 3339 time",
@@ -96,7 +96,7 @@ pub async fn create(
             request.reason.as_deref(),
             expires_at,
             &principal.username,
-            clock::now(),
+            timestamps::now(),
         )
     })
     .await??;
@@ -116,7 +116,7 @@ pub async fn list(
     _moderator: Moderator,
 ) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
-    let bans = web::block(move || bans::list_active(&pool, clock::now())).await??;
+    let bans = web::block(move || bans::list_active(&pool, timestamps::now())).await??;
     Ok(HttpResponse::Ok().json(BanList {
         bans: bans.into_iter().map(BanView::from).collect(),
     }))
@@ -141,7 +141,7 @@ pub async fn lift(
 ) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let id = id.into_inner();
-    let ban =
-        web::block(move || bans::lift(&pool, &id, &principal.username, clock::now())).await??;
+    let ban = web::block(move || bans::lift(&pool, &id, &principal.username, timestamps::now()))
+        .await??;
     Ok(HttpResponse::Ok().json(BanView::from(ban)))
 }

@@ -5,10 +5,10 @@ use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
 use crate::moderation::{self, ArticleId, NewComment};
+use crate::rules::CommentStatus;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 /// A reader's comment as the widget sends it.
@@ -72,8 +72,16 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+/// Text a widget can show the reader. It never says which rule fired: that would teach
+/// spammers what to change.
+fn reader_message(status: CommentStatus) -> &'static str {
+    match status {
+        CommentStatus::Published => "Your comment has been published.",
+        CommentStatus::Pending => "Your comment is awaiting moderation.",
+        CommentStatus::Rejected => {
+            "Your comment was not published because it breaks the comment rules."
+        }
+    }
 }
 
 /// Submit a reader's comment for an article.
@@ -109,29 +117,22 @@ pub async fn submit(
         &request.body,
         request.parent_id.as_deref(),
     )?;
-    let live = state.rules.current();
-    let rules = live.set.clone();
+    let live = state.policy.current();
+    let rules = live.rules.clone();
     // Quotas, policy and rules from the same loaded file: one version judges the request.
     state
         .limits
         .check_comment(
-            rules.rate_limits(),
+            &live.quotas,
             ip,
             &comment.author_key,
             comment.article_id.as_str(),
         )
         .await?;
-    let settings = live.set.moderation();
+    let settings = live.moderation;
     let pool = state.pool.clone();
     let stored = web::block(move || {
-        moderation::submit(
-            &pool,
-            &rules,
-            &settings,
-            &comment,
-            ip,
-            OffsetDateTime::now_utc(),
-        )
+        moderation::submit(&pool, &rules, &settings, &comment, ip, timestamps::now())
     })
     .await??;
     live.counters.record(&stored.verdict);
@@ -140,8 +141,8 @@ pub async fn submit(
         article_id: stored.article_id,
         parent_id: stored.parent_id,
         status: stored.status.as_str(),
-        message: stored.status.reader_message(),
-        created_at: rfc3339(stored.created_at),
+        message: reader_message(stored.status),
+        created_at: timestamps::rfc3339(stored.created_at),
     }))
 }
 
@@ -173,7 +174,7 @@ pub async fn list(
         })
         .transpose()?;
     let cursor = query.cursor.clone();
-    let include_flagged = state.settings().flagged_stay_visible;
+    let include_flagged = state.policy.current().moderation.flagged_stay_visible;
     let pool = state.pool.clone();
     let page = web::block(move || {
         moderation::list_published(
@@ -195,7 +196,7 @@ pub async fn list(
                 depth: c.depth,
                 author_name: c.author_name,
                 body: c.body,
-                created_at: rfc3339(c.created_at),
+                created_at: timestamps::rfc3339(c.created_at),
             })
             .collect(),
         next_cursor: page.next_cursor,

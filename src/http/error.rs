@@ -1,11 +1,14 @@
-//! The HTTP error body and the mapping from every layer's errors to a status and a stable code.
+//! The HTTP error body and the mapping from every layer's errors to a stable `ErrorCode` (which
+//! fixes the status).
 //!
 //! Policy: 4xx bodies tell the client what to fix (`code`, `message`, `field`); 5xx bodies say
 //! only that it is our fault, and the log carries the detail.
 
+use super::error_code::ErrorCode;
 use crate::auth::AuthError;
-use crate::moderation::ModerationError;
+use crate::moderation::{ModerationError, Unacceptable};
 use crate::ratelimit::RateLimited;
+use crate::rules::RulesError;
 use crate::storage::StorageError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -20,13 +23,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `malformed_json`, `validation_failed`, `payload_too_large`,
-    /// `unsupported_media_type`, `not_found`, `method_not_allowed`, `empty_body`,
-    /// `parent_on_other_article`, `parent_not_published`, `thread_too_deep`, `rate_limited`,
-    /// `unauthorized`, `invalid_credentials`, `forbidden`, `already_decided`, `username_taken`,
-    /// `conflict`,
-    /// `service_unavailable`, `internal_error`.
-    pub code: &'static str,
+    /// Stable and machine-readable; the status follows from it.
+    pub code: ErrorCode,
     /// A sentence a person can act on.
     pub message: String,
     /// The request field at fault, when there is one.
@@ -36,8 +34,7 @@ pub struct ErrorDetail {
 
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     field: Option<String>,
     retry_after: Option<u64>,
@@ -49,17 +46,16 @@ impl std::fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
+            self.code.status().as_u16(),
+            self.code.as_str(),
             self.message
         )
     }
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            status,
             code,
             message: message.into(),
             field: None,
@@ -73,23 +69,27 @@ impl ApiError {
         self
     }
 
+    fn with_optional_field(mut self, field: Option<&str>) -> Self {
+        self.field = field.map(str::to_string);
+        self
+    }
+
     pub fn validation(field: Option<String>, message: impl Into<String>) -> Self {
         ApiError {
             field,
-            ..ApiError::new(StatusCode::BAD_REQUEST, "validation_failed", message)
+            ..ApiError::new(ErrorCode::ValidationFailed, message)
         }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(ErrorCode::NotFound, message)
     }
 
     /// Logs the detail and returns a body that reveals none of it.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "request failed");
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "something went wrong on our side; please try again later",
         )
     }
@@ -99,29 +99,33 @@ impl ApiError {
         ApiError {
             retry_after: Some(5),
             ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable",
+                ErrorCode::ServiceUnavailable,
                 "the service is busy; please try again in a few seconds",
             )
         }
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.status
+    /// A rules file (or an edit of one) that does not validate: where and why.
+    pub fn invalid_rules(err: &RulesError) -> Self {
+        ApiError::new(ErrorCode::InvalidRules, err.describe())
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.code.status());
         if let Some(secs) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
@@ -142,17 +146,14 @@ impl From<RateLimited> for ApiError {
     fn from(limited: RateLimited) -> Self {
         let secs = limited.retry_after_secs();
         tracing::info!(
+            action = limited.action.as_str(),
             scope = limited.scope.as_str(),
             retry_after = secs,
             "rate limited"
         );
         ApiError {
             retry_after: Some(secs),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many comments; please wait {secs} seconds and try again"),
-            )
+            ..ApiError::new(ErrorCode::RateLimited, limited.action.refusal(secs))
         }
     }
 }
@@ -162,11 +163,21 @@ impl From<StorageError> for ApiError {
         match err {
             StorageError::Pool(_) | StorageError::Connect(_) => ApiError::unavailable(&err),
             StorageError::Duplicate(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
+                ErrorCode::Conflict,
                 "a concurrent request made the same change; reload and retry",
             ),
             other => ApiError::internal(&other),
+        }
+    }
+}
+
+impl From<Unacceptable> for ErrorCode {
+    fn from(reason: Unacceptable) -> Self {
+        match reason {
+            Unacceptable::EmptyBody => ErrorCode::EmptyBody,
+            Unacceptable::ParentOnOtherArticle => ErrorCode::ParentOnOtherArticle,
+            Unacceptable::ParentNotPublished => ErrorCode::ParentNotPublished,
+            Unacceptable::ThreadTooDeep => ErrorCode::ThreadTooDeep,
         }
     }
 }
@@ -177,20 +188,16 @@ impl From<ModerationError> for ApiError {
             ModerationError::Invalid { field, message } => {
                 ApiError::validation(Some(field.to_string()), message)
             }
-            ModerationError::NotFound { what, field } => ApiError {
-                field: field.map(str::to_string),
-                ..ApiError::not_found(format!("{what} not found"))
-            },
+            ModerationError::NotFound { what, field } => {
+                ApiError::not_found(format!("{what} not found")).with_optional_field(field)
+            }
             ModerationError::Unprocessable {
-                code,
+                reason,
                 field,
                 message,
-            } => ApiError {
-                field: field.map(str::to_string),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-            },
-            ModerationError::Conflict { code, message } => {
-                ApiError::new(StatusCode::CONFLICT, code, message)
+            } => ApiError::new(reason.into(), message).with_optional_field(field),
+            ModerationError::AlreadyDecided { message } => {
+                ApiError::new(ErrorCode::AlreadyDecided, message)
             }
             ModerationError::Storage(err) => err.into(),
         }
@@ -201,35 +208,18 @@ impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
                 "invalid username or password",
             ),
-            AuthError::Throttled { retry_after } => {
-                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                ApiError {
-                    retry_after: Some(secs.max(1)),
-                    ..ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "rate_limited",
-                        format!(
-                            "too many failed logins; try again in {} seconds",
-                            secs.max(1)
-                        ),
-                    )
-                }
-            }
             AuthError::Unauthenticated => ApiError {
                 www_authenticate: true,
                 ..ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
+                    ErrorCode::Unauthorized,
                     "sign in: send a valid session token as Authorization: Bearer <token>",
                 )
             },
             AuthError::Forbidden { needed } => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("this needs the {needed} role"),
             ),
             AuthError::InvalidPassword(message) => {
@@ -239,8 +229,7 @@ impl From<AuthError> for ApiError {
                 ApiError::validation(Some("username".into()), message)
             }
             AuthError::UsernameTaken(name) => ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
+                ErrorCode::UsernameTaken,
                 format!("username {name:?} is taken"),
             ),
             AuthError::UnknownUser(_) => ApiError::not_found("no such user"),

@@ -4,9 +4,9 @@ use super::client::ClientIp;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
-use crate::clock;
 use crate::moderation::flags::{self, FlagReason};
 use crate::ratelimit::ip_key;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,12 +47,10 @@ pub async fn flag(
 ) -> Result<HttpResponse, ApiError> {
     let reason = FlagReason::parse(&request.reason)?;
     let note = flags::parse_note(request.note.as_deref())?;
-    state
-        .limits
-        .check_flag(state.rules.current().set.rate_limits(), ip)
-        .await?;
+    let policy = state.policy.current();
+    state.limits.check_flag(&policy.quotas, ip).await?;
     let pool = state.pool.clone();
-    let threshold = i32::try_from(state.settings().flag_threshold).unwrap_or(i32::MAX);
+    let threshold = i32::try_from(policy.moderation.flag_threshold).unwrap_or(i32::MAX);
     let client_key = ip_key(ip).to_string();
     let id = id.into_inner();
     web::block(move || {
@@ -63,7 +61,7 @@ pub async fn flag(
             reason,
             note,
             threshold,
-            clock::now(),
+            timestamps::now(),
         )
     })
     .await??;

@@ -44,7 +44,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     if let Err(err) = &database_ok {
         tracing::warn!(error = %err, "health check: database unavailable");
     }
-    let reload_error = state.rules.last_error().map(|e| e.message);
+    let reload_error = state.policy.last_error().map(|e| e.message);
     let body = HealthResponse {
         status: if database_ok.is_ok() && reload_error.is_none() {
             "ok"
@@ -56,7 +56,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         } else {
             "unavailable"
         },
-        rules_version: state.rules.current().set.version().to_string(),
+        rules_version: state.policy.current().version().to_string(),
         rules_reload_error: reload_error,
         rate_limits: state.limits.status().await,
     };

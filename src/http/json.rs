@@ -2,7 +2,7 @@
 //! while reading, and turns every parse failure into a precise 4xx naming the field.
 
 use super::error::ApiError;
-use actix_web::http::StatusCode;
+use super::error_code::ErrorCode;
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
@@ -19,8 +19,7 @@ pub struct JsonBody<T>(pub T);
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than {limit} bytes"),
     )
 }
@@ -74,8 +73,7 @@ fn read_json<T: DeserializeOwned + 'static>(
         }
         if !json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
@@ -94,18 +92,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             // The media type is checked first so a non-JSON body is a 415 even when large.
             if !json {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "send the body as JSON with Content-Type: application/json",
                 ));
             }
             match read.await? {
                 Some(value) => Ok(JsonBody(value)),
-                None => Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    "the body is empty",
-                )),
+                None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
             }
         })
     }
@@ -147,8 +140,7 @@ fn json_error(err: &serde_json::Error, path: String) -> ApiError {
             ApiError::validation(field, strip_position(&message))
         }
         Category::Syntax | Category::Eof | Category::Io => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {err}"),
         ),
     }
@@ -181,7 +173,7 @@ mod tests {
 
     fn field(result: Result<Sample, ApiError>) -> (u16, &'static str) {
         let err = result.unwrap_err();
-        (err.status().as_u16(), err.code())
+        (err.status().as_u16(), err.code().as_str())
     }
 
     #[test]
@@ -197,7 +189,7 @@ mod tests {
     #[test]
     fn type_errors_name_the_field() {
         let err = parse::<Sample>(br#"{"name": 5}"#).unwrap_err();
-        assert_eq!(err.code(), "validation_failed");
+        assert_eq!(err.code().as_str(), "validation_failed");
         let body = format!("{:?}", err);
         assert!(body.contains("Some(\"name\")"), "{body}");
     }
@@ -214,7 +206,10 @@ mod tests {
     fn deep_nesting_is_refused_without_overflowing_the_stack() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let err = parse::<serde_json::Value>(deep.as_bytes()).unwrap_err();
-        assert_eq!((err.status().as_u16(), err.code()), (400, "malformed_json"));
+        assert_eq!(
+            (err.status().as_u16(), err.code().as_str()),
+            (400, "malformed_json")
+        );
         let nested_field = format!("{{\"name\": {}1{}}}", "[".repeat(5000), "]".repeat(5000));
         assert_eq!(field(parse(nested_field.as_bytes())).0, 400);
     }

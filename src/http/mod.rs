@@ -8,6 +8,7 @@ pub mod bans;
 pub mod client;
 pub mod comments;
 pub mod error;
+pub mod error_code;
 pub mod flags;
 pub mod health;
 pub mod json;
@@ -18,34 +19,27 @@ pub mod users;
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
-use crate::auth::throttle::LoginThrottle;
-use crate::live_rules::RulesHandle;
-use crate::ratelimit::Limits;
-use crate::rules::ModerationPolicy;
+use crate::policy::PolicyHandle;
+use crate::ratelimit::{LoginThrottle, RateLimits};
 use crate::storage::Pool;
 use access::Access;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use error::ApiError;
+use error_code::ErrorCode;
 use std::sync::Arc;
 
 /// Shared by every request.
 pub struct AppState {
     pub pool: Pool,
-    /// The live rules; swapped whole, so each request judges with exactly one version.
-    pub rules: Arc<RulesHandle>,
+    /// The policy file in force; swapped whole, so each request judges with exactly one
+    /// version.
+    pub policy: Arc<PolicyHandle>,
     /// Rate limits: this instance's, or shared by all through Redis.
-    pub limits: Arc<Limits>,
+    pub limits: Arc<RateLimits>,
     pub session_policy: SessionPolicy,
     pub login_throttle: LoginThrottle,
     pub hashing: HashingPool,
-}
-
-impl AppState {
-    /// The site's moderation policy from the live rules file.
-    pub fn settings(&self) -> ModerationPolicy {
-        self.rules.current().set.moderation()
-    }
 }
 
 /// One route: method, path, the least privilege it needs, and how it is attached.
@@ -190,8 +184,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", req.method(), req.path()),
     )
     .error_response()

@@ -4,13 +4,13 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::{JsonBody, OptionalJsonBody};
 use super::AppState;
-use crate::clock;
 use crate::moderation::decide::{self, BulkTarget, Verdict};
 use crate::moderation::queue::{
     author_filter, page_size, parse_cursor, parse_kind, queue_page, QueueItem,
 };
 use crate::rules::RuleMatch;
 use crate::storage::queue::QueueFilter;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -30,7 +30,7 @@ pub(super) fn parse_time(
     raw: Option<&str>,
 ) -> Result<Option<time::PrimitiveDateTime>, ApiError> {
     raw.map(|t| {
-        clock::parse_rfc3339(t).ok_or_else(|| {
+        timestamps::parse_rfc3339(t).ok_or_else(|| {
             ApiError::validation(
                 Some(field.into()),
                 format!("{field} must be an RFC 3339 time, e.g. 2026-11-27T10:00:00Z"),
@@ -123,7 +123,7 @@ impl From<QueueItem> for QueueItemView {
             author_name: c.author_name,
             author_email: c.author_email,
             client_ip: c.client_ip,
-            created_at: clock::rfc3339(c.created_at),
+            created_at: timestamps::rfc3339(c.created_at),
             score: c.score,
             matches: item.matches,
             rules_version: c.rules_version,
@@ -131,7 +131,7 @@ impl From<QueueItem> for QueueItemView {
                 published: item.author.published,
                 pending: item.author.pending,
                 rejected: item.author.rejected,
-                first_seen: item.author.first_seen.map(clock::rfc3339),
+                first_seen: item.author.first_seen.map(timestamps::rfc3339),
             },
             flags: FlagsView {
                 count: c.flag_count,
@@ -139,7 +139,7 @@ impl From<QueueItem> for QueueItemView {
                 notes: item.flags.notes,
             },
             decided_by: c.decided_by,
-            decided_at: c.decided_at.map(clock::rfc3339),
+            decided_at: c.decided_at.map(timestamps::rfc3339),
             decision_reason: c.decision_reason,
         }
     }
@@ -219,7 +219,7 @@ async fn decide_one(
             verdict,
             &moderator,
             reason.as_deref(),
-            clock::now(),
+            timestamps::now(),
         )
     })
     .await??;
@@ -227,7 +227,7 @@ async fn decide_one(
         id: outcome.comment_id,
         status: outcome.status.as_str(),
         decided_by: outcome.decided_by,
-        decided_at: clock::rfc3339(outcome.decided_at),
+        decided_at: timestamps::rfc3339(outcome.decided_at),
         changed: outcome.changed,
     }))
 }
@@ -376,7 +376,7 @@ pub async fn bulk(
             verdict,
             &moderator,
             reason.as_deref(),
-            clock::now(),
+            timestamps::now(),
         )
     })
     .await??;

@@ -7,8 +7,8 @@ use super::json::JsonBody;
 use super::AppState;
 use crate::auth::sessions::{self, password_matches};
 use crate::auth::AuthError;
-use crate::clock;
 use crate::ratelimit::ip_key;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -53,8 +53,7 @@ pub async fn login(
     let address = ip_key(ip);
     state
         .login_throttle
-        .check(&throttle_key, address, Instant::now())
-        .map_err(|retry_after| AuthError::Throttled { retry_after })?;
+        .check(&throttle_key, address, Instant::now())?;
     let pool = state.pool.clone();
     let username = request.username.clone();
     let account = web::block(move || sessions::find_login_account(&pool, &username)).await??;
@@ -65,7 +64,7 @@ pub async fn login(
         .run(move || password_matches(checked_account.as_ref(), &password))
         .await?;
     let pool = state.pool.clone();
-    let now = clock::now();
+    let now = timestamps::now();
     let (Some(user), true) = (account, matches) else {
         state
             .login_throttle
@@ -78,7 +77,7 @@ pub async fn login(
     let session = web::block(move || sessions::open(&pool, &user, policy, now)).await??;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: session.token,
-        expires_at: clock::rfc3339(session.expires_at),
+        expires_at: timestamps::rfc3339(session.expires_at),
         role: session.role.as_str(),
     }))
 }
@@ -99,6 +98,6 @@ pub async fn logout(
     Moderator(principal): Moderator,
 ) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
-    web::block(move || sessions::logout(&pool, &principal, clock::now())).await??;
+    web::block(move || sessions::logout(&pool, &principal, timestamps::now())).await??;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,7 +6,7 @@ use super::json::JsonBody;
 use super::AppState;
 use crate::auth::accounts::{self, UserSummary};
 use crate::auth::{password, Role};
-use crate::clock;
+use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,7 +27,7 @@ impl From<UserSummary> for UserView {
             username: user.username,
             role: user.role.as_str(),
             disabled: user.disabled,
-            created_at: clock::rfc3339(user.created_at),
+            created_at: timestamps::rfc3339(user.created_at),
         }
     }
 }
@@ -115,7 +115,7 @@ pub async fn create(
             hash,
             role,
             &admin.username,
-            clock::now(),
+            timestamps::now(),
         )
     })
     .await??;
@@ -151,7 +151,7 @@ pub async fn update(
     let username = username.into_inner();
     let disabled = request.disabled;
     let user = web::block(move || {
-        let now = clock::now();
+        let now = timestamps::now();
         if let Some(hash) = &hash {
             accounts::set_password(&pool, &username, hash, &admin.username, now)?;
         }

@@ -2,7 +2,7 @@
 //! change (with examples), and compare with what moderators actually decided.
 
 use super::ModerationError;
-use crate::rules::{CommentInput, Decision, RuleSet, Status, Verdict};
+use crate::rules::{CommentInput, CommentStatus, Decision, RuleSet, Verdict};
 use crate::storage::{comments, Pool, StorageError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,8 +27,8 @@ pub struct ChangeExample {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Change {
-    pub from: Status,
-    pub to: Status,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
     pub count: u64,
     pub examples: Vec<ChangeExample>,
 }
@@ -101,13 +101,13 @@ pub fn backtest(
                 false,
             ));
             let old = serde_json::from_str::<Verdict>(&row.verdict)
-                .map(|v| Status::from(v.decision))
+                .map(|v| CommentStatus::from(v.decision))
                 .unwrap_or(match row.status.as_str() {
-                    "published" => Status::Published,
-                    "pending" => Status::Pending,
-                    _ => Status::Rejected,
+                    "published" => CommentStatus::Published,
+                    "pending" => CommentStatus::Pending,
+                    _ => CommentStatus::Rejected,
                 });
-            let new = Status::from(verdict.decision);
+            let new = CommentStatus::from(verdict.decision);
             let matched: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
             if old == new {
                 report.unchanged += 1;

@@ -1,7 +1,8 @@
 //! Moderators' decisions: approve or reject one comment (compare-and-set, one audit row), or
 //! many at once by ids or by filter.
 
-use super::{ModerationError, Status};
+use super::ModerationError;
+use crate::rules::CommentStatus;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::decisions::{self, DecideOutcome};
 use crate::storage::queue::{self, QueueFilter, QueueKind};
@@ -19,10 +20,10 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn status(self) -> Status {
+    pub fn status(self) -> CommentStatus {
         match self {
-            Verdict::Approve => Status::Published,
-            Verdict::Reject => Status::Rejected,
+            Verdict::Approve => CommentStatus::Published,
+            Verdict::Reject => CommentStatus::Rejected,
         }
     }
 
@@ -38,7 +39,7 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionOutcome {
     pub comment_id: String,
-    pub status: Status,
+    pub status: CommentStatus,
     pub decided_by: String,
     pub decided_at: PrimitiveDateTime,
     /// False when the same decision had already been made: a harmless repeat.
@@ -119,8 +120,7 @@ pub fn decide(
                 changed: false,
             })
         }
-        DecideOutcome::AlreadyDecided { status, by, at } => Err(ModerationError::Conflict {
-            code: "already_decided",
+        DecideOutcome::AlreadyDecided { status, by, at } => Err(ModerationError::AlreadyDecided {
             message: format!(
                 "{by} already {} this comment at {}",
                 if status == "published" {
@@ -128,9 +128,7 @@ pub fn decide(
                 } else {
                     "rejected"
                 },
-                at.assume_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
+                crate::timestamps::rfc3339(at)
             ),
         }),
     }

@@ -21,15 +21,24 @@ pub enum ModerationError {
     /// Well-formed but not acceptable in context (HTTP 422).
     #[error("{message}")]
     Unprocessable {
-        code: &'static str,
+        reason: Unacceptable,
         field: Option<&'static str>,
         message: String,
     },
-    /// The change collides with one already made (HTTP 409).
+    /// Another moderator decided first (HTTP 409); the message says who and when.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    AlreadyDecided { message: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// Why a well-formed submission cannot be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unacceptable {
+    EmptyBody,
+    ParentOnOtherArticle,
+    ParentNotPublished,
+    ThreadTooDeep,
 }
 
 impl ModerationError {

@@ -3,7 +3,7 @@
 use super::{ArticleId, ModerationError};
 use crate::storage::{self, comments, Pool};
 use base64::Engine;
-use time::OffsetDateTime;
+use time::PrimitiveDateTime;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 200;
@@ -16,7 +16,7 @@ pub struct PublicComment {
     pub depth: i32,
     pub author_name: String,
     pub body: String,
-    pub created_at: OffsetDateTime,
+    pub created_at: PrimitiveDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub fn list_published(
             depth: r.depth,
             author_name: r.author_name,
             body: r.body,
-            created_at: r.created_at.assume_utc(),
+            created_at: r.created_at,
         })
         .collect();
     Ok(CommentPage {

@@ -10,11 +10,13 @@ mod health;
 pub mod identity;
 mod listing;
 pub mod queue;
+mod settings;
 mod submit;
 pub mod types;
 
-pub use error::ModerationError;
+pub use error::{ModerationError, Unacceptable};
 pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
-pub use submit::{submit, Status, SubmittedComment};
+pub use settings::{BanAction, ModerationSettings};
+pub use submit::{submit, SubmittedComment};
 pub use types::{ArticleId, NewComment};

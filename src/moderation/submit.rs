@@ -2,57 +2,17 @@
 //! durable write.
 
 use super::bans::{matching_ban, BanKind};
-use super::{ModerationError, NewComment};
+use super::settings::{BanAction, ModerationSettings};
+use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
-    Action, AuthorHistory, BanPolicy, CommentInput, Decision, ModerationPolicy, RuleMatch, RuleSet,
-    Verdict,
+    Action, AuthorHistory, CommentInput, CommentStatus, Decision, RuleMatch, RuleSet, Verdict,
 };
 use crate::storage::{self, comments, decisions, Pool};
 use std::net::IpAddr;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::PrimitiveDateTime;
 
 /// Replies nest at most this deep; deeper threads stop being readable on a news page.
 pub const MAX_THREAD_DEPTH: i32 = 12;
-
-/// Where a comment stands. Stored as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Published,
-    Pending,
-    Rejected,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Published => "published",
-            Status::Pending => "pending",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    /// Text a widget can show the reader. It never says which rule fired: that would teach
-    /// spammers what to change.
-    pub fn reader_message(self) -> &'static str {
-        match self {
-            Status::Published => "Your comment has been published.",
-            Status::Pending => "Your comment is awaiting moderation.",
-            Status::Rejected => {
-                "Your comment was not published because it breaks the comment rules."
-            }
-        }
-    }
-}
-
-impl From<Decision> for Status {
-    fn from(decision: Decision) -> Self {
-        match decision {
-            Decision::Publish => Status::Published,
-            Decision::Hold => Status::Pending,
-            Decision::Reject => Status::Rejected,
-        }
-    }
-}
 
 /// The stored comment as the submitter may see it.
 #[derive(Debug, Clone)]
@@ -60,8 +20,8 @@ pub struct SubmittedComment {
     pub id: String,
     pub article_id: String,
     pub parent_id: Option<String>,
-    pub status: Status,
-    pub created_at: OffsetDateTime,
+    pub status: CommentStatus,
+    pub created_at: PrimitiveDateTime,
     /// The full explanation, for per-rule statistics; never shown to the submitter.
     pub verdict: Verdict,
 }
@@ -70,10 +30,10 @@ pub struct SubmittedComment {
 pub fn submit(
     pool: &Pool,
     rules: &RuleSet,
-    policy: &ModerationPolicy,
+    settings: &ModerationSettings,
     comment: &NewComment,
     client_ip: IpAddr,
-    now: OffsetDateTime,
+    created_at: PrimitiveDateTime,
 ) -> Result<SubmittedComment, ModerationError> {
     let mut conn = pool.get().map_err(storage::StorageError::from)?;
     let conn = &mut *conn;
@@ -84,12 +44,6 @@ pub fn submit(
         Some(parent_id) => place_reply(conn, comment, parent_id, &id)?,
     };
 
-    // Stored timestamps keep microseconds (PostgreSQL's precision): truncate first so what we
-    // answer equals what a later read returns.
-    let now = now
-        .replace_nanosecond(now.microsecond() * 1_000)
-        .unwrap_or(now);
-    let created_at = PrimitiveDateTime::new(now.date(), now.time());
     let author_key = comment.author_key.clone();
     let ban = matching_ban(conn, &author_key, client_ip, created_at)?;
     let client_ip = client_ip.to_string();
@@ -114,9 +68,9 @@ pub fn submit(
         },
     });
     if let Some(kind) = ban {
-        apply_ban(&mut verdict, kind, policy.ban_action);
+        apply_ban(&mut verdict, kind, settings.ban_action);
     }
-    let status = Status::from(verdict.decision);
+    let status = CommentStatus::from(verdict.decision);
     let rule_ids: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
     let row = comments::NewCommentRow {
         id: id.clone(),
@@ -154,7 +108,7 @@ pub fn submit(
         article_id: row.article_id,
         parent_id,
         status,
-        created_at: now,
+        created_at,
         verdict,
     })
 }
@@ -173,21 +127,21 @@ fn place_reply(
     })?;
     if parent.article_id != comment.article_id.as_str() {
         return Err(ModerationError::Unprocessable {
-            code: "parent_on_other_article",
+            reason: Unacceptable::ParentOnOtherArticle,
             field: Some("parent_id"),
             message: "the parent comment belongs to a different article".into(),
         });
     }
-    if parent.status != Status::Published.as_str() {
+    if parent.status != CommentStatus::Published.as_str() {
         return Err(ModerationError::Unprocessable {
-            code: "parent_not_published",
+            reason: Unacceptable::ParentNotPublished,
             field: Some("parent_id"),
             message: "replies can only be made to published comments".into(),
         });
     }
     if parent.depth + 1 > MAX_THREAD_DEPTH {
         return Err(ModerationError::Unprocessable {
-            code: "thread_too_deep",
+            reason: Unacceptable::ThreadTooDeep,
             field: Some("parent_id"),
             message: format!("replies nest at most {MAX_THREAD_DEPTH} levels deep"),
         });
@@ -197,14 +151,14 @@ fn place_reply(
 
 /// A ban overrides the rules. It is recorded for moderators as a match like any other; the
 /// submitter sees the ordinary rejected or pending answer, which tells them nothing about bans.
-fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanPolicy) {
+fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanAction) {
     let (rule_id, description) = match kind {
         BanKind::Author => ("ban.author", "The author is banned by a moderator"),
         BanKind::Ip => ("ban.ip", "The client address is banned by a moderator"),
     };
     let (decision, rule_action) = match action {
-        BanPolicy::Reject => (Decision::Reject, Action::Reject),
-        BanPolicy::Hold => (Decision::Hold, Action::Hold),
+        BanAction::Reject => (Decision::Reject, Action::Reject),
+        BanAction::Hold => (Decision::Hold, Action::Hold),
     };
     verdict.matches.push(RuleMatch {
         rule_id: rule_id.to_string(),

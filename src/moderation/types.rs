@@ -1,7 +1,7 @@
 //! Parsed submission types: once constructed, an `ArticleId` or `NewComment` is known valid, so
 //! nothing downstream re-checks.
 
-use super::ModerationError;
+use super::{ModerationError, Unacceptable};
 
 pub const MAX_ARTICLE_ID_LEN: usize = 128;
 pub const MAX_AUTHOR_NAME_CHARS: usize = 80;
@@ -126,7 +126,7 @@ fn parse_body(raw: &str) -> Result<String, ModerationError> {
     let body = raw.trim();
     if body.is_empty() {
         return Err(ModerationError::Unprocessable {
-            code: "empty_body",
+            reason: Unacceptable::EmptyBody,
             field: Some("body"),
             message: "the comment is empty".into(),
         });
@@ -206,7 +206,7 @@ mod tests {
         assert!(matches!(
             err,
             ModerationError::Unprocessable {
-                code: "empty_body",
+                reason: Unacceptable::EmptyBody,
                 ..
             }
         ));

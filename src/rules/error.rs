@@ -45,6 +45,24 @@ impl RulesError {
     }
 }
 
+impl RulesError {
+    /// `file:line:column: rule `id`: message`, with the parts that are known: what `rules
+    /// check` prints and what the admin API answers.
+    pub fn describe(&self) -> String {
+        let mut at = self.file.display().to_string();
+        if let Some(line) = self.line {
+            at.push_str(&format!(":{line}"));
+            if let Some(column) = self.column {
+                at.push_str(&format!(":{column}"));
+            }
+        }
+        match &self.rule_id {
+            Some(id) => format!("{at}: rule `{id}`: {}", self.message),
+            None => format!("{at}: {}", self.message),
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `source`.
 pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());

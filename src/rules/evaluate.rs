@@ -1,7 +1,7 @@
 //! `RuleSet::evaluate`: runs the compiled rules over one comment (each field and view worked
 //! out once, lazily) and adds up the verdict.
 
-use super::compile::{field_slot, Compiled, Rule, Spec};
+use super::compiled::{field_slot, Compiled, Rule, Spec};
 use super::format::{Mode, Scope};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};

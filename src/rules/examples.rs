@@ -1,11 +1,11 @@
 //! `[[example]]` entries: comments with the status the rules must give them, run every time a
 //! rules file is loaded, so a file carries its own regression tests.
 
-use super::compile::Compiled;
+use super::compiled::Compiled;
 use super::error::{line_col, RulesError};
 use super::evaluate::evaluate;
-use super::format::{RawExample, Status};
-use super::{CommentInput, Verdict};
+use super::format::ExampleTable;
+use super::{CommentInput, CommentStatus, Verdict};
 use std::path::Path;
 use toml::Spanned;
 
@@ -18,7 +18,7 @@ pub struct Example {
     pub body: String,
     pub author_name: String,
     pub author_email: Option<String>,
-    pub expected: Status,
+    pub expected: CommentStatus,
     /// Run as the author's first comment; otherwise the author has one published comment.
     pub first_comment: bool,
     /// 1-based line of the `[[example]]` table.
@@ -26,7 +26,7 @@ pub struct Example {
 }
 
 impl Example {
-    pub(crate) fn from_raw(raw: &Spanned<RawExample>, source: &str) -> Example {
+    pub(crate) fn from_table(raw: &Spanned<ExampleTable>, source: &str) -> Example {
         let r = raw.get_ref();
         Example {
             body: r.body.clone(),
@@ -72,7 +72,7 @@ fn describe(e: &Example, got: &Verdict) -> String {
         e.line,
         excerpt(&e.body, 60),
         e.expected.as_str(),
-        Status::from(got.decision).as_str(),
+        CommentStatus::from(got.decision).as_str(),
         got.score,
         if rules.is_empty() {
             "none".to_string()
@@ -89,7 +89,7 @@ pub(crate) fn run_examples(c: &Compiled, origin: &Path) -> Result<(), RulesError
         .iter()
         .filter_map(|e| {
             let v = evaluate(c, &e.comment());
-            (Status::from(v.decision) != e.expected).then_some((e, v))
+            (CommentStatus::from(v.decision) != e.expected).then_some((e, v))
         })
         .collect();
     let Some((first, _)) = failures.first() else {

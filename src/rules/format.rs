@@ -1,68 +1,37 @@
-//! The serde shape of `moderation_rules.toml` (see docs/RULES_FORMAT.md): strict structs with
-//! `deny_unknown_fields` and `toml::Spanned` so later validation can point at a line.
+//! The serde shape of the rules' tables in the policy file (`[thresholds]`, `[[rule]]`,
+//! `[[example]]`; see docs/RULES_FORMAT.md): strict structs with `deny_unknown_fields` and
+//! `toml::Spanned` so later validation can point at a line. The policy file embeds these
+//! tables beside its own.
 
-use super::{Action, Decision, Field, ModerationPolicy, RateLimitSettings};
+use super::{Action, CommentStatus, Field};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 pub(crate) type SpannedList = Spanned<Vec<Spanned<String>>>;
 
+/// The rules' part of a policy file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawFile {
-    pub thresholds: Spanned<RawThresholds>,
-    pub rate_limits: Spanned<RateLimitSettings>,
-    pub moderation: Option<Spanned<ModerationPolicy>>,
+pub struct RulesTables {
+    pub thresholds: Spanned<ThresholdsTable>,
     #[serde(default)]
-    pub rule: Vec<Spanned<RawRule>>,
+    pub rule: Vec<Spanned<RuleTable>>,
     #[serde(default)]
-    pub example: Vec<Spanned<RawExample>>,
+    pub example: Vec<Spanned<ExampleTable>>,
 }
 
 /// An `[[example]]` entry: a comment and the status the rules must give it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawExample {
+pub struct ExampleTable {
     pub body: String,
     pub author_name: Option<String>,
     pub author_email: Option<String>,
-    pub expected: Status,
+    pub expected: CommentStatus,
     /// Evaluate as the author's first comment (default: a reader with a published comment).
     pub first_comment: Option<bool>,
     #[allow(dead_code)] // documentation for the reader of the file
     pub note: Option<String>,
-}
-
-/// A comment's status as the server reports it: the words examples and labelled samples use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Published,
-    Pending,
-    Rejected,
-}
-
-impl Status {
-    /// Every status, in the order reports list them.
-    pub const ALL: [Status; 3] = [Status::Published, Status::Pending, Status::Rejected];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Published => "published",
-            Status::Pending => "pending",
-            Status::Rejected => "rejected",
-        }
-    }
-}
-
-impl From<Decision> for Status {
-    fn from(d: Decision) -> Status {
-        match d {
-            Decision::Publish => Status::Published,
-            Decision::Hold => Status::Pending,
-            Decision::Reject => Status::Rejected,
-        }
-    }
 }
 
 /// Whether a rule's matches count (`live`) or are only recorded (`shadow`).
@@ -85,7 +54,8 @@ impl Mode {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawThresholds {
+/// The `[thresholds]` table as written.
+pub struct ThresholdsTable {
     pub hold: Spanned<f64>,
     pub reject: Spanned<f64>,
 }
@@ -177,7 +147,8 @@ pub enum Scope {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawRule {
+/// One `[[rule]]` table as written.
+pub struct RuleTable {
     pub id: Spanned<String>,
     pub description: Spanned<String>,
     pub kind: Spanned<Kind>,
@@ -203,7 +174,7 @@ pub(crate) struct RawRule {
     pub scope: Option<Spanned<Scope>>,
 }
 
-impl RawRule {
+impl RuleTable {
     /// Every optional kind-specific key present, with the byte offset where its value starts.
     pub(crate) fn present_keys(&self) -> Vec<(&'static str, usize)> {
         let mut keys = Vec::new();

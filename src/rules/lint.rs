@@ -2,7 +2,7 @@
 //! over-broad entries that hit ordinary English (a sample carried in the binary). Notes for
 //! disabled and shadow rules. A loaded file is valid whatever these say.
 
-use super::compile::{Compiled, Entry, Rule, Spec};
+use super::compiled::{Compiled, Entry, Rule, Spec};
 use super::evaluate::evaluate;
 use super::format::{Kind, Mode};
 use super::words::Role;

@@ -2,27 +2,22 @@
 //! and thresholds, plus property tests that nothing panics and spans stay valid.
 
 use super::*;
+use std::collections::HashMap;
 use std::path::Path;
 
-const HEAD: &str = r#"
-[thresholds]
-hold = 5.0
-reject = 10.0
+/// The thresholds every rules file of these tests starts with (3 lines).
+pub(super) const HEAD: &str = "[thresholds]\nhold = 5.0\nreject = 10.0\n";
 
-[rate_limits]
-per_ip      = { burst = 5,   rate = 10,   per = "minute" }
-per_author  = { burst = 3,   rate = 6,    per = "minute" }
-per_article = { burst = 60,  rate = 600,  per = "minute" }
-global      = { burst = 300, rate = 6000, per = "minute" }
-"#;
+/// Compiles `HEAD` followed by `body` as a rules-only file, with list files from `lists`.
+pub(super) fn compile_with(
+    body: &str,
+    lists: &HashMap<String, String>,
+) -> Result<RuleSet, RulesError> {
+    RuleSet::parse(&format!("{HEAD}{body}"), Path::new("rules.toml"), lists)
+}
 
 pub(super) fn rules(body: &str) -> RuleSet {
-    RuleSet::from_source(
-        &format!("{HEAD}\n{body}"),
-        Path::new("."),
-        Path::new("test.toml"),
-    )
-    .unwrap()
+    compile_with(body, &HashMap::new()).unwrap()
 }
 
 pub(super) fn body(text: &str) -> CommentInput<'_> {
@@ -487,29 +482,21 @@ fn verdict_carries_version_and_thresholds() {
             reject: 10.0
         }
     );
-    assert_eq!(rs.rate_limits().per_ip.burst, 5);
 }
 
 #[test]
-fn loads_list_files_and_versions_them() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("rules")).unwrap();
-    std::fs::write(
-        dir.path().join("rules/spam.txt"),
-        "# spam\n\ncheap pills\nc4sino\n",
-    )
-    .unwrap();
-    let src = format!(
-        "{HEAD}\n[[rule]]\nid = \"spam\"\ndescription = \"Spam\"\nkind = \"words\"\naction = \"reject\"\nfiles = [\"rules/spam.txt\"]\n"
-    );
-    std::fs::write(dir.path().join("moderation_rules.toml"), &src).unwrap();
-    let rs = RuleSet::load(&dir.path().join("moderation_rules.toml")).unwrap();
+fn takes_list_files_from_the_caller_and_versions_them() {
+    let list = "# spam\n\ncheap pills\nc4sino\n";
+    let lists = HashMap::from([("rules/spam.txt".to_string(), list.to_string())]);
+    let body = "[[rule]]\nid = \"spam\"\ndescription = \"Spam\"\nkind = \"words\"\naction = \"reject\"\nfiles = [\"rules/spam.txt\"]\n";
+    let rs = compile_with(body, &lists).unwrap();
     assert_eq!(eval(&rs, "CHEAP   pills here").decision, Decision::Reject);
     assert_eq!(eval(&rs, "casino").decision, Decision::Reject);
+    assert_eq!(rs.list_files(), ["rules/spam.txt"]);
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    h.update(src.as_bytes());
+    h.update(format!("{HEAD}{body}").as_bytes());
     h.update(b"rules/spam.txt");
-    h.update(b"# spam\n\ncheap pills\nc4sino\n");
+    h.update(list.as_bytes());
     assert_eq!(rs.version(), hex::encode(h.finalize()));
 }

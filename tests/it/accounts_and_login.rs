@@ -24,7 +24,7 @@ async fn login_returns_a_token_with_expiry_and_role(db: Db) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["role"], "admin");
     assert_eq!(body["token"].as_str().unwrap().len(), 43);
-    assert!(gatehouse::clock::parse_rfc3339(body["expires_at"].as_str().unwrap()).is_some());
+    assert!(gatehouse::timestamps::parse_rfc3339(body["expires_at"].as_str().unwrap()).is_some());
     let token = body["token"].as_str().unwrap();
     let queue = app
         .authed(Method::GET, "/api/v1/moderation/queue", token)
@@ -60,7 +60,7 @@ async fn unknown_user_and_wrong_password_get_identical_answers(db: Db) {
         None,
         Some(true),
         "test",
-        gatehouse::clock::now(),
+        gatehouse::timestamps::now(),
     )
     .unwrap();
     let disabled = app.login(disabled_name, TEST_PASSWORD).await;

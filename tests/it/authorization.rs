@@ -111,7 +111,7 @@ async fn every_route_enforces_its_access_level(db: Db) {
         None,
         Some(true),
         "test",
-        gatehouse::clock::now(),
+        gatehouse::timestamps::now(),
     )
     .unwrap();
 

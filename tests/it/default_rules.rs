@@ -2,10 +2,14 @@
 //! fixtures in `tests/fixtures/labelled_comments.jsonl` (regenerate that file with
 //! `python3 tests/fixtures/gen_labelled_comments.py`).
 
-use gatehouse::rules::{AuthorHistory, CommentInput, Decision, RuleSet, Verdict};
+use gatehouse::policy::Policy;
+use gatehouse::rules::{
+    lint, AuthorHistory, CommentInput, Decision, RuleSet, Verdict, EVERYDAY_ENGLISH,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn manifest_dir() -> &'static Path {
@@ -16,9 +20,13 @@ fn rules_path() -> PathBuf {
     manifest_dir().join("moderation_rules.toml")
 }
 
-fn default_rules() -> RuleSet {
+fn default_policy() -> Policy {
     let path = rules_path();
-    RuleSet::load(&path).unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
+    Policy::load(&path).unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
+}
+
+fn default_rules() -> Arc<RuleSet> {
+    default_policy().rules
 }
 
 fn label(decision: Decision) -> &'static str {
@@ -84,7 +92,7 @@ fn default_rules_file_loads_without_errors() {
     );
     assert!(version.chars().all(|c| c.is_ascii_hexdigit()));
 
-    let limits = rules.rate_limits();
+    let limits = default_policy().quotas;
     assert_eq!((limits.per_ip.burst, limits.per_ip.rate), (5, 10));
     assert_eq!((limits.per_author.burst, limits.per_author.rate), (3, 6));
     assert_eq!(
@@ -267,7 +275,7 @@ fn default_rules_premoderate_newcomers_once_first_comment_is_enabled() {
         "{head}{}",
         tail.replacen("enabled = false", "enabled = true", 1)
     );
-    let rules = RuleSet::from_source(&enabled, manifest_dir(), &path).unwrap();
+    let rules = Policy::from_source(&path, &enabled).unwrap().rules;
 
     let body = "Thanks for covering the library reopening.";
     let newcomer = rules.evaluate(&comment(body, "New Reader"));
@@ -377,4 +385,12 @@ fn default_rules_list_files_are_referenced_lowercase_and_free_of_duplicates() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn finds_no_over_broad_rule_in_the_shipped_rules() {
+    let found = lint(&default_rules());
+    let broad: Vec<_> = found.iter().filter(|f| f.code == "over_broad").collect();
+    assert!(broad.is_empty(), "{broad:?}");
+    assert!(EVERYDAY_ENGLISH.lines().count() >= 150);
 }

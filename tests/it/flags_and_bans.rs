@@ -259,7 +259,8 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
 async fn expired_ban_no_longer_applies(db: Db) {
     let app = proxied_app(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let soon = gatehouse::clock::rfc3339(gatehouse::clock::now() + time::Duration::hours(1));
+    let soon =
+        gatehouse::timestamps::rfc3339(gatehouse::timestamps::now() + time::Duration::hours(1));
     ban(
         &app,
         &token,

@@ -325,7 +325,7 @@ impl TestApp {
             hash,
             role,
             "test",
-            gatehouse::clock::now(),
+            gatehouse::timestamps::now(),
         )
         .expect("create user");
     }

@@ -363,7 +363,7 @@ async fn bulk_decides_by_ids_and_by_filter(db: Db) {
     assert_eq!(by_ids["changed"], 2);
     assert_eq!(by_ids["skipped"], 1);
 
-    let before = gatehouse::clock::rfc3339(gatehouse::clock::now());
+    let before = gatehouse::timestamps::rfc3339(gatehouse::timestamps::now());
     let by_filter = bulk(json!({"action": "reject", "filter": {"status": "pending", "rule": "privacy.phone", "before": before}, "reason": "phone spam wave"}))
         .await
         .unwrap();

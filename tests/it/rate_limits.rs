@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 backend_tests!(
     per_ip_limit_answers_429_with_retry_after,
     per_author_limit_holds_across_addresses,
+    refused_flags_and_comments_name_what_was_refused,
 );
 
 fn limits(per_ip: &str, per_author: &str) -> String {
@@ -48,6 +49,13 @@ async fn per_ip_limit_answers_429_with_retry_after(db: Db) {
     );
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("too many comments"),
+        "{body}"
+    );
     assert_eq!(app.stored_count(), 3);
 }
 
@@ -102,4 +110,36 @@ async fn per_author_limit_holds_across_addresses(db: Db) {
             .as_u16(),
         201
     );
+}
+
+async fn refused_flags_and_comments_name_what_was_refused(db: Db) {
+    let generous = r#"{ burst = 1000, rate = 1000, per = "second" }"#;
+    let rules = format!(
+        "{}flags = {{ burst = 1, rate = 1, per = \"hour\" }}\n",
+        limits(generous, generous)
+    );
+    let app = TestApp::builder(db).rules(rules).spawn().await;
+    let posted = app
+        .post_comment(
+            "a1",
+            json!({"author_name": "Ann", "body": "A fine comment"}),
+        )
+        .await;
+    let id = posted.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flag = |reason: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/v1/comments/{id}/flags")))
+            .json(&json!({ "reason": reason }))
+            .send()
+    };
+    assert_eq!(flag("spam").await.unwrap().status().as_u16(), 202);
+    let refused = flag("abuse").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("too many flags"), "{message}");
 }

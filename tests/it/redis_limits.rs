@@ -5,18 +5,19 @@
 
 use crate::helpers::{Db, TestApp, TEST_RULES};
 use crate::redis_support::TestRedis;
-use gatehouse::ratelimit::{CommentLimiters, LimitScope, RateLimited, RedisLimiter};
-use gatehouse::rules::{Per, QuotaSpec, RateLimitSettings};
+use gatehouse::ratelimit::{
+    CommentLimiters, LimitScope, LimitedAction, Per, Quota, Quotas, RateLimited, RedisLimiter,
+};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr};
 
-fn spec(burst: u32, rate: u32, per: Per) -> QuotaSpec {
-    QuotaSpec { burst, rate, per }
+fn spec(burst: u32, rate: u32, per: Per) -> Quota {
+    Quota { burst, rate, per }
 }
 
 /// Small quotas that do not refill within a test.
-fn settings() -> RateLimitSettings {
-    RateLimitSettings {
+fn settings() -> Quotas {
+    Quotas {
         per_ip: spec(5, 1, Per::Hour),
         per_author: spec(2, 1, Per::Hour),
         per_article: spec(8, 1, Per::Hour),
@@ -35,7 +36,7 @@ fn limiter(redis: &TestRedis) -> RedisLimiter {
 
 async fn shared(
     limiter: &RedisLimiter,
-    settings: &RateLimitSettings,
+    settings: &Quotas,
     (ip, author, article): (IpAddr, &str, &str),
 ) -> Result<(), RateLimited> {
     limiter
@@ -49,7 +50,7 @@ async fn redis_limiter_allows_the_burst_then_refuses_with_retry_after() {
     let Some(redis) = TestRedis::connect() else {
         return;
     };
-    let s = RateLimitSettings {
+    let s = Quotas {
         per_ip: spec(3, 6, Per::Minute),
         per_author: spec(100, 100, Per::Minute),
         per_article: spec(100, 100, Per::Minute),
@@ -143,11 +144,12 @@ async fn redis_quotas_are_shared_by_limiters_and_keys_expire() {
     assert_eq!(accepted, s.per_ip.burst, "one quota over both limiters");
     // Flags have their own quota per address.
     for limiter in [&one, &two] {
-        let allowed = limiter.check_flag(&s.flags, ip(1)).await.expect("redis");
+        let allowed = limiter.check_flag(&s, ip(1)).await.expect("redis");
         assert!(allowed.is_ok());
     }
-    let refused = one.check_flag(&s.flags, ip(1)).await.expect("redis");
-    assert_eq!(refused.unwrap_err().retry_after_secs(), 3600);
+    let refused = one.check_flag(&s, ip(1)).await.expect("redis").unwrap_err();
+    assert_eq!(refused.retry_after_secs(), 3600);
+    assert_eq!(refused.action, LimitedAction::Flag);
     let keys = redis.keys();
     assert!(keys.len() >= 4, "{keys:?}");
     for (key, ttl_ms) in keys {

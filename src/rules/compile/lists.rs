@@ -1,13 +1,39 @@
 //! Word entries and list files: folds each entry for the views its rule reads, adds it to
-//! the phrase indexes, and reads list files (one entry per line, `#` comments).
+//! the phrase indexes, and takes list files (one entry per line, `#` comments) from the
+//! caller's `ListFiles`.
 
-use super::compile::{Compiled, Ctx, Entry, Rule};
-use super::error::RulesError;
-use super::format::SpannedList;
-use super::normalize::normalize;
-use super::words::{tokens, Owner, Role};
+use super::Ctx;
+use crate::rules::compiled::{Compiled, Entry, Rule};
+use crate::rules::error::{line_col, RulesError};
+use crate::rules::format::SpannedList;
+use crate::rules::normalize::normalize;
+use crate::rules::words::{tokens, Owner, Role};
 use sha2::Digest;
+use std::collections::HashMap;
+use std::path::PathBuf;
 use toml::Spanned;
+
+/// Where the list files a rules file names come from. The rules do no IO: the caller reads
+/// the files (and decides which names are allowed).
+pub trait ListFiles {
+    /// The text of the list file the rules file names `name`, or why it cannot be had.
+    fn read(&self, name: &str) -> Result<String, String>;
+    /// The path errors about lines of that file should name.
+    fn path_of(&self, name: &str) -> PathBuf;
+}
+
+/// List files held in memory, by name (for tests and files without lists).
+impl ListFiles for HashMap<String, String> {
+    fn read(&self, name: &str) -> Result<String, String> {
+        self.get(name)
+            .cloned()
+            .ok_or_else(|| "no such list file".to_string())
+    }
+
+    fn path_of(&self, name: &str) -> PathBuf {
+        PathBuf::from(name)
+    }
+}
 
 /// Adds one phrase to the views the rule reads; `Err(message)` if it has no words.
 fn add_phrase(
@@ -62,12 +88,7 @@ pub(crate) fn add_phrases(
     what: &str,
 ) -> Result<usize, RulesError> {
     for p in list.get_ref() {
-        let origin = || {
-            format!(
-                "line {}",
-                super::error::line_col(ctx.source, p.span().start).0
-            )
-        };
+        let origin = || format!("line {}", line_col(ctx.source, p.span().start).0);
         add_phrase(out, rule, index, role, p.get_ref(), origin)
             .map_err(|m| ctx.err(p.span().start, Some(&rule.id), format!("{what} {m}")))?;
     }
@@ -82,15 +103,15 @@ pub(crate) fn add_list_file(
     name: &Spanned<String>,
 ) -> Result<usize, RulesError> {
     let rel = name.get_ref();
-    let path = ctx.base_dir.join(rel);
+    let path = ctx.lists.path_of(rel);
     let text = match ctx.files.get(rel) {
         Some(t) => t.clone(),
         None => {
-            let t = std::fs::read_to_string(&path).map_err(|e| {
+            let t = ctx.lists.read(rel).map_err(|e| {
                 ctx.err(
                     name.span().start,
                     Some(&rule.id),
-                    format!("list file `{rel}` ({}) cannot be read: {e}", path.display()),
+                    format!("list file `{rel}` cannot be read: {e}"),
                 )
             })?;
             ctx.files.insert(rel.clone(), t.clone());

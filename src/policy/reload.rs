@@ -1,7 +1,8 @@
-//! Hot reload: a change to the rules file or one of its list files, or SIGHUP, re-reads the
-//! rules and swaps them in if they are valid. Runs on its own threads, off the request path.
+//! Hot reload: a change to the policy file or one of its list files, or SIGHUP, re-reads the
+//! file and swaps it in if it is valid. Runs on its own threads, off the request path.
 
-use crate::live_rules::RulesHandle;
+use super::file::folder_of;
+use super::PolicyHandle;
 use crate::storage::Pool;
 use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -27,19 +28,11 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Starts listening for SIGHUP and, with `watch_files`, for changes to the files; stops by
 /// itself once the handle is dropped. Failures to watch are logged: SIGHUP still works.
-pub fn spawn(rules: &Arc<RulesHandle>, pool: Pool, watch_files: bool) {
+pub fn spawn(policy: &Arc<PolicyHandle>, pool: Pool, watch_files: bool) {
     let (tx, rx) = mpsc::channel::<Trigger>();
-    let mut files: Vec<PathBuf> = vec![rules.path().to_path_buf()];
-    files.extend(rules.current().set.list_files().iter().cloned());
-    let dirs: BTreeSet<PathBuf> = files
-        .iter()
-        .map(|f| {
-            f.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf()
-        })
-        .collect();
+    let mut files: Vec<PathBuf> = vec![policy.path().to_path_buf()];
+    files.extend(policy.current().list_paths().iter().cloned());
+    let dirs: BTreeSet<PathBuf> = files.iter().map(|f| folder_of(f).to_path_buf()).collect();
 
     let watched = files.clone();
     let file_tx = tx.clone();
@@ -91,7 +84,7 @@ pub fn spawn(rules: &Arc<RulesHandle>, pool: Pool, watch_files: bool) {
     }
     drop(tx);
 
-    let weak: Weak<RulesHandle> = Arc::downgrade(rules);
+    let weak: Weak<PolicyHandle> = Arc::downgrade(policy);
     let _ = std::thread::Builder::new().name("rules-reload".into()).spawn(move || {
         // Keeps the watcher alive as long as this thread runs.
         let _watcher = watcher;
@@ -101,9 +94,9 @@ pub fn spawn(rules: &Arc<RulesHandle>, pool: Pool, watch_files: bool) {
             while let Ok(more) = rx.try_recv() {
                 hangup |= matches!(more, Trigger::Hangup);
             }
-            let Some(rules) = weak.upgrade() else { break };
+            let Some(policy) = weak.upgrade() else { break };
             let cause = if hangup { "SIGHUP" } else { "file change" };
-            match rules.reload_from_disk(&pool) {
+            match policy.reload_from_disk(&pool) {
                 Ok(Some(summary)) => tracing::info!(cause, version = %summary.new_version, "rules reloaded"),
                 Ok(None) => tracing::debug!(cause, "rules unchanged"),
                 Err(err) => tracing::error!(cause, error = %err, "rules reload failed; previous rules kept"),

@@ -1,73 +1,22 @@
-//! The one door the HTTP handlers go through: `Limits` checks a comment or a flag against this
-//! instance's governor limiters, or, with Redis configured, against the quotas all instances
-//! share, falling back to the local limiters whenever Redis cannot answer.
+//! The one door the HTTP handlers go through: `RateLimits` checks a comment or a flag against
+//! this instance's governor limiters, or, with Redis configured, against the quotas all
+//! instances share, falling back to the local limiters whenever Redis cannot answer.
 
-use super::limiter::{AddressLimiter, CommentLimiters, RateLimited};
-use super::shared::{millis, RedisLimiter, SharedLimitError};
-use crate::rules::RateLimitSettings;
-use arc_swap::ArcSwap;
+use super::action::RateLimited;
+use super::local::InstanceLimiters;
+use super::quota::Quotas;
+use super::redis_gcra::{millis, RedisLimitError, RedisLimiter};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// At most one warning about Redis this often; the rest are counted into the next one.
 const WARN_EVERY: Duration = Duration::from_secs(30);
 
-/// This instance's own limiters, rebuilt when a rules reload changes the quotas.
-pub struct LocalLimits {
-    current: ArcSwap<LocalSet>,
-}
-
-/// Limiters for one set of quotas.
-pub struct LocalSet {
-    settings: RateLimitSettings,
-    pub comments: CommentLimiters,
-    pub flags: AddressLimiter,
-}
-
-impl LocalSet {
-    fn new(settings: &RateLimitSettings) -> Self {
-        LocalSet {
-            settings: settings.clone(),
-            comments: CommentLimiters::new(settings),
-            flags: AddressLimiter::new(&settings.flags),
-        }
-    }
-}
-
-impl LocalLimits {
-    pub fn new(settings: &RateLimitSettings) -> Self {
-        LocalLimits {
-            current: ArcSwap::from_pointee(LocalSet::new(settings)),
-        }
-    }
-
-    /// The limiters for `settings`: the current ones, or fresh ones when the quotas changed
-    /// (a reloaded rules file). Counting starts over then, which errs towards letting through.
-    pub fn for_settings(&self, settings: &RateLimitSettings) -> Arc<LocalSet> {
-        let current = self.current.load_full();
-        if current.settings == *settings {
-            return current;
-        }
-        let fresh = Arc::new(LocalSet::new(settings));
-        self.current.store(fresh.clone());
-        tracing::info!("rate limits: quotas changed; local limiters rebuilt");
-        fresh
-    }
-
-    /// Forgets idle keys, so keyed state stays bounded by recent senders.
-    pub fn sweep(&self) {
-        let current = self.current.load();
-        current.comments.retain_recent();
-        current.flags.retain_recent();
-    }
-}
-
 /// Quotas shared through Redis, and the local limiters used while Redis is unavailable.
-pub struct SharedLimits {
+pub struct RedisLimits {
     redis: RedisLimiter,
-    fallback: LocalLimits,
+    fallback: InstanceLimiters,
     /// False after Redis failed, true again after it answered.
     available: AtomicBool,
     started: Instant,
@@ -77,23 +26,23 @@ pub struct SharedLimits {
 }
 
 /// Every rate limit of the instance.
-pub enum Limits {
-    Local(LocalLimits),
-    Shared(Box<SharedLimits>),
+pub enum RateLimits {
+    Local(InstanceLimiters),
+    Shared(Box<RedisLimits>),
 }
 
-impl Limits {
+impl RateLimits {
     /// Local limiters, shared through Redis when `redis_url` is given. Fails only on a
     /// malformed URL: an unreachable Redis means local limits until it answers.
     pub fn new(
-        settings: &RateLimitSettings,
+        quotas: &Quotas,
         redis_url: Option<&str>,
         redis_prefix: &str,
-    ) -> Result<Self, SharedLimitError> {
-        let local = LocalLimits::new(settings);
+    ) -> Result<Self, RedisLimitError> {
+        let local = InstanceLimiters::new(quotas);
         Ok(match redis_url {
-            None => Limits::Local(local),
-            Some(url) => Limits::Shared(Box::new(SharedLimits {
+            None => RateLimits::Local(local),
+            Some(url) => RateLimits::Shared(Box::new(RedisLimits {
                 redis: RedisLimiter::new(url, redis_prefix)?,
                 fallback: local,
                 available: AtomicBool::new(true),
@@ -105,33 +54,33 @@ impl Limits {
     }
 
     /// The instance's own limiters (the fallback, when shared), e.g. to sweep idle keys.
-    pub fn local(&self) -> &LocalLimits {
+    pub fn local(&self) -> &InstanceLimiters {
         match self {
-            Limits::Local(local) => local,
-            Limits::Shared(shared) => &shared.fallback,
+            RateLimits::Local(local) => local,
+            RateLimits::Shared(shared) => &shared.fallback,
         }
     }
 
     /// The four comment quotas, narrowest first; stops at the first exhausted one.
     pub async fn check_comment(
         &self,
-        settings: &RateLimitSettings,
+        quotas: &Quotas,
         ip: IpAddr,
         author_key: &str,
         article_id: &str,
     ) -> Result<(), RateLimited> {
         let local = || {
             self.local()
-                .for_settings(settings)
+                .for_quotas(quotas)
                 .comments
                 .check(ip, author_key, article_id)
         };
         match self {
-            Limits::Local(_) => local(),
-            Limits::Shared(shared) => {
+            RateLimits::Local(_) => local(),
+            RateLimits::Shared(shared) => {
                 let result = shared
                     .redis
-                    .check_comment(settings, ip, author_key, article_id)
+                    .check_comment(quotas, ip, author_key, article_id)
                     .await;
                 shared.settle(result).unwrap_or_else(local)
             }
@@ -139,16 +88,12 @@ impl Limits {
     }
 
     /// The flag quota of a client address.
-    pub async fn check_flag(
-        &self,
-        settings: &RateLimitSettings,
-        ip: IpAddr,
-    ) -> Result<(), RateLimited> {
-        let local = || self.local().for_settings(settings).flags.check(ip);
+    pub async fn check_flag(&self, quotas: &Quotas, ip: IpAddr) -> Result<(), RateLimited> {
+        let local = || self.local().for_quotas(quotas).flags.check(ip);
         match self {
-            Limits::Local(_) => local(),
-            Limits::Shared(shared) => {
-                let result = shared.redis.check_flag(&settings.flags, ip).await;
+            RateLimits::Local(_) => local(),
+            RateLimits::Shared(shared) => {
+                let result = shared.redis.check_flag(quotas, ip).await;
                 shared.settle(result).unwrap_or_else(local)
             }
         }
@@ -157,8 +102,8 @@ impl Limits {
     /// For `/healthz`: `redis`, `local`, or `local (redis unavailable)`. Probes Redis.
     pub async fn status(&self) -> &'static str {
         match self {
-            Limits::Local(_) => "local",
-            Limits::Shared(shared) => {
+            RateLimits::Local(_) => "local",
+            RateLimits::Shared(shared) => {
                 let probe = shared.redis.ping().await;
                 match shared.settle(probe.map(Ok)) {
                     Some(_) => "redis",
@@ -169,11 +114,11 @@ impl Limits {
     }
 }
 
-impl SharedLimits {
+impl RedisLimits {
     /// Records how Redis did; `None` means "use the local limiter".
     fn settle(
         &self,
-        result: Result<Result<(), RateLimited>, SharedLimitError>,
+        result: Result<Result<(), RateLimited>, RedisLimitError>,
     ) -> Option<Result<(), RateLimited>> {
         match result {
             Ok(outcome) => {
@@ -191,8 +136,8 @@ impl SharedLimits {
     }
 
     /// Warns at once when Redis goes away, then at most every `WARN_EVERY`.
-    fn warn(&self, err: &SharedLimitError, just_failed: bool) {
-        if matches!(err, SharedLimitError::Backoff) {
+    fn warn(&self, err: &RedisLimitError, just_failed: bool) {
+        if matches!(err, RedisLimitError::Backoff) {
             return;
         }
         let failures = self.failures_since_warning.fetch_add(1, Ordering::Relaxed) + 1;

@@ -2,7 +2,13 @@
 //! the same address) must wait a growing delay, capped, with a hard ceiling per hour. Nothing is
 //! permanent, so an attacker cannot lock a moderator out for good. Time is passed in, so tests
 //! need no clock.
+//!
+//! Why this is not a governor quota like the others: it counts failures, which are only known
+//! after the password was checked, and it grows the delay with each one; a quota counts every
+//! request before it runs and refills at a fixed rate. Its settings are fixed, not in the
+//! policy file, so a site cannot loosen them by accident.
 
+use super::action::{LimitScope, LimitedAction, RateLimited};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -145,15 +151,26 @@ impl LoginThrottle {
         }
     }
 
-    /// `Err(wait)` when an attempt for this account or from this address must wait. Checked
+    /// Refused when an attempt for this account or from this address must wait. Checked
     /// before the password, and the same for existing and unknown accounts.
-    pub fn check(&self, username: &str, address: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, username: &str, address: IpAddr, now: Instant) -> Result<(), RateLimited> {
         let waits = [
-            self.accounts.wait(&username.to_string(), now),
-            self.addresses.wait(&address, now),
+            (
+                LimitScope::Account,
+                self.accounts.wait(&username.to_string(), now),
+            ),
+            (LimitScope::ClientIp, self.addresses.wait(&address, now)),
         ];
-        match waits.into_iter().flatten().max() {
-            Some(wait) => Err(wait),
+        let longest = waits
+            .into_iter()
+            .filter_map(|(scope, wait)| wait.map(|w| (scope, w)))
+            .max_by_key(|(_, wait)| *wait);
+        match longest {
+            Some((scope, retry_after)) => Err(RateLimited {
+                action: LimitedAction::Login,
+                scope,
+                retry_after,
+            }),
             None => Ok(()),
         }
     }
@@ -188,11 +205,20 @@ mod tests {
         fail_times(&throttle, "ann", 5, t0);
         assert!(throttle.check("ann", IP, t0).is_ok());
         throttle.record_failure("ann", IP, t0);
-        assert_eq!(throttle.check("ann", IP, t0), Err(Duration::from_secs(1)));
+        assert_eq!(
+            throttle.check("ann", IP, t0).map_err(|r| r.retry_after),
+            Err(Duration::from_secs(1))
+        );
         throttle.record_failure("ann", IP, t0);
-        assert_eq!(throttle.check("ann", IP, t0), Err(Duration::from_secs(2)));
+        assert_eq!(
+            throttle.check("ann", IP, t0).map_err(|r| r.retry_after),
+            Err(Duration::from_secs(2))
+        );
         throttle.record_failure("ann", IP, t0);
-        assert_eq!(throttle.check("ann", IP, t0), Err(Duration::from_secs(4)));
+        assert_eq!(
+            throttle.check("ann", IP, t0).map_err(|r| r.retry_after),
+            Err(Duration::from_secs(4))
+        );
         assert!(throttle
             .check("ann", IP, t0 + Duration::from_secs(4))
             .is_ok());
@@ -203,7 +229,10 @@ mod tests {
         let throttle = LoginThrottle::default();
         let t0 = Instant::now();
         fail_times(&throttle, "ann", 40, t0);
-        assert_eq!(throttle.check("ann", IP, t0), Err(Duration::from_secs(60)));
+        assert_eq!(
+            throttle.check("ann", IP, t0).map_err(|r| r.retry_after),
+            Err(Duration::from_secs(60))
+        );
     }
 
     #[test]
@@ -220,7 +249,8 @@ mod tests {
         let wait = throttle
             .check("ann", IP, t0 + Duration::from_secs(600))
             .unwrap_err();
-        assert_eq!(wait, Duration::from_secs(3000));
+        assert_eq!(wait.retry_after, Duration::from_secs(3000));
+        assert_eq!(wait.scope, LimitScope::Account);
         assert!(
             throttle
                 .check("ann", IP, t0 + Duration::from_secs(3600))

@@ -5,8 +5,9 @@
 //! The connection lives on a small runtime of its own (one thread), so it does not depend on
 //! which HTTP worker happened to open it; it reconnects by itself after Redis comes back.
 
-use super::limiter::{ip_key, LimitScope, RateLimited};
-use crate::rules::{QuotaSpec, RateLimitSettings};
+use super::action::{LimitScope, LimitedAction, RateLimited};
+use super::local::ip_key;
+use super::quota::{Quota, Quotas};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +44,7 @@ const RETRY_REDIS_AFTER: Duration = Duration::from_secs(1);
 
 /// Why a shared check could not be made (the caller falls back to its local limiter).
 #[derive(Debug, thiserror::Error)]
-pub enum SharedLimitError {
+pub enum RedisLimitError {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("redis did not answer within {0:?}")]
@@ -56,10 +57,10 @@ pub enum SharedLimitError {
     Unexpected(Vec<i64>),
 }
 
-/// One quota to check: its Redis key (without prefix), spec and scope.
-struct Check<'a> {
+/// One quota to check: its Redis key (without prefix), quota and scope.
+struct Check {
     key: String,
-    spec: &'a QuotaSpec,
+    quota: Quota,
     scope: LimitScope,
 }
 
@@ -80,12 +81,12 @@ pub struct RedisLimiter {
 impl RedisLimiter {
     /// Parses the URL and starts the connection's thread; connects on first use, so a Redis
     /// that is down at start only means local limits until it comes up.
-    pub fn new(url: &str, prefix: &str) -> Result<Self, SharedLimitError> {
+    pub fn new(url: &str, prefix: &str) -> Result<Self, RedisLimitError> {
         let client = redis::Client::open(url)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| SharedLimitError::Task(e.to_string()))?;
+            .map_err(|e| RedisLimitError::Task(e.to_string()))?;
         let handle = runtime.handle().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
@@ -94,7 +95,7 @@ impl RedisLimiter {
                 // Runs spawned Redis work until the limiter is dropped.
                 let _ = runtime.block_on(stopped);
             })
-            .map_err(|e| SharedLimitError::Task(e.to_string()))?;
+            .map_err(|e| RedisLimitError::Task(e.to_string()))?;
         Ok(RedisLimiter {
             prefix: prefix.to_string(),
             client,
@@ -111,55 +112,36 @@ impl RedisLimiter {
         &self.prefix
     }
 
-    /// The four comment quotas in one atomic script call, narrowest first.
+    /// The comment quotas in one atomic script call, narrowest first.
     pub async fn check_comment(
         &self,
-        settings: &RateLimitSettings,
+        quotas: &Quotas,
         ip: IpAddr,
         author_key: &str,
         article_id: &str,
-    ) -> Result<Result<(), RateLimited>, SharedLimitError> {
-        self.check(&[
-            Check {
-                key: format!("ip:{}", ip_key(ip)),
-                spec: &settings.per_ip,
-                scope: LimitScope::ClientIp,
-            },
-            Check {
-                key: format!("author:{author_key}"),
-                spec: &settings.per_author,
-                scope: LimitScope::Author,
-            },
-            Check {
-                key: format!("article:{article_id}"),
-                spec: &settings.per_article,
-                scope: LimitScope::Article,
-            },
-            Check {
-                key: "global".into(),
-                spec: &settings.global,
-                scope: LimitScope::Global,
-            },
-        ])
-        .await
+    ) -> Result<Result<(), RateLimited>, RedisLimitError> {
+        let key = |scope| match scope {
+            LimitScope::ClientIp => format!("ip:{}", ip_key(ip)),
+            LimitScope::Author => format!("author:{author_key}"),
+            LimitScope::Article => format!("article:{article_id}"),
+            LimitScope::Global | LimitScope::Account => "global".to_string(),
+        };
+        self.check(LimitedAction::Comment, quotas, key).await
     }
 
     /// The flag quota of one client address.
     pub async fn check_flag(
         &self,
-        spec: &QuotaSpec,
+        quotas: &Quotas,
         ip: IpAddr,
-    ) -> Result<Result<(), RateLimited>, SharedLimitError> {
-        self.check(&[Check {
-            key: format!("flag:{}", ip_key(ip)),
-            spec,
-            scope: LimitScope::ClientIp,
-        }])
-        .await
+    ) -> Result<Result<(), RateLimited>, RedisLimitError> {
+        let key = format!("flag:{}", ip_key(ip));
+        self.check(LimitedAction::Flag, quotas, |_| key.clone())
+            .await
     }
 
     /// Whether Redis answers now (for `/healthz`); ignores the back-off so it also probes.
-    pub async fn ping(&self) -> Result<(), SharedLimitError> {
+    pub async fn ping(&self) -> Result<(), RedisLimitError> {
         let connection = self.connection.clone();
         let client = self.client.clone();
         self.run(async move {
@@ -170,20 +152,32 @@ impl RedisLimiter {
         .await
     }
 
+    /// Checks every quota of `action`, each under the key `key_of` gives its scope.
     async fn check(
         &self,
-        checks: &[Check<'_>],
-    ) -> Result<Result<(), RateLimited>, SharedLimitError> {
+        action: LimitedAction,
+        quotas: &Quotas,
+        key_of: impl Fn(LimitScope) -> String,
+    ) -> Result<Result<(), RateLimited>, RedisLimitError> {
+        let checks: Vec<Check> = action
+            .quotas(quotas)
+            .into_iter()
+            .map(|(scope, quota)| Check {
+                key: key_of(scope),
+                quota,
+                scope,
+            })
+            .collect();
         if self.elapsed_ms() < self.retry_at_ms.load(Ordering::Relaxed) {
-            return Err(SharedLimitError::Backoff);
+            return Err(RedisLimitError::Backoff);
         }
         let mut keys = Vec::with_capacity(checks.len());
         let mut args = Vec::with_capacity(checks.len() * 2);
-        for check in checks {
-            let t = micros(check.spec.replenish_interval()).max(1);
+        for check in &checks {
+            let t = micros(check.quota.replenish_interval()).max(1);
             keys.push(format!("{}{}", self.prefix, check.key));
             args.push(t);
-            args.push(t.saturating_mul(u64::from(check.spec.burst.max(1) - 1)));
+            args.push(t.saturating_mul(u64::from(check.quota.burst.max(1) - 1)));
         }
         let script = self.script.clone();
         let connection = self.connection.clone();
@@ -216,28 +210,29 @@ impl RedisLimiter {
                 let check = usize::try_from(*index - 1)
                     .ok()
                     .and_then(|i| checks.get(i))
-                    .ok_or_else(|| SharedLimitError::Unexpected(reply.clone()))?;
+                    .ok_or_else(|| RedisLimitError::Unexpected(reply.clone()))?;
                 Ok(Err(RateLimited {
+                    action,
                     scope: check.scope,
                     retry_after: Duration::from_micros(u64::try_from(*wait_us).unwrap_or(0)),
                 }))
             }
-            _ => Err(SharedLimitError::Unexpected(reply)),
+            _ => Err(RedisLimitError::Unexpected(reply)),
         }
     }
 
     /// Runs Redis work on the connection's runtime, bounded by `REDIS_TIMEOUT`.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl std::future::Future<Output = Result<T, SharedLimitError>> + Send + 'static,
-    ) -> Result<T, SharedLimitError> {
+        work: impl std::future::Future<Output = Result<T, RedisLimitError>> + Send + 'static,
+    ) -> Result<T, RedisLimitError> {
         let task = self.runtime.spawn(async move {
             tokio::time::timeout(REDIS_TIMEOUT, work)
                 .await
-                .map_err(|_| SharedLimitError::Timeout(REDIS_TIMEOUT))?
+                .map_err(|_| RedisLimitError::Timeout(REDIS_TIMEOUT))?
         });
         task.await
-            .map_err(|e| SharedLimitError::Task(e.to_string()))?
+            .map_err(|e| RedisLimitError::Task(e.to_string()))?
     }
 
     fn elapsed_ms(&self) -> u64 {
@@ -249,7 +244,7 @@ impl RedisLimiter {
 async fn connect(
     cell: &tokio::sync::OnceCell<ConnectionManager>,
     client: redis::Client,
-) -> Result<ConnectionManager, SharedLimitError> {
+) -> Result<ConnectionManager, RedisLimitError> {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(REDIS_TIMEOUT))
         .set_response_timeout(Some(REDIS_TIMEOUT))

@@ -1,7 +1,7 @@
 //! `RuleHitCounters`: per-rule live and shadow hit counts, shared between threads without
 //! locks (one pair of atomics per rule of a loaded `RuleSet`).
 
-use super::{RuleSet, Verdict};
+use crate::rules::{RuleSet, Verdict};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,5 +62,79 @@ impl RuleHitCounters {
                 shadow_hits: shadow.load(Ordering::Relaxed),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{CommentInput, RuleSet};
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    const SPAM_AND_SHADOW: &str = r#"
+[thresholds]
+hold = 5.0
+reject = 10.0
+
+[[rule]]
+id = "spam.words"
+description = "Spam"
+kind = "words"
+action = "score"
+weight = 6.0
+words = ["free money", "viagra"]
+
+[[rule]]
+id = "trial.reject"
+description = "Trial"
+kind = "words"
+action = "reject"
+mode = "shadow"
+words = ["free money", "nice"]
+"#;
+
+    fn rules(src: &str) -> RuleSet {
+        RuleSet::parse(src, Path::new("r.toml"), &HashMap::new()).unwrap()
+    }
+
+    fn body(text: &str) -> CommentInput<'_> {
+        CommentInput {
+            body: text,
+            author_name: "reader",
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn counts_live_and_shadow_hits_per_rule_across_threads() {
+        let rs = rules(SPAM_AND_SHADOW);
+        let counters = RuleHitCounters::new(&rs);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        counters.record(&rs.evaluate(&body("free money")));
+                    }
+                });
+            }
+        });
+        counters.record(&rs.evaluate(&body("nice")));
+        let snap = counters.snapshot();
+        let count = |id: &str| snap.iter().find(|c| c.rule_id == id).unwrap().clone();
+        assert_eq!(
+            (
+                count("spam.words").live_hits,
+                count("spam.words").shadow_hits
+            ),
+            (100, 0)
+        );
+        assert_eq!(
+            (
+                count("trial.reject").live_hits,
+                count("trial.reject").shadow_hits
+            ),
+            (0, 101)
+        );
     }
 }

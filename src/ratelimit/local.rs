@@ -1,7 +1,10 @@
-//! The comment-submission limiters: four governor quotas checked in turn. Generic over the clock
-//! so tests drive time instead of sleeping.
+//! This instance's own limiters, in memory (governor): the comment quotas checked in turn, the
+//! flag quota per address, and the set of both for one `[rate_limits]` table, rebuilt when a
+//! reload changes it. Generic over the clock so tests drive time instead of sleeping.
 
-use crate::rules::{QuotaSpec, RateLimitSettings};
+use super::action::{LimitScope, LimitedAction, RateLimited};
+use super::quota::{Quota as QuotaSpec, Quotas};
+use arc_swap::ArcSwap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -9,46 +12,12 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 type Keyed<K, C> =
     RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
-
-/// Which quota stopped a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitScope {
-    ClientIp,
-    Author,
-    Article,
-    Global,
-}
-
-impl LimitScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LimitScope::ClientIp => "client_ip",
-            LimitScope::Author => "author",
-            LimitScope::Article => "article",
-            LimitScope::Global => "global",
-        }
-    }
-}
-
-/// A refused request: which quota, and how long until one more request would pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimited {
-    pub scope: LimitScope,
-    pub retry_after: Duration,
-}
-
-impl RateLimited {
-    /// Whole seconds for `Retry-After`, rounded up and at least 1 so clients never spin.
-    pub fn retry_after_secs(&self) -> u64 {
-        let secs = self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
-        secs.max(1)
-    }
-}
 
 /// The key a client IP is limited under: IPv4 as is, IPv6 by its /64, since one subscriber
 /// usually holds a whole /64 and could otherwise rotate addresses freely.
@@ -73,7 +42,6 @@ fn quota(spec: &QuotaSpec) -> Quota {
 /// Limits on submitting comments.
 pub struct CommentLimiters<C: Clock = DefaultClock> {
     clock: C,
-    settings: RateLimitSettings,
     per_ip: Keyed<IpAddr, C>,
     per_author: Keyed<String, C>,
     per_article: Keyed<String, C>,
@@ -81,28 +49,20 @@ pub struct CommentLimiters<C: Clock = DefaultClock> {
 }
 
 impl CommentLimiters<DefaultClock> {
-    pub fn new(settings: &RateLimitSettings) -> Self {
-        Self::with_clock(settings, DefaultClock::default())
+    pub fn new(quotas: &Quotas) -> Self {
+        Self::with_clock(quotas, DefaultClock::default())
     }
 }
 
 impl<C: Clock + Clone> CommentLimiters<C> {
-    pub fn with_clock(settings: &RateLimitSettings, clock: C) -> Self {
+    pub fn with_clock(quotas: &Quotas, clock: C) -> Self {
         CommentLimiters {
-            per_ip: RateLimiter::dashmap_with_clock(quota(&settings.per_ip), clock.clone()),
-            per_author: RateLimiter::dashmap_with_clock(quota(&settings.per_author), clock.clone()),
-            per_article: RateLimiter::dashmap_with_clock(
-                quota(&settings.per_article),
-                clock.clone(),
-            ),
-            global: RateLimiter::direct_with_clock(quota(&settings.global), clock.clone()),
-            settings: settings.clone(),
+            per_ip: RateLimiter::dashmap_with_clock(quota(&quotas.per_ip), clock.clone()),
+            per_author: RateLimiter::dashmap_with_clock(quota(&quotas.per_author), clock.clone()),
+            per_article: RateLimiter::dashmap_with_clock(quota(&quotas.per_article), clock.clone()),
+            global: RateLimiter::direct_with_clock(quota(&quotas.global), clock.clone()),
             clock,
         }
-    }
-
-    pub fn settings(&self) -> &RateLimitSettings {
-        &self.settings
     }
 
     /// Takes one unit from each quota in turn, narrowest first, and stops at the first that is
@@ -110,6 +70,7 @@ impl<C: Clock + Clone> CommentLimiters<C> {
     /// sender, which is what a flood deserves.
     pub fn check(&self, ip: IpAddr, author_key: &str, article_id: &str) -> Result<(), RateLimited> {
         let refused = |scope, not_until: governor::NotUntil<C::Instant>| RateLimited {
+            action: LimitedAction::Comment,
             scope,
             retry_after: not_until.wait_time_from(self.clock.now()),
         };
@@ -143,21 +104,21 @@ impl<C: Clock + Clone> CommentLimiters<C> {
     }
 }
 
-/// One keyed quota per client address, for public actions other than commenting (flags).
-pub struct AddressLimiter<C: Clock = DefaultClock> {
+/// The flag quota: one keyed quota per client address.
+pub struct FlagLimiter<C: Clock = DefaultClock> {
     clock: C,
     limiter: Keyed<IpAddr, C>,
 }
 
-impl AddressLimiter<DefaultClock> {
+impl FlagLimiter<DefaultClock> {
     pub fn new(spec: &QuotaSpec) -> Self {
         Self::with_clock(spec, DefaultClock::default())
     }
 }
 
-impl<C: Clock + Clone> AddressLimiter<C> {
+impl<C: Clock + Clone> FlagLimiter<C> {
     pub fn with_clock(spec: &QuotaSpec, clock: C) -> Self {
-        AddressLimiter {
+        FlagLimiter {
             limiter: RateLimiter::dashmap_with_clock(quota(spec), clock.clone()),
             clock,
         }
@@ -167,6 +128,7 @@ impl<C: Clock + Clone> AddressLimiter<C> {
         self.limiter
             .check_key(&ip_key(ip))
             .map_err(|not_until| RateLimited {
+                action: LimitedAction::Flag,
                 scope: LimitScope::ClientIp,
                 retry_after: not_until.wait_time_from(self.clock.now()),
             })
@@ -178,18 +140,68 @@ impl<C: Clock + Clone> AddressLimiter<C> {
     }
 }
 
+/// The limiters for one `[rate_limits]` table.
+pub struct LocalLimiters {
+    quotas: Quotas,
+    pub comments: CommentLimiters,
+    pub flags: FlagLimiter,
+}
+
+impl LocalLimiters {
+    fn new(quotas: &Quotas) -> Self {
+        LocalLimiters {
+            quotas: quotas.clone(),
+            comments: CommentLimiters::new(quotas),
+            flags: FlagLimiter::new(&quotas.flags),
+        }
+    }
+}
+
+/// This instance's limiters for the quotas in force, rebuilt when a reload changes them.
+pub struct InstanceLimiters {
+    current: ArcSwap<LocalLimiters>,
+}
+
+impl InstanceLimiters {
+    pub fn new(quotas: &Quotas) -> Self {
+        InstanceLimiters {
+            current: ArcSwap::from_pointee(LocalLimiters::new(quotas)),
+        }
+    }
+
+    /// The limiters for `quotas`: the current ones, or fresh ones when the quotas changed
+    /// (a reloaded policy file). Counting starts over then, which errs towards letting through.
+    pub fn for_quotas(&self, quotas: &Quotas) -> Arc<LocalLimiters> {
+        let current = self.current.load_full();
+        if current.quotas == *quotas {
+            return current;
+        }
+        let fresh = Arc::new(LocalLimiters::new(quotas));
+        self.current.store(fresh.clone());
+        tracing::info!("rate limits: quotas changed; local limiters rebuilt");
+        fresh
+    }
+
+    /// Forgets idle keys, so keyed state stays bounded by recent senders.
+    pub fn sweep(&self) {
+        let current = self.current.load();
+        current.comments.retain_recent();
+        current.flags.retain_recent();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Per;
+    use crate::ratelimit::Per;
     use governor::clock::FakeRelativeClock;
 
     fn spec(burst: u32, rate: u32, per: Per) -> QuotaSpec {
         QuotaSpec { burst, rate, per }
     }
 
-    fn settings() -> RateLimitSettings {
-        RateLimitSettings {
+    fn quotas() -> Quotas {
+        Quotas {
             per_ip: spec(3, 6, Per::Minute),
             per_author: spec(100, 100, Per::Minute),
             per_article: spec(100, 100, Per::Minute),
@@ -203,7 +215,7 @@ mod tests {
     #[test]
     fn allows_the_burst_then_refuses_with_retry_after() {
         let clock = FakeRelativeClock::default();
-        let limiters = CommentLimiters::with_clock(&settings(), clock.clone());
+        let limiters = CommentLimiters::with_clock(&quotas(), clock.clone());
         for _ in 0..3 {
             limiters.check(IP, "name:a", "art").unwrap();
         }
@@ -216,7 +228,7 @@ mod tests {
     #[test]
     fn replenishes_one_request_per_interval() {
         let clock = FakeRelativeClock::default();
-        let limiters = CommentLimiters::with_clock(&settings(), clock.clone());
+        let limiters = CommentLimiters::with_clock(&quotas(), clock.clone());
         for _ in 0..3 {
             limiters.check(IP, "name:a", "art").unwrap();
         }
@@ -230,7 +242,7 @@ mod tests {
     #[test]
     fn ipv6_addresses_in_one_slash_64_share_a_quota() {
         let clock = FakeRelativeClock::default();
-        let limiters = CommentLimiters::with_clock(&settings(), clock);
+        let limiters = CommentLimiters::with_clock(&quotas(), clock);
         for i in 0..3u16 {
             let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, i, i, i, i));
             limiters.check(ip, "name:a", "art").unwrap();
@@ -245,7 +257,7 @@ mod tests {
 
     #[test]
     fn author_quota_applies_across_ips() {
-        let mut s = settings();
+        let mut s = quotas();
         s.per_author = spec(2, 1, Per::Hour);
         let limiters = CommentLimiters::with_clock(&s, FakeRelativeClock::default());
         let ip = |n| IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, n));
@@ -259,7 +271,7 @@ mod tests {
 
     #[test]
     fn global_quota_stops_everyone() {
-        let mut s = settings();
+        let mut s = quotas();
         s.global = spec(2, 1, Per::Second);
         let limiters = CommentLimiters::with_clock(&s, FakeRelativeClock::default());
         let ip = |n| IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, n));
@@ -274,7 +286,7 @@ mod tests {
     #[test]
     fn retain_recent_forgets_senders_whose_quota_refilled() {
         let clock = FakeRelativeClock::default();
-        let limiters = CommentLimiters::with_clock(&settings(), clock.clone());
+        let limiters = CommentLimiters::with_clock(&quotas(), clock.clone());
         for n in 0..50u8 {
             let ip = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, n));
             limiters.check(ip, &format!("name:{n}"), "art").unwrap();
@@ -286,9 +298,9 @@ mod tests {
     }
 
     #[test]
-    fn address_limiter_keys_by_address() {
+    fn flag_limiter_keys_by_address() {
         let clock = FakeRelativeClock::default();
-        let limiter = AddressLimiter::with_clock(&spec(2, 1, Per::Hour), clock.clone());
+        let limiter = FlagLimiter::with_clock(&spec(2, 1, Per::Hour), clock.clone());
         limiter.check(IP).unwrap();
         limiter.check(IP).unwrap();
         assert_eq!(limiter.check(IP).unwrap_err().retry_after_secs(), 3600);

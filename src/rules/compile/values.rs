@@ -1,26 +1,10 @@
-//! Value checks for `compile`: rule ids, counts, required keys, domain lists and quotas.
+//! Value checks for `compile`: rule ids, counts, required keys and domain lists.
 
-use super::compile::Ctx;
-use super::error::RulesError;
-use super::format::{Kind, SpannedList};
-use super::QuotaSpec;
+use super::rule::RuleAt;
+use super::Ctx;
+use crate::rules::error::RulesError;
+use crate::rules::format::SpannedList;
 use toml::Spanned;
-
-pub(crate) fn check_quota(
-    ctx: &Ctx<'_>,
-    at: usize,
-    name: &str,
-    q: &QuotaSpec,
-) -> Result<(), RulesError> {
-    if q.burst < 1 || q.rate < 1 {
-        return Err(ctx.err(
-            at,
-            None,
-            format!("rate_limits.{name}: burst and rate must be at least 1"),
-        ));
-    }
-    Ok(())
-}
 
 pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
@@ -48,19 +32,18 @@ pub(crate) fn uint(
         .map_err(|_| ctx.err(v.span().start, Some(id), format!("`{key}` is too large")))
 }
 
+/// A key the rule's kind cannot do without.
 pub(crate) fn required<'a, T>(
     ctx: &Ctx<'_>,
-    at: usize,
-    id: &str,
-    kind: Kind,
+    rule: &RuleAt<'_>,
     key: &str,
     v: &'a Option<T>,
 ) -> Result<&'a T, RulesError> {
     v.as_ref().ok_or_else(|| {
         ctx.err(
-            at,
-            Some(id),
-            format!("a `{}` rule needs `{key}`", kind.as_str()),
+            rule.at,
+            Some(rule.id),
+            format!("a `{}` rule needs `{key}`", rule.kind.as_str()),
         )
     })
 }
