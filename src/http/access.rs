@@ -1,5 +1,7 @@
-//! Who may call a route: the `Access` level each route declares, and the extractors that
-//! enforce it from the bearer token (401 without a live session, 403 without the role).
+//! Who may call a route: the `Access` level each route declares in the route table, the
+//! middleware that enforces it from the bearer token before anything else runs (401 without a
+//! live session, 403 without the role), and the extractors that hand handlers the principal the
+//! middleware found.
 
 use super::error::ApiError;
 use super::AppState;
@@ -8,7 +10,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 /// The least privilege a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +28,8 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-fn principal(
+/// Authenticates the bearer token and checks its role (one session look-up).
+fn authenticate(
     req: &HttpRequest,
     needed: Role,
 ) -> LocalBoxFuture<'static, Result<Principal, ApiError>> {
@@ -51,7 +54,8 @@ fn principal(
 }
 
 impl Access {
-    fn role(self) -> Option<Role> {
+    /// The role the route needs; `None` for public routes.
+    pub fn role(self) -> Option<Role> {
         match self {
             Access::Public => None,
             Access::Moderator => Some(Role::Moderator),
@@ -73,34 +77,55 @@ pub async fn enforce(
         .find(|(method, _)| method == req.method())
         .and_then(|(_, access)| access.role());
     if let Some(needed) = needed {
-        let principal = principal(req.request(), needed).await?;
+        let principal = authenticate(req.request(), needed).await?;
         req.extensions_mut().insert(principal);
     }
     next.call(req).await
 }
 
-/// A signed-in moderator or admin.
+/// The principal the middleware stored for this request, if it has `needed`. A handler that
+/// asks for one on a route declared public is a programming error, answered as ours.
+fn stored_principal(req: &HttpRequest, needed: Role) -> Result<Principal, ApiError> {
+    let principal = req
+        .extensions()
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::internal(&format!(
+                "{} {} needs a signed-in user but its route is declared public",
+                req.method(),
+                req.path()
+            ))
+        })?;
+    if !principal.role.allows(needed) {
+        return Err(AuthError::Forbidden {
+            needed: needed.as_str(),
+        }
+        .into());
+    }
+    Ok(principal)
+}
+
+/// A signed-in moderator or admin, as the route's access check found them.
 pub struct Moderator(pub Principal);
 
 impl FromRequest for Moderator {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let fut = principal(req, Role::Moderator);
-        Box::pin(async move { fut.await.map(Moderator) })
+        ready(stored_principal(req, Role::Moderator).map(Moderator))
     }
 }
 
-/// A signed-in admin.
+/// A signed-in admin, as the route's access check found them.
 pub struct Admin(pub Principal);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let fut = principal(req, Role::Admin);
-        Box::pin(async move { fut.await.map(Admin) })
+        ready(stored_principal(req, Role::Admin).map(Admin))
     }
 }

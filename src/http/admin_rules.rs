@@ -50,7 +50,6 @@ pub struct RulesView {
     get,
     path = "/api/v1/admin/rules",
     tag = "admin",
-    security(("bearer" = [])),
     responses((status = 200, description = "Source, version and per-rule hits", body = RulesView))
 )]
 pub async fn get_rules(state: web::Data<AppState>, _admin: Admin) -> HttpResponse {
@@ -102,7 +101,6 @@ pub struct ReplaceRulesResponse {
     put,
     path = "/api/v1/admin/rules",
     tag = "admin",
-    security(("bearer" = [])),
     params(("If-Match" = String, Header, description = "The version being replaced")),
     request_body = ReplaceRulesRequest,
     responses(
@@ -204,7 +202,6 @@ pub struct RulesTestResponse {
     post,
     path = "/api/v1/admin/rules/test",
     tag = "admin",
-    security(("bearer" = [])),
     request_body = RulesTestRequest,
     responses(
         (status = 200, description = "The full trace", body = RulesTestResponse),
@@ -253,7 +250,6 @@ pub struct BacktestRequest {
     post,
     path = "/api/v1/admin/rules/backtest",
     tag = "admin",
-    security(("bearer" = [])),
     request_body = BacktestRequest,
     responses(
         (status = 200, description = "What would change, and agreement with moderators", body = Object),

@@ -4,8 +4,8 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::moderation::{parse_limit, parse_time};
 use super::AppState;
-use crate::moderation::queue::{log_page, page_size, parse_cursor};
-use crate::storage::audit::{AuditFilter, AuditRow};
+use crate::moderation::audit::{log_page, AuditEntry, AuditQuery};
+use crate::moderation::queue::page_size;
 use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -44,12 +44,8 @@ pub struct AuditEntryView {
     pub details: Option<serde_json::Value>,
 }
 
-fn json_field(text: Option<String>) -> Option<serde_json::Value> {
-    text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
-}
-
-impl From<AuditRow> for AuditEntryView {
-    fn from(row: AuditRow) -> Self {
+impl From<AuditEntry> for AuditEntryView {
+    fn from(row: AuditEntry) -> Self {
         AuditEntryView {
             id: row.id,
             at: timestamps::rfc3339(row.at),
@@ -57,10 +53,10 @@ impl From<AuditRow> for AuditEntryView {
             action: row.action,
             target_type: row.target_type,
             target_id: row.target_id,
-            before: json_field(row.before_state),
-            after: json_field(row.after_state),
+            before: row.before,
+            after: row.after,
             reason: row.reason,
-            details: json_field(row.details),
+            details: row.details,
         }
     }
 }
@@ -76,7 +72,6 @@ pub struct LogResponse {
     get,
     path = "/api/v1/moderation/log",
     tag = "moderation",
-    security(("bearer" = [])),
     params(LogQuery),
     responses(
         (status = 200, description = "A page of the log", body = LogResponse),
@@ -89,16 +84,16 @@ pub async fn log(
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_size(parse_limit(query.limit.as_deref())?)?;
-    let filter = AuditFilter {
+    let audit_query = AuditQuery {
         actor: query.actor.clone(),
         action: query.action.clone(),
         target_id: query.target_id.clone(),
         since: parse_time("since", query.since.as_deref())?,
         until: parse_time("until", query.until.as_deref())?,
-        before_id: parse_cursor(query.cursor.as_deref())?,
+        cursor: query.cursor.clone(),
     };
     let pool = state.pool.clone();
-    let page = web::block(move || log_page(&pool, &filter, limit)).await??;
+    let page = web::block(move || log_page(&pool, audit_query, limit)).await??;
     Ok(HttpResponse::Ok().json(LogResponse {
         entries: page.entries.into_iter().map(AuditEntryView::from).collect(),
         next_cursor: page.next_cursor,

@@ -4,8 +4,7 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
-use crate::moderation::bans::{self, BanKind};
-use crate::storage::bans::BanRow;
+use crate::moderation::bans::{self, Ban, BanKind};
 use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -36,11 +35,11 @@ pub struct BanView {
     pub lifted_by: Option<String>,
 }
 
-impl From<BanRow> for BanView {
-    fn from(row: BanRow) -> Self {
+impl From<Ban> for BanView {
+    fn from(row: Ban) -> Self {
         BanView {
             id: row.id,
-            kind: row.kind,
+            kind: row.kind.as_str().to_string(),
             value: row.value,
             reason: row.reason,
             created_by: row.created_by,
@@ -62,7 +61,6 @@ pub struct BanList {
     post,
     path = "/api/v1/moderation/bans",
     tag = "moderation",
-    security(("bearer" = [])),
     request_body = BanRequest,
     responses(
         (status = 201, description = "Ban in force", body = BanView),
@@ -108,7 +106,6 @@ pub async fn create(
     get,
     path = "/api/v1/moderation/bans",
     tag = "moderation",
-    security(("bearer" = [])),
     responses((status = 200, description = "Active bans", body = BanList))
 )]
 pub async fn list(
@@ -127,7 +124,6 @@ pub async fn list(
     delete,
     path = "/api/v1/moderation/bans/{id}",
     tag = "moderation",
-    security(("bearer" = [])),
     params(("id" = String, Path, description = "Ban id")),
     responses(
         (status = 200, description = "Lifted (or already lifted)", body = BanView),

@@ -6,10 +6,9 @@
 
 use super::error_code::ErrorCode;
 use crate::auth::AuthError;
-use crate::moderation::{ModerationError, Unacceptable};
+use crate::moderation::{DatabaseError, ModerationError, Unacceptable};
 use crate::ratelimit::RateLimited;
 use crate::rules::RulesError;
-use crate::storage::StorageError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -158,11 +157,11 @@ impl From<RateLimited> for ApiError {
     }
 }
 
-impl From<StorageError> for ApiError {
-    fn from(err: StorageError) -> Self {
+impl From<DatabaseError> for ApiError {
+    fn from(err: DatabaseError) -> Self {
         match err {
-            StorageError::Pool(_) | StorageError::Connect(_) => ApiError::unavailable(&err),
-            StorageError::Duplicate(_) => ApiError::new(
+            DatabaseError::Pool(_) | DatabaseError::Connect(_) => ApiError::unavailable(&err),
+            DatabaseError::Duplicate(_) => ApiError::new(
                 ErrorCode::Conflict,
                 "a concurrent request made the same change; reload and retry",
             ),

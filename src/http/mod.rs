@@ -19,9 +19,9 @@ pub mod users;
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
+use crate::moderation::Database;
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits};
-use crate::storage::Pool;
 use access::Access;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 /// Shared by every request.
 pub struct AppState {
-    pub pool: Pool,
+    pub pool: Database,
     /// The policy file in force; swapped whole, so each request judges with exactly one
     /// version.
     pub policy: Arc<PolicyHandle>,

@@ -4,12 +4,9 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::{JsonBody, OptionalJsonBody};
 use super::AppState;
-use crate::moderation::decide::{self, BulkTarget, Verdict};
-use crate::moderation::queue::{
-    author_filter, page_size, parse_cursor, parse_kind, queue_page, QueueItem,
-};
+use crate::moderation::decide::{self, BulkTarget, ModeratorAction};
+use crate::moderation::queue::{page_size, queue_page, QueueItem, QueueSelection};
 use crate::rules::RuleMatch;
-use crate::storage::queue::QueueFilter;
 use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -156,12 +153,10 @@ pub struct QueueResponse {
     get,
     path = "/api/v1/moderation/queue",
     tag = "moderation",
-    security(("bearer" = [])),
     params(QueueQuery),
     responses(
         (status = 200, description = "A page of the queue", body = QueueResponse),
         (status = 400, description = "Invalid filter", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub async fn queue(
@@ -169,17 +164,17 @@ pub async fn queue(
     _moderator: Moderator,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = parse_kind(query.status.as_deref())?;
     let limit = page_size(parse_limit(query.limit.as_deref())?)?;
-    let filter = QueueFilter {
-        article_id: query.article_id.clone(),
-        rule_id: query.rule.clone(),
-        author_key: query.author.as_deref().map(author_filter),
-        created_before: None,
-        after_id: parse_cursor(query.cursor.as_deref())?,
-    };
+    let selection = QueueSelection::new(
+        query.status.as_deref(),
+        query.article_id.clone(),
+        query.rule.clone(),
+        query.author.as_deref(),
+        None,
+    )?
+    .after(query.cursor.as_deref())?;
     let pool = state.pool.clone();
-    let page = web::block(move || queue_page(&pool, kind, &filter, limit)).await??;
+    let page = web::block(move || queue_page(&pool, &selection, limit)).await??;
     Ok(HttpResponse::Ok().json(QueueResponse {
         items: page.items.into_iter().map(QueueItemView::from).collect(),
         next_cursor: page.next_cursor,
@@ -207,7 +202,7 @@ async fn decide_one(
     state: web::Data<AppState>,
     moderator: String,
     id: String,
-    verdict: Verdict,
+    action: ModeratorAction,
     body: Option<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = parse_reason(body.and_then(|b| b.reason))?;
@@ -216,7 +211,7 @@ async fn decide_one(
         decide::decide(
             &pool,
             &id,
-            verdict,
+            action,
             &moderator,
             reason.as_deref(),
             timestamps::now(),
@@ -237,7 +232,6 @@ async fn decide_one(
     post,
     path = "/api/v1/moderation/comments/{id}/approve",
     tag = "moderation",
-    security(("bearer" = [])),
     params(("id" = String, Path, description = "Comment id")),
     request_body(content = DecisionRequest, description = "Optional"),
     responses(
@@ -256,7 +250,7 @@ pub async fn approve(
         state,
         principal.username,
         id.into_inner(),
-        Verdict::Approve,
+        ModeratorAction::Approve,
         body,
     )
     .await
@@ -267,7 +261,6 @@ pub async fn approve(
     post,
     path = "/api/v1/moderation/comments/{id}/reject",
     tag = "moderation",
-    security(("bearer" = [])),
     params(("id" = String, Path, description = "Comment id")),
     request_body(content = DecisionRequest, description = "Optional"),
     responses(
@@ -286,7 +279,7 @@ pub async fn reject(
         state,
         principal.username,
         id.into_inner(),
-        Verdict::Reject,
+        ModeratorAction::Reject,
         body,
     )
     .await
@@ -330,7 +323,6 @@ pub struct BulkResponse {
     post,
     path = "/api/v1/moderation/bulk",
     tag = "moderation",
-    security(("bearer" = [])),
     request_body = BulkRequest,
     responses(
         (status = 200, description = "What changed", body = BulkResponse),
@@ -342,9 +334,9 @@ pub async fn bulk(
     Moderator(principal): Moderator,
     JsonBody(request): JsonBody<BulkRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let verdict = match request.action.as_str() {
-        "approve" => Verdict::Approve,
-        "reject" => Verdict::Reject,
+    let action = match request.action.as_str() {
+        "approve" => ModeratorAction::Approve,
+        "reject" => ModeratorAction::Reject,
         _ => {
             return Err(ApiError::validation(
                 Some("action".into()),
@@ -354,16 +346,13 @@ pub async fn bulk(
     };
     let target = match (request.ids, request.filter) {
         (Some(ids), None) => BulkTarget::Ids(ids),
-        (None, Some(filter)) => BulkTarget::Filter {
-            kind: parse_kind(filter.status.as_deref())?,
-            filter: QueueFilter {
-                article_id: filter.article_id,
-                rule_id: filter.rule,
-                author_key: filter.author.as_deref().map(author_filter),
-                created_before: parse_time("before", filter.before.as_deref())?,
-                after_id: None,
-            },
-        },
+        (None, Some(filter)) => BulkTarget::Filter(QueueSelection::new(
+            filter.status.as_deref(),
+            filter.article_id,
+            filter.rule,
+            filter.author.as_deref(),
+            parse_time("before", filter.before.as_deref())?,
+        )?),
         _ => return Err(ApiError::validation(None, "give either ids or filter")),
     };
     let reason = parse_reason(request.reason)?;
@@ -373,7 +362,7 @@ pub async fn bulk(
         decide::bulk(
             &pool,
             &target,
-            verdict,
+            action,
             &moderator,
             reason.as_deref(),
             timestamps::now(),

@@ -1,10 +1,15 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
+use super::access::Access;
 use super::{
     admin_rules, audit_log, bans, comments, error, flags, health, moderation, session_routes, users,
 };
+use actix_web::http::Method;
 use actix_web::HttpResponse;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -35,7 +40,7 @@ use utoipa::{Modify, OpenApi};
         admin_rules::backtest_rules,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &AccessFromRouteTable)
 )]
 pub struct ApiDoc;
 
@@ -49,6 +54,62 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Marks every route the route table declares non-public as needing the bearer scheme, with
+/// the 401 (and, for admin routes, 403) it can answer: access is declared once, in the table.
+struct AccessFromRouteTable;
+
+fn operation<'a>(item: &'a mut PathItem, method: &Method) -> Option<&'a mut Operation> {
+    match *method {
+        Method::GET => item.get.as_mut(),
+        Method::POST => item.post.as_mut(),
+        Method::PUT => item.put.as_mut(),
+        Method::PATCH => item.patch.as_mut(),
+        Method::DELETE => item.delete.as_mut(),
+        _ => None,
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+impl Modify for AccessFromRouteTable {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for route in super::route_table() {
+            if route.access == Access::Public {
+                continue;
+            }
+            let Some(item) = openapi.paths.paths.get_mut(route.path) else {
+                continue;
+            };
+            let Some(op) = operation(item, &route.method) else {
+                continue;
+            };
+            op.security = Some(vec![SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            )]);
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| error_response("No live session: sign in").into());
+            if route.access == Access::Admin {
+                responses
+                    .entry("403".into())
+                    .or_insert_with(|| error_response("Signed in, but not as an admin").into());
+            }
+        }
     }
 }
 

@@ -87,10 +87,8 @@ pub async fn login(
     post,
     path = "/api/v1/auth/logout",
     tag = "auth",
-    security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out; the token no longer works"),
-        (status = 401, description = "No live session", body = ErrorBody),
     )
 )]
 pub async fn logout(

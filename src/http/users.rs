@@ -75,8 +75,7 @@ async fn hash_password(state: &AppState, password: String) -> Result<String, Api
     get,
     path = "/api/v1/admin/users",
     tag = "admin",
-    security(("bearer" = [])),
-    responses((status = 200, description = "All accounts", body = UserList), (status = 403, description = "Not an admin", body = ErrorBody))
+    responses((status = 200, description = "All accounts", body = UserList))
 )]
 pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
@@ -91,7 +90,6 @@ pub async fn list(state: web::Data<AppState>, _admin: Admin) -> Result<HttpRespo
     post,
     path = "/api/v1/admin/users",
     tag = "admin",
-    security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = UserView),
@@ -127,7 +125,6 @@ pub async fn create(
     patch,
     path = "/api/v1/admin/users/{username}",
     tag = "admin",
-    security(("bearer" = [])),
     params(("username" = String, Path, description = "The account")),
     request_body = UpdateUserRequest,
     responses(

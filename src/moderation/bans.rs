@@ -6,6 +6,7 @@ use super::ModerationError;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::bans::{self, BanRow};
 use crate::storage::{self, DbConnection, Pool, StorageError};
+use crate::timestamps;
 use ipnet::IpNet;
 use serde_json::json;
 use std::net::IpAddr;
@@ -29,10 +30,46 @@ impl BanKind {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             BanKind::Author => "author",
             BanKind::Ip => "ip",
+        }
+    }
+}
+
+/// A ban as moderators see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ban {
+    pub id: String,
+    pub kind: BanKind,
+    /// Normalized: an author key (`email:…`/`name:…`) or a network.
+    pub value: String,
+    pub reason: Option<String>,
+    pub created_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub lifted_at: Option<PrimitiveDateTime>,
+    pub lifted_by: Option<String>,
+}
+
+impl From<BanRow> for Ban {
+    fn from(row: BanRow) -> Self {
+        Ban {
+            id: row.id,
+            // Rows are only written by `create`, which stores one of the two.
+            kind: if row.kind == BanKind::Ip.as_str() {
+                BanKind::Ip
+            } else {
+                BanKind::Author
+            },
+            value: row.value,
+            reason: row.reason,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            lifted_at: row.lifted_at,
+            lifted_by: row.lifted_by,
         }
     }
 }
@@ -73,7 +110,7 @@ pub fn create(
     expires_at: Option<PrimitiveDateTime>,
     moderator: &str,
     now: PrimitiveDateTime,
-) -> Result<BanRow, ModerationError> {
+) -> Result<Ban, ModerationError> {
     if expires_at.is_some_and(|t| t <= now) {
         return Err(ModerationError::invalid(
             "expires_at",
@@ -96,17 +133,29 @@ pub fn create(
         bans::insert(conn, &row)?;
         audit::append(
             conn,
-            &[AuditRow::new(moderator, "ban_created", "ban", Some(&row.id), now)
-                .change(None, Some(json!({"kind": row.kind, "value": row.value, "expires_at": row.expires_at.map(|t| t.to_string())})))
-                .reason(reason)],
+            &[
+                AuditRow::new(moderator, "ban_created", "ban", Some(&row.id), now)
+                    .change(
+                        None,
+                        Some(json!({
+                            "kind": row.kind,
+                            "value": row.value,
+                            "expires_at": row.expires_at.map(timestamps::rfc3339),
+                        })),
+                    )
+                    .reason(reason),
+            ],
         )
     })?;
-    Ok(row)
+    Ok(row.into())
 }
 
-pub fn list_active(pool: &Pool, now: PrimitiveDateTime) -> Result<Vec<BanRow>, ModerationError> {
+pub fn list_active(pool: &Pool, now: PrimitiveDateTime) -> Result<Vec<Ban>, ModerationError> {
     let mut conn = pool.get().map_err(StorageError::from)?;
-    Ok(bans::active(&mut conn, None, now)?)
+    Ok(bans::active(&mut conn, None, now)?
+        .into_iter()
+        .map(Ban::from)
+        .collect())
 }
 
 /// Lifts a ban; lifting one already lifted is a harmless repeat.
@@ -115,7 +164,7 @@ pub fn lift(
     id: &str,
     moderator: &str,
     now: PrimitiveDateTime,
-) -> Result<BanRow, ModerationError> {
+) -> Result<Ban, ModerationError> {
     let not_found = || ModerationError::NotFound {
         what: "ban",
         field: None,
@@ -134,7 +183,7 @@ pub fn lift(
                     .details(json!({"kind": ban.kind, "value": ban.value}))],
             )?;
         }
-        bans::find(conn, id)?.ok_or_else(not_found)
+        bans::find(conn, id)?.map(Ban::from).ok_or_else(not_found)
     })
 }
 

@@ -1,11 +1,11 @@
 //! Moderators' decisions: approve or reject one comment (compare-and-set, one audit row), or
 //! many at once by ids or by filter.
 
+use super::queue::QueueSelection;
 use super::ModerationError;
 use crate::rules::CommentStatus;
 use crate::storage::audit::{self, AuditRow};
-use crate::storage::decisions::{self, DecideOutcome};
-use crate::storage::queue::{self, QueueFilter, QueueKind};
+use crate::storage::decisions::{self, StatusChange};
 use crate::storage::{self, DbConnection, Pool, StorageError};
 use serde_json::json;
 use time::PrimitiveDateTime;
@@ -13,24 +13,25 @@ use time::PrimitiveDateTime;
 /// Most comments one bulk request may change; a bigger filter is worked through in batches.
 pub const MAX_BULK: usize = 5_000;
 
+/// What a moderator does to one comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ModeratorAction {
     Approve,
     Reject,
 }
 
-impl Verdict {
+impl ModeratorAction {
     pub fn status(self) -> CommentStatus {
         match self {
-            Verdict::Approve => CommentStatus::Published,
-            Verdict::Reject => CommentStatus::Rejected,
+            ModeratorAction::Approve => CommentStatus::Published,
+            ModeratorAction::Reject => CommentStatus::Rejected,
         }
     }
 
-    pub fn action(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Approve => "approve",
-            Verdict::Reject => "reject",
+            ModeratorAction::Approve => "approve",
+            ModeratorAction::Reject => "reject",
         }
     }
 }
@@ -50,31 +51,25 @@ pub struct DecisionOutcome {
 fn decide_in(
     conn: &mut DbConnection,
     comment_id: &str,
-    verdict: Verdict,
+    action: ModeratorAction,
     moderator: &str,
     reason: Option<&str>,
     now: PrimitiveDateTime,
     bulk_id: Option<&str>,
-) -> Result<DecideOutcome, StorageError> {
-    let status = verdict.status().as_str();
+) -> Result<StatusChange, StorageError> {
+    let status = action.status().as_str();
     let outcome = decisions::decide(conn, comment_id, status, moderator, reason, now)?;
-    if let DecideOutcome::Changed {
+    if let StatusChange::Changed {
         previous_status,
         was_flagged,
     } = &outcome
     {
-        let mut row = AuditRow::new(
-            moderator,
-            verdict.action(),
-            "comment",
-            Some(comment_id),
-            now,
-        )
-        .change(
-            Some(json!({"status": previous_status, "flagged": was_flagged})),
-            Some(json!({"status": status})),
-        )
-        .reason(reason);
+        let mut row = AuditRow::new(moderator, action.as_str(), "comment", Some(comment_id), now)
+            .change(
+                Some(json!({"status": previous_status, "flagged": was_flagged})),
+                Some(json!({"status": status})),
+            )
+            .reason(reason);
         if let Some(bulk_id) = bulk_id {
             row = row.details(json!({"bulk_id": bulk_id}));
         }
@@ -86,7 +81,7 @@ fn decide_in(
 pub fn decide(
     pool: &Pool,
     comment_id: &str,
-    verdict: Verdict,
+    action: ModeratorAction,
     moderator: &str,
     reason: Option<&str>,
     now: PrimitiveDateTime,
@@ -100,27 +95,27 @@ pub fn decide(
     }
     let mut conn = pool.get().map_err(StorageError::from)?;
     let outcome = storage::write_transaction(&mut conn, |conn| {
-        decide_in(conn, comment_id, verdict, moderator, reason, now, None)
+        decide_in(conn, comment_id, action, moderator, reason, now, None)
     })?;
     match outcome {
-        DecideOutcome::NotFound => Err(not_found()),
-        DecideOutcome::Changed { .. } => Ok(DecisionOutcome {
+        StatusChange::NotFound => Err(not_found()),
+        StatusChange::Changed { .. } => Ok(DecisionOutcome {
             comment_id: comment_id.to_string(),
-            status: verdict.status(),
+            status: action.status(),
             decided_by: moderator.to_string(),
             decided_at: now,
             changed: true,
         }),
-        DecideOutcome::AlreadyDecided { status, by, at } if status == verdict.status().as_str() => {
+        StatusChange::AlreadyDecided { status, by, at } if status == action.status().as_str() => {
             Ok(DecisionOutcome {
                 comment_id: comment_id.to_string(),
-                status: verdict.status(),
+                status: action.status(),
                 decided_by: by,
                 decided_at: at,
                 changed: false,
             })
         }
-        DecideOutcome::AlreadyDecided { status, by, at } => Err(ModerationError::AlreadyDecided {
+        StatusChange::AlreadyDecided { status, by, at } => Err(ModerationError::AlreadyDecided {
             message: format!(
                 "{by} already {} this comment at {}",
                 if status == "published" {
@@ -138,10 +133,7 @@ pub fn decide(
 #[derive(Debug, Clone)]
 pub enum BulkTarget {
     Ids(Vec<String>),
-    Filter {
-        kind: QueueKind,
-        filter: QueueFilter,
-    },
+    Filter(QueueSelection),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +148,7 @@ pub struct BulkOutcome {
 pub fn bulk(
     pool: &Pool,
     target: &BulkTarget,
-    verdict: Verdict,
+    action: ModeratorAction,
     moderator: &str,
     reason: Option<&str>,
     now: PrimitiveDateTime,
@@ -174,32 +166,24 @@ pub fn bulk(
     storage::write_transaction(&mut conn, |conn| {
         let ids = match target {
             BulkTarget::Ids(ids) => ids.clone(),
-            BulkTarget::Filter { kind, filter } => {
-                queue::undecided_ids(conn, *kind, filter, MAX_BULK as i64)?
-            }
+            BulkTarget::Filter(selection) => selection.undecided_ids(conn, MAX_BULK as i64)?,
         };
         let mut changed = Vec::new();
         for id in &ids {
-            let outcome = decide_in(conn, id, verdict, moderator, reason, now, Some(&bulk_id))?;
-            if matches!(outcome, DecideOutcome::Changed { .. }) {
+            let outcome = decide_in(conn, id, action, moderator, reason, now, Some(&bulk_id))?;
+            if matches!(outcome, StatusChange::Changed { .. }) {
                 changed.push(id.clone());
             }
         }
         let target_json = match target {
             BulkTarget::Ids(ids) => json!({"ids": ids.len()}),
-            BulkTarget::Filter { kind, filter } => json!({
-                "queue": format!("{kind:?}").to_lowercase(),
-                "article_id": filter.article_id,
-                "rule": filter.rule_id,
-                "author": filter.author_key,
-                "before": filter.created_before.map(|t| t.to_string()),
-            }),
+            BulkTarget::Filter(selection) => selection.describe(),
         };
         audit::append(
             conn,
             &[AuditRow::new(
                 moderator,
-                &format!("bulk_{}", verdict.action()),
+                &format!("bulk_{}", action.as_str()),
                 "comments",
                 Some(&bulk_id),
                 now,

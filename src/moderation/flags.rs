@@ -3,7 +3,7 @@
 
 use super::ModerationError;
 use crate::storage::audit::{self, AuditRow};
-use crate::storage::decisions::{self, FlagOutcome, NewFlagRow};
+use crate::storage::flags::{self, FlagOutcome, NewFlagRow};
 use crate::storage::{self, Pool, StorageError};
 use serde_json::json;
 use time::PrimitiveDateTime;
@@ -95,7 +95,7 @@ pub fn flag(
     };
     let mut conn = pool.get().map_err(StorageError::from)?;
     let outcome = storage::write_transaction(&mut conn, |conn| {
-        let outcome = decisions::add_flag(conn, &row, threshold.max(1), now)?;
+        let outcome = flags::add(conn, &row, threshold.max(1), now)?;
         if let Some(FlagOutcome::Recorded {
             flag_count,
             crossed_threshold: true,

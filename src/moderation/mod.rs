@@ -1,6 +1,7 @@
 //! The domain between the HTTP edge and storage: turning a validated submission into a judged,
 //! stored comment, and reading the public thread.
 
+pub mod audit;
 pub mod backtest;
 pub mod bans;
 pub mod decide;
@@ -15,6 +16,10 @@ mod submit;
 pub mod types;
 
 pub use error::{ModerationError, Unacceptable};
+
+/// The database the domain works on: a connection pool the HTTP edge holds and hands back,
+/// never looks into; and what can go wrong with it (the edge tells unavailable from broken).
+pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
 pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
 pub use settings::{BanAction, ModerationSettings};

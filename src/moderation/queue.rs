@@ -1,17 +1,19 @@
-//! The moderators' view: queue pages with the verdict, the author's record and reader flags
-//! beside each comment; and the audit log, newest first.
+//! The moderators' view: which comments a queue read or bulk action selects, and queue pages
+//! with the verdict, the author's record and reader flags beside each comment.
 
 use super::identity::author_key;
-use super::ModerationError;
+use super::{Database, ModerationError};
 use crate::rules::RuleMatch;
-use crate::storage::audit::{self, AuditFilter, AuditRow};
-use crate::storage::queue::{self, AuthorRecord, FlagSummary, QueueFilter, QueueKind, QueueRow};
-use crate::storage::{Pool, StorageError};
+use crate::storage::queue::{self, QueueFilter, QueueKind, QueueRow};
+use crate::storage::StorageError;
+use time::PrimitiveDateTime;
+
+pub use crate::storage::queue::{AuthorRecord, FlagSummary};
 
 pub const DEFAULT_QUEUE_PAGE: i64 = 50;
 pub const MAX_QUEUE_PAGE: i64 = 200;
 
-pub fn parse_kind(text: Option<&str>) -> Result<QueueKind, ModerationError> {
+fn parse_kind(text: Option<&str>) -> Result<QueueKind, ModerationError> {
     match text.unwrap_or("pending") {
         "pending" => Ok(QueueKind::Pending),
         "flagged" => Ok(QueueKind::Flagged),
@@ -25,7 +27,7 @@ pub fn parse_kind(text: Option<&str>) -> Result<QueueKind, ModerationError> {
 }
 
 /// `author` may be an email (has '@') or a display name, matched as submissions are keyed.
-pub fn author_filter(author: &str) -> String {
+fn author_filter(author: &str) -> String {
     if author.contains('@') {
         author_key("", Some(author))
     } else {
@@ -57,6 +59,62 @@ pub fn page_size(limit: Option<i64>) -> Result<i64, ModerationError> {
     Ok(limit)
 }
 
+/// Which comments a moderator selects: one queue, narrowed by article, rule, author and age.
+#[derive(Debug, Clone)]
+pub struct QueueSelection {
+    queue: QueueKind,
+    filter: QueueFilter,
+}
+
+impl QueueSelection {
+    /// `status` names the queue (`pending` when absent); `author` is an email or a display
+    /// name, matched as submissions are keyed.
+    pub fn new(
+        status: Option<&str>,
+        article_id: Option<String>,
+        rule_id: Option<String>,
+        author: Option<&str>,
+        created_before: Option<PrimitiveDateTime>,
+    ) -> Result<Self, ModerationError> {
+        Ok(QueueSelection {
+            queue: parse_kind(status)?,
+            filter: QueueFilter {
+                article_id,
+                rule_id,
+                author_key: author.map(author_filter),
+                created_before,
+                after_id: None,
+            },
+        })
+    }
+
+    /// Continues after the page that ended with `cursor` (a comment id we issued).
+    pub fn after(mut self, cursor: Option<&str>) -> Result<Self, ModerationError> {
+        self.filter.after_id = parse_cursor(cursor)?;
+        Ok(self)
+    }
+
+    /// The selection as the audit log records it.
+    pub fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "queue": format!("{:?}", self.queue).to_lowercase(),
+            "article_id": self.filter.article_id,
+            "rule": self.filter.rule_id,
+            "author": self.filter.author_key,
+            "before": self.filter.created_before.map(crate::timestamps::rfc3339),
+        })
+    }
+
+    /// Up to `limit` ids of comments in the selection that no moderator decided yet.
+    pub(crate) fn undecided_ids(
+        &self,
+        conn: &mut crate::storage::DbConnection,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
+        queue::undecided_ids(conn, self.queue, &self.filter, limit)
+    }
+}
+
 /// One comment as a moderator sees it.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
@@ -73,13 +131,12 @@ pub struct QueuePage {
 }
 
 pub fn queue_page(
-    pool: &Pool,
-    kind: QueueKind,
-    filter: &QueueFilter,
+    pool: &Database,
+    selection: &QueueSelection,
     limit: i64,
 ) -> Result<QueuePage, ModerationError> {
     let mut conn = pool.get().map_err(StorageError::from)?;
-    let mut rows = queue::list(&mut conn, kind, filter, limit + 1)?;
+    let mut rows = queue::list(&mut conn, selection.queue, &selection.filter, limit + 1)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let mut keys: Vec<String> = rows.iter().map(|r| r.author_key.clone()).collect();
@@ -110,24 +167,4 @@ pub fn queue_page(
         })
         .collect();
     Ok(QueuePage { items, next_cursor })
-}
-
-#[derive(Debug, Clone)]
-pub struct LogPage {
-    pub entries: Vec<AuditRow>,
-    pub next_cursor: Option<String>,
-}
-
-pub fn log_page(pool: &Pool, filter: &AuditFilter, limit: i64) -> Result<LogPage, ModerationError> {
-    let mut conn = pool.get().map_err(StorageError::from)?;
-    let mut entries = audit::list(&mut conn, filter, limit + 1)?;
-    let has_more = entries.len() as i64 > limit;
-    entries.truncate(limit as usize);
-    let next_cursor = has_more
-        .then(|| entries.last().map(|e| e.id.clone()))
-        .flatten();
-    Ok(LogPage {
-        entries,
-        next_cursor,
-    })
 }

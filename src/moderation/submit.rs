@@ -7,7 +7,7 @@ use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
     Action, AuthorHistory, CommentInput, CommentStatus, Decision, RuleMatch, RuleSet, Verdict,
 };
-use crate::storage::{self, comments, decisions, Pool};
+use crate::storage::{self, comments, rule_hits, Pool};
 use std::net::IpAddr;
 use time::PrimitiveDateTime;
 
@@ -93,7 +93,7 @@ pub fn submit(
     };
     storage::write_transaction(conn, |conn| {
         comments::insert(conn, &row)?;
-        decisions::insert_rule_hits(conn, &row.id, &rule_ids)
+        rule_hits::insert(conn, &row.id, &rule_ids)
     })?;
     tracing::info!(
         comment_id = %id,
