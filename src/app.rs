@@ -9,8 +9,7 @@ use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
-use actix_cors::Cors;
-use actix_web::middleware::{Condition, DefaultHeaders, Logger};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{dev::Server, web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::{Arc, Weak};
@@ -102,9 +101,13 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(Condition::new(
+                    !origins.is_empty(),
+                    http::cors::cors(&origins),
+                ))
+                .wrap(from_fn(http::cors::refusals_as_json))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-                .wrap(Logger::new("%r %s %b %Dms"))
+                .wrap(from_fn(http::request_span::request_span))
                 .app_data(state.clone())
                 .app_data(trusted.clone())
                 .app_data(body_limit.clone())
@@ -134,17 +137,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST"])
-        .allowed_headers([actix_web::http::header::CONTENT_TYPE])
-        .max_age(3600)
-        // Requests from other origins still get a JSON answer; the browser withholds it.
-        .block_on_origin_mismatch(false)
 }
 
 /// Sweeps idle keys until the limiters are dropped.

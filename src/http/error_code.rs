@@ -19,6 +19,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The body is over the size limit.
     PayloadTooLarge,
+    /// A cross-origin request from an origin, or with a method or header, not allowed.
+    CorsRejected,
     /// The body is not `Content-Type: application/json`.
     UnsupportedMediaType,
     /// The comment is empty after trimming.
@@ -56,12 +58,13 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::CorsRejected,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::EmptyBody,
         ErrorCode::ParentOnOtherArticle,
@@ -88,6 +91,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::CorsRejected => "cors_rejected",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::EmptyBody => "empty_body",
             ErrorCode::ParentOnOtherArticle => "parent_on_other_article",
@@ -111,7 +115,9 @@ impl ErrorCode {
     /// The status every response with this code has.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::MalformedJson | ErrorCode::ValidationFailed => StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedJson | ErrorCode::ValidationFailed | ErrorCode::CorsRejected => {
+                StatusCode::BAD_REQUEST
+            }
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,

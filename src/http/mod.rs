@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod bans;
 pub mod client;
 pub mod comments;
+pub mod cors;
 pub mod error;
 pub mod error_code;
 pub mod flags;
@@ -14,6 +15,7 @@ pub mod health;
 pub mod json;
 pub mod moderation;
 pub mod openapi;
+pub mod request_span;
 pub mod session_routes;
 pub mod users;
 

@@ -205,6 +205,7 @@ async fn decide_one(
     action: ModeratorAction,
     body: Option<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    super::request_span::record_comment_id(&id);
     let reason = parse_reason(body.and_then(|b| b.reason))?;
     let pool = state.pool.clone();
     let outcome = web::block(move || {

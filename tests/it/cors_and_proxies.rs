@@ -3,11 +3,13 @@
 
 use crate::backend_tests;
 use crate::helpers::{Db, TestApp};
-use serde_json::json;
+use serde_json::{json, Value};
 
 backend_tests!(
     configured_origin_gets_cors_headers_and_others_do_not,
     forwarded_headers_count_only_from_trusted_proxies,
+    refused_preflight_answers_in_json_and_scripts_may_read_retry_after,
+    every_response_carries_a_request_id,
 );
 
 async fn configured_origin_gets_cors_headers_and_others_do_not(db: Db) {
@@ -108,4 +110,53 @@ async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
         .unwrap();
     assert_eq!(first["status"], "published");
     assert_eq!(second["status"], "published");
+}
+
+async fn refused_preflight_answers_in_json_and_scripts_may_read_retry_after(db: Db) {
+    let app = TestApp::builder(db)
+        .configure(|c| c.cors_origins = vec!["https://news.example.com".into()])
+        .spawn()
+        .await;
+    let url = app.url("/api/v1/articles/a1/comments");
+    let refused = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://news.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-secret-header")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let body: Value = refused.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], "cors_rejected");
+
+    let post = app
+        .client
+        .post(&url)
+        .header("origin", "https://news.example.com")
+        .json(&json!({"author_name": "a", "body": "from the widget"}))
+        .send()
+        .await
+        .unwrap();
+    let exposed = post.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
+}
+
+async fn every_response_carries_a_request_id(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut ids = Vec::new();
+    for path in ["/healthz", "/no/such/route"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(id.len(), 32, "{id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
 }

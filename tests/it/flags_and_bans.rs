@@ -13,6 +13,7 @@ backend_tests!(
     address_bans_cover_networks_and_can_be_lifted,
     expired_ban_no_longer_applies,
     site_policy_can_hide_flagged_comments_and_hold_banned_authors,
+    audit_entries_write_times_as_rfc3339,
 );
 
 async fn proxied_app(db: Db) -> TestApp {
@@ -326,4 +327,23 @@ async fn site_policy_can_hide_flagged_comments_and_hold_banned_authors(db: Db) {
     .await;
     let held = post_from(&app, "198.51.100.2", "held person", None, "A clean comment").await;
     assert_eq!(held["status"], "pending");
+}
+
+async fn audit_entries_write_times_as_rfc3339(db: Db) {
+    let app = proxied_app(db).await;
+    let token = app.token_for("mod", Role::Moderator).await;
+    let created = ban(
+        &app,
+        &token,
+        json!({"kind": "ip", "value": "203.0.113.0/24", "expires_at": "2031-12-31T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(created["expires_at"], "2031-12-31T00:00:00Z");
+    let id = created["id"].as_str().unwrap();
+    let log = app
+        .get_json(&token, &format!("/api/v1/moderation/log?target_id={id}"))
+        .await;
+    let entry = &log["entries"][0];
+    assert_eq!(entry["action"], "ban_created");
+    assert_eq!(entry["after"]["expires_at"], "2031-12-31T00:00:00Z");
 }
