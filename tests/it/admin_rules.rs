@@ -2,7 +2,7 @@
 //! hot reload from disk or SIGHUP without dropping a request.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
+use crate::helpers::{Comment, Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -80,14 +80,6 @@ async fn put_rules(
     request.send().await.unwrap()
 }
 
-async fn submit(app: &TestApp, body: &str) -> Value {
-    let response = app
-        .post_comment("a1", json!({"author_name": "Reader", "body": body}))
-        .await;
-    assert_eq!(response.status().as_u16(), 201);
-    response.json().await.unwrap()
-}
-
 /// Polls until the live version differs from `old` (reloads happen on another thread).
 async fn wait_for_new_version(app: &TestApp, token: &str, old: &str) -> Value {
     for _ in 0..100 {
@@ -102,8 +94,8 @@ async fn wait_for_new_version(app: &TestApp, token: &str, old: &str) -> Value {
 
 async fn get_rules_shows_source_version_and_hit_counts(db: Db) {
     let (app, token) = admin_app(db, SHADOW_RULE, false).await;
-    submit(&app, "Buy viagra").await;
-    let shadowed = submit(&app, "Lovely weather today").await;
+    app.submit(Comment::new("Buy viagra")).await;
+    let shadowed = app.submit(Comment::new("Lovely weather today")).await;
     assert_eq!(
         shadowed["status"], "published",
         "a shadow rule never decides"
@@ -167,7 +159,10 @@ async fn replacing_rules_needs_the_current_version_and_valid_content(db: Db) {
 
 async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
     let (app, token) = admin_app(db, "", false).await;
-    assert_eq!(submit(&app, "My cat agrees").await["status"], "published");
+    assert_eq!(
+        app.submit(Comment::new("My cat agrees")).await["status"],
+        "published"
+    );
     let before = get_rules(&app, &token).await;
     let old_version = before["version"].as_str().unwrap().to_string();
     let candidate = rules_with(CAT_RULE);
@@ -183,7 +178,7 @@ async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
         "written to disk"
     );
 
-    let held = submit(&app, "My cat disagrees").await;
+    let held = app.submit(Comment::new("My cat disagrees")).await;
     assert_eq!(held["status"], "pending");
     let (_, verdict) = app.stored_verdict(held["id"].as_str().unwrap());
     assert_eq!(verdict["rules_version"], new_version.as_str());
@@ -234,15 +229,22 @@ async fn rules_test_traces_a_comment_against_live_rules_or_a_candidate(db: Db) {
         .unwrap();
     assert_eq!(invalid.status().as_u16(), 422);
     // Trying a candidate changes nothing.
-    assert_eq!(submit(&app, "another cat").await["status"], "published");
+    assert_eq!(
+        app.submit(Comment::new("another cat")).await["status"],
+        "published"
+    );
 }
 
 async fn backtest_counts_changes_and_agreement_with_moderators(db: Db) {
     let (app, token) = admin_app(db, "", false).await;
-    let approved = submit(&app, "Call my cat on 0123 456 7890").await;
-    let rejected = submit(&app, "My cat's number: 0987 654 3210").await;
-    submit(&app, "A cat photo").await;
-    submit(&app, "No animals here").await;
+    let approved = app
+        .submit(Comment::new("Call my cat on 0123 456 7890"))
+        .await;
+    let rejected = app
+        .submit(Comment::new("My cat's number: 0987 654 3210"))
+        .await;
+    app.submit(Comment::new("A cat photo")).await;
+    app.submit(Comment::new("No animals here")).await;
     let decide = |id: &str, action: &str| {
         app.authed(
             Method::POST,
@@ -300,7 +302,10 @@ async fn file_changes_reload_and_a_broken_file_keeps_the_old_rules(db: Db) {
     let first = get_rules(&app, &token).await;
     std::fs::write(&app.rules_path, rules_with(CAT_RULE)).unwrap();
     let reloaded = wait_for_new_version(&app, &token, first["version"].as_str().unwrap()).await;
-    assert_eq!(submit(&app, "a cat again").await["status"], "pending");
+    assert_eq!(
+        app.submit(Comment::new("a cat again")).await["status"],
+        "pending"
+    );
     let log: Value = app
         .get_json(&token, "/api/v1/moderation/log?action=rules_changed")
         .await;
@@ -327,7 +332,10 @@ async fn file_changes_reload_and_a_broken_file_keeps_the_old_rules(db: Db) {
         still["version"], reloaded["version"],
         "the old rules stay in force"
     );
-    assert_eq!(submit(&app, "a cat once more").await["status"], "pending");
+    assert_eq!(
+        app.submit(Comment::new("a cat once more")).await["status"],
+        "pending"
+    );
     let health: Value = app
         .client
         .get(app.url("/healthz"))
@@ -428,8 +436,8 @@ async fn reloads_under_load_drop_no_request_and_judge_each_comment_by_one_versio
 #[actix_web::test]
 async fn backtest_command_replays_stored_comments_from_the_database() {
     let app = TestApp::spawn(Db::Sqlite).await;
-    submit(&app, "A cat photo").await;
-    submit(&app, "No animals here").await;
+    app.submit(Comment::new("A cat photo")).await;
+    app.submit(Comment::new("No animals here")).await;
     let dir = tempfile::tempdir().unwrap();
     let candidate = dir.path().join("candidate.toml");
     std::fs::write(&candidate, rules_with(CAT_RULE)).unwrap();
@@ -474,7 +482,7 @@ async fn reloaded_rate_limits_apply_at_once(db: Db) {
     let (app, token) = admin_app(db, "", false).await;
     for i in 0..3 {
         assert_eq!(
-            submit(&app, &format!("before {i}")).await["status"],
+            app.submit(Comment::new(&format!("before {i}"))).await["status"],
             "published"
         );
     }
@@ -500,7 +508,7 @@ async fn reloaded_rate_limits_apply_at_once(db: Db) {
     );
     for i in 0..2 {
         assert_eq!(
-            submit(&app, &format!("after {i}")).await["status"],
+            app.submit(Comment::new(&format!("after {i}"))).await["status"],
             "published"
         );
     }

@@ -106,6 +106,52 @@ window_seconds = 600
 scope = "either"
 "#;
 
+/// A reader's comment for `TestApp::submit`: by "Reader" on article "a1" unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    article: String,
+    fields: serde_json::Value,
+    client_address: Option<String>,
+}
+
+impl Comment {
+    pub fn new(body: &str) -> Self {
+        Comment {
+            article: "a1".into(),
+            fields: serde_json::json!({"author_name": "Reader", "body": body}),
+            client_address: None,
+        }
+    }
+
+    /// On another article.
+    pub fn on(mut self, article: &str) -> Self {
+        self.article = article.into();
+        self
+    }
+
+    pub fn by(mut self, author_name: &str) -> Self {
+        self.fields["author_name"] = author_name.into();
+        self
+    }
+
+    pub fn email(mut self, author_email: &str) -> Self {
+        self.fields["author_email"] = author_email.into();
+        self
+    }
+
+    /// A reply to the comment with this id (e.g. `&submitted["id"]`).
+    pub fn reply_to(mut self, parent_id: &serde_json::Value) -> Self {
+        self.fields["parent_id"] = parent_id.clone();
+        self
+    }
+
+    /// Sent from `address` through a proxy (X-Forwarded-For): the app must trust 127.0.0.1.
+    pub fn sent_from(mut self, address: &str) -> Self {
+        self.client_address = Some(address.into());
+        self
+    }
+}
+
 pub struct TestAppBuilder {
     db: Db,
     rules: String,
@@ -234,6 +280,27 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Submits `comment`, which must be accepted (201); the response body.
+    pub async fn submit(&self, comment: Comment) -> serde_json::Value {
+        self.submit_expecting(201, comment).await
+    }
+
+    /// Submits `comment`, which must be answered with `status`; the response body.
+    pub async fn submit_expecting(&self, status: u16, comment: Comment) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/api/v1/articles/{}/comments", comment.article)))
+            .json(&comment.fields);
+        if let Some(address) = &comment.client_address {
+            request = request.header("x-forwarded-for", address);
+        }
+        let response = request.send().await.expect("request");
+        let answered = response.status().as_u16();
+        let body = response.text().await.expect("response body");
+        assert_eq!(answered, status, "submitting {}: {body}", comment.fields);
+        serde_json::from_str(&body).expect("JSON body")
     }
 
     pub async fn post_raw(

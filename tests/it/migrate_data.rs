@@ -2,7 +2,7 @@
 //! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
 //! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
 
-use crate::helpers::{postgres_admin_url, Db, TestApp, TestDatabase, TEST_PASSWORD};
+use crate::helpers::{postgres_admin_url, Comment, Db, TestApp, TestDatabase, TEST_PASSWORD};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -60,29 +60,15 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     let admin = sqlite.token_for("admin", Role::Admin).await;
     let moderator = sqlite.token_for("mod", Role::Moderator).await;
     let top = sqlite
-        .post_comment(
-            "a1",
-            json!({"author_name": "Ann", "body": "A fine article."}),
-        )
+        .submit(Comment::new("A fine article.").by("Ann"))
         .await;
-    let top: Value = top.json().await.unwrap();
-    let reply = sqlite
-        .post_comment(
-            "a1",
-            json!({"author_name": "Bob", "body": "I agree.", "parent_id": top["id"]}),
-        )
+    sqlite
+        .submit(Comment::new("I agree.").by("Bob").reply_to(&top["id"]))
         .await;
-    assert_eq!(reply.status().as_u16(), 201);
     for n in 0..3 {
-        let held: Value = sqlite
-            .post_comment(
-                "a1",
-                json!({"author_name": format!("Caller {n}"), "body": format!("ring 0123 456 78{n}0")}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let held = sqlite
+            .submit(Comment::new(&format!("ring 0123 456 78{n}0")).by(&format!("Caller {n}")))
+            .await;
         assert_eq!(held["status"], "pending");
         if n < 2 {
             let action = if n == 0 { "approve" } else { "reject" };
@@ -157,13 +143,9 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
         .await;
     assert_eq!(queue, before[1]);
     // The copy is a working site: new comments thread under copied ones.
-    let reply = postgres
-        .post_comment(
-            "a1",
-            json!({"author_name": "Dan", "body": "Late reply.", "parent_id": top["id"]}),
-        )
+    postgres
+        .submit(Comment::new("Late reply.").by("Dan").reply_to(&top["id"]))
         .await;
-    assert_eq!(reply.status().as_u16(), 201);
 
     // A target with rows is refused, and left as it was.
     let again = gatehouse(&[
