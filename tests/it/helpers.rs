@@ -1,7 +1,8 @@
 //! Starts the real app on port 0 over a fresh database (a temporary SQLite file, or a new
 //! PostgreSQL database when GATEHOUSE_TEST_POSTGRES_URL is set) and talks to it over HTTP.
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use crate::postgres_support::TestDatabase;
+use diesel::{QueryDsl as _, RunQueryDsl};
 use gatehouse::app::Application;
 use gatehouse::config::ServeConfig;
 use std::path::{Path, PathBuf};
@@ -28,8 +29,7 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    if $crate::helpers::postgres_admin_url().is_none() {
-                        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+                    if $crate::postgres_support::postgres_admin_url().is_none() {
                         return;
                     }
                     super::$name($crate::helpers::Db::Postgres).await
@@ -37,12 +37,6 @@ macro_rules! backend_tests {
             )*
         }
     };
-}
-
-pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
 }
 
 pub fn repo_path(relative: &str) -> PathBuf {
@@ -444,49 +438,3 @@ impl Drop for TestApp {
         drop(self.handle.stop(false));
     }
 }
-
-/// A uniquely named PostgreSQL database, dropped with the test.
-pub struct TestDatabase {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl TestDatabase {
-    /// A new, empty (not even migrated) database.
-    pub fn create() -> Self {
-        let admin_url = postgres_admin_url().expect("GATEHOUSE_TEST_POSTGRES_URL");
-        let name = format!("gatehouse_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .expect("create test database");
-        // Same server and options (e.g. `?sslmode=disable`), another database.
-        let (path, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let base = path.rsplit_once('/').map(|(base, _)| base).unwrap_or(path);
-        let url = if query.is_empty() {
-            format!("{base}/{name}")
-        } else {
-            format!("{base}/{name}?{query}")
-        };
-        TestDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
-        }
-    }
-}
-
-use diesel::QueryDsl as _;

@@ -2,7 +2,8 @@
 //! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
 //! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
 
-use crate::helpers::{postgres_admin_url, Comment, Db, TestApp, TestDatabase, TEST_PASSWORD};
+use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
+use crate::postgres_support::{postgres_admin_url, TestDatabase};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -14,14 +15,6 @@ fn gatehouse(args: &[&str]) -> Output {
         .env_remove("GATEHOUSE_DATABASE_URL")
         .output()
         .expect("run gatehouse")
-}
-
-fn postgres_available() -> bool {
-    let set = postgres_admin_url().is_some();
-    if !set {
-        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: migrate-data test skipped");
-    }
-    set
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
@@ -53,7 +46,7 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
 
 #[actix_web::test]
 async fn migrate_data_copies_a_sqlite_site_to_postgres() {
-    if !postgres_available() {
+    if postgres_admin_url().is_none() {
         return;
     }
     let sqlite = TestApp::spawn(Db::Sqlite).await;
@@ -164,7 +157,7 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
 
 #[test]
 fn migrate_creates_the_schema_on_a_new_postgres_database() {
-    if !postgres_available() {
+    if postgres_admin_url().is_none() {
         return;
     }
     let database = TestDatabase::create();

@@ -2,7 +2,8 @@
 //! quota, concurrent decisions through both have one winner, and what one instance stores the
 //! other lists and moderates.
 
-use crate::helpers::{postgres_admin_url, Comment, Db, TestApp, TEST_RULES};
+use crate::helpers::{Comment, Db, TestApp, TEST_RULES};
+use crate::postgres_support::postgres_admin_url;
 use crate::queue_and_decisions::{count_changed, decide};
 use crate::redis_support::TestRedis;
 use gatehouse::auth::Role;
@@ -21,8 +22,7 @@ fn rules() -> String {
     )
 }
 
-/// Two apps on one fresh PostgreSQL database and one Redis prefix, or `None` when either
-/// service is not configured.
+/// Two apps on one fresh PostgreSQL database and one Redis prefix.
 async fn two_instances(redis: &TestRedis) -> (TestApp, TestApp) {
     let first = TestApp::builder(Db::Postgres)
         .rules(rules())
@@ -39,11 +39,9 @@ async fn two_instances(redis: &TestRedis) -> (TestApp, TestApp) {
     (first, second)
 }
 
+/// The Redis to share, when both services are there (see `services` for when they must be).
 fn services() -> Option<TestRedis> {
-    if postgres_admin_url().is_none() {
-        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: scale-out test skipped");
-        return None;
-    }
+    postgres_admin_url()?;
     TestRedis::connect()
 }
 
