@@ -4,8 +4,9 @@
 use super::*;
 use std::path::Path;
 
-const HEAD: &str = r#"
-[thresholds]
+/// The `[thresholds]` and `[rate_limits]` every test rules file starts with (9 lines, so
+/// what follows starts on line 10).
+pub(super) const HEAD: &str = r#"[thresholds]
 hold = 5.0
 reject = 10.0
 
@@ -16,13 +17,17 @@ per_article = { burst = 60,  rate = 600,  per = "minute" }
 global      = { burst = 300, rate = 6000, per = "minute" }
 "#;
 
-pub(super) fn rules(body: &str) -> RuleSet {
+/// HEAD followed by `body`, loaded from the current folder.
+pub(super) fn try_rules(body: &str) -> Result<RuleSet, RulesError> {
     RuleSet::from_source(
-        &format!("{HEAD}\n{body}"),
+        &format!("{HEAD}{body}"),
         Path::new("."),
         Path::new("test.toml"),
     )
-    .unwrap()
+}
+
+pub(super) fn rules(body: &str) -> RuleSet {
+    try_rules(body).unwrap()
 }
 
 pub(super) fn body(text: &str) -> CommentInput<'_> {

@@ -2,18 +2,9 @@
 //! counters, and the warnings of `rules check` (`lint`).
 
 use super::lint::can_match_lowercase;
-use super::tests::{body, rules};
+use super::tests::{body, rules, try_rules, HEAD};
 use super::*;
 use std::path::Path;
-
-fn try_rules(src: &str) -> Result<RuleSet, RulesError> {
-    let head = "[thresholds]\nhold = 5.0\nreject = 10.0\n\n[rate_limits]\n\
-        per_ip = { burst = 5, rate = 10, per = \"minute\" }\n\
-        per_author = { burst = 3, rate = 6, per = \"minute\" }\n\
-        per_article = { burst = 60, rate = 600, per = \"minute\" }\n\
-        global = { burst = 300, rate = 6000, per = \"minute\" }\n";
-    RuleSet::from_source(&format!("{head}{src}"), Path::new("."), Path::new("r.toml"))
-}
 
 const SPAM: &str = r#"
 [[rule]]
@@ -54,8 +45,7 @@ fn refuses_a_file_whose_example_fails_naming_line_body_statuses_and_rules() {
         "{SPAM}\n[[example]]\nbody = \"Honest comment about free money for schools\"\nexpected = \"published\"\n"
     );
     let e = try_rules(&src).unwrap_err();
-    // The head `try_rules` adds is 9 lines long.
-    let line = src.lines().position(|l| l == "[[example]]").unwrap() + 1 + 9;
+    let line = src.lines().position(|l| l == "[[example]]").unwrap() + 1 + HEAD.lines().count();
     assert_eq!(e.line, Some(line), "{e}");
     for part in [
         "Honest comment about free money",

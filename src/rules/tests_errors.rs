@@ -1,18 +1,8 @@
 //! Tests of load errors: every refusal names file, line and (when known) the rule.
 
+use super::tests::HEAD;
 use super::*;
 use std::path::Path;
-
-const HEAD: &str = r#"[thresholds]
-hold = 5.0
-reject = 10.0
-
-[rate_limits]
-per_ip      = { burst = 5,   rate = 10,   per = "minute" }
-per_author  = { burst = 3,   rate = 6,    per = "minute" }
-per_article = { burst = 60,  rate = 600,  per = "minute" }
-global      = { burst = 300, rate = 6000, per = "minute" }
-"#;
 
 fn load_err(src: &str) -> RulesError {
     RuleSet::from_source(src, Path::new("/nonexistent-dir"), Path::new("rules.toml")).unwrap_err()
