@@ -9,7 +9,8 @@ use crate::helpers::{Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 pub const CAT_RULE: &str = r#"
 [[rule]]
@@ -55,14 +56,35 @@ pub async fn put_rules(
     request.send().await.unwrap()
 }
 
-/// Polls until the live version differs from `old` (reloads happen on another thread).
-pub async fn wait_for_new_version(app: &TestApp, token: &str, old: &str) -> Value {
-    for _ in 0..100 {
-        let rules = get_rules(app, token).await;
-        if rules["version"] != old {
-            return rules;
+/// The audit log's rules changes, newest first.
+pub async fn rules_changes(app: &TestApp, token: &str) -> Vec<Value> {
+    let log = app
+        .get_json(token, "/api/v1/moderation/log?action=rules_changed")
+        .await;
+    log["entries"].as_array().expect("entries").clone()
+}
+
+/// Polls `check` until it gives a value, for at most ten seconds: reloads from disk happen
+/// on another thread, once the watcher has let a burst of writes settle.
+pub async fn eventually<T, F>(what: &str, mut check: impl FnMut() -> F) -> T
+where
+    F: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
         }
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        assert!(Instant::now() < deadline, "waited ten seconds for {what}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the rules were not reloaded");
+}
+
+/// The live rules once their version is no longer `old`.
+pub async fn wait_for_new_version(app: &TestApp, token: &str, old: &str) -> Value {
+    eventually("the rules to be reloaded", || async move {
+        let rules = get_rules(app, token).await;
+        (rules["version"] != old).then_some(rules)
+    })
+    .await
 }
