@@ -1,7 +1,7 @@
 //! Readers' flags sending comments back to the queue, and bans on authors and addresses.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
+use crate::helpers::{Comment, Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -23,29 +23,6 @@ async fn proxied_app(db: Db) -> TestApp {
         .await
 }
 
-async fn post_from(
-    app: &TestApp,
-    ip: &str,
-    author: &str,
-    email: Option<&str>,
-    body: &str,
-) -> Value {
-    let mut comment = json!({"author_name": author, "body": body});
-    if let Some(email) = email {
-        comment["author_email"] = json!(email);
-    }
-    let response = app
-        .client
-        .post(app.url("/api/v1/articles/a1/comments"))
-        .header("x-forwarded-for", ip)
-        .json(&comment)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-    response.json().await.unwrap()
-}
-
 async fn flag_from(app: &TestApp, ip: &str, id: &str, reason: &str) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/comments/{id}/flags")))
@@ -59,14 +36,13 @@ async fn flag_from(app: &TestApp, ip: &str, id: &str, reason: &str) -> reqwest::
 async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
     let app = proxied_app(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let comment = post_from(
-        &app,
-        "198.51.100.1",
-        "Ann",
-        None,
-        "A perfectly ordinary opinion.",
-    )
-    .await;
+    let comment = app
+        .submit(
+            Comment::new("A perfectly ordinary opinion.")
+                .by("Ann")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     let id = comment["id"].as_str().unwrap();
     for (ip, reason) in [("203.0.113.1", "abuse"), ("203.0.113.2", "spam")] {
         assert_eq!(flag_from(&app, ip, id, reason).await.status().as_u16(), 202);
@@ -124,7 +100,13 @@ async fn three_readers_flagging_sends_a_comment_back_to_the_queue(db: Db) {
 async fn one_flag_per_reader_and_only_on_published_comments(db: Db) {
     let app = proxied_app(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let comment = post_from(&app, "198.51.100.1", "Ann", None, "Nothing wrong here.").await;
+    let comment = app
+        .submit(
+            Comment::new("Nothing wrong here.")
+                .by("Ann")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     let id = comment["id"].as_str().unwrap();
     for _ in 0..5 {
         assert_eq!(
@@ -143,7 +125,13 @@ async fn one_flag_per_reader_and_only_on_published_comments(db: Db) {
         "repeats from one reader count once"
     );
 
-    let held = post_from(&app, "198.51.100.2", "Bo", None, "Call 0123 456 7890").await;
+    let held = app
+        .submit(
+            Comment::new("Call 0123 456 7890")
+                .by("Bo")
+                .sent_from("198.51.100.2"),
+        )
+        .await;
     let not_visible = flag_from(&app, "203.0.113.9", held["id"].as_str().unwrap(), "spam").await;
     assert_eq!(not_visible.status().as_u16(), 404);
     let unknown = flag_from(
@@ -174,14 +162,14 @@ async fn ban(app: &TestApp, token: &str, body: Value) -> Value {
 async fn banned_author_is_rejected_without_being_told_why(db: Db) {
     let app = proxied_app(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let before = post_from(
-        &app,
-        "198.51.100.1",
-        "Troll",
-        Some("troll@example.org"),
-        "A clean comment.",
-    )
-    .await;
+    let before = app
+        .submit(
+            Comment::new("A clean comment.")
+                .by("Troll")
+                .email("troll@example.org")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     assert_eq!(before["status"], "published");
     let created = ban(
         &app,
@@ -190,17 +178,19 @@ async fn banned_author_is_rejected_without_being_told_why(db: Db) {
     )
     .await;
     assert_eq!(created["value"], "email:troll@example.org");
-    let after = post_from(
-        &app,
-        "198.51.100.7",
-        "New Name",
-        Some("troll@example.org"),
-        "Another clean comment.",
-    )
-    .await;
+    let after = app
+        .submit(
+            Comment::new("Another clean comment.")
+                .by("New Name")
+                .email("troll@example.org")
+                .sent_from("198.51.100.7"),
+        )
+        .await;
     assert_eq!(after["status"], "rejected");
     // The same answer any rejected comment gets: nothing mentions a ban.
-    let ordinary = post_from(&app, "198.51.100.8", "P", None, "buy viagra").await;
+    let ordinary = app
+        .submit(Comment::new("buy viagra").by("P").sent_from("198.51.100.8"))
+        .await;
     assert_eq!(after["message"], ordinary["message"]);
     assert!(!after.to_string().to_lowercase().contains("ban"));
     let rejected: Value = app
@@ -225,9 +215,21 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
         json!({"kind": "ip", "value": "203.0.113.0/24"}),
     )
     .await;
-    let inside = post_from(&app, "203.0.113.77", "A", None, "Hello from inside").await;
+    let inside = app
+        .submit(
+            Comment::new("Hello from inside")
+                .by("A")
+                .sent_from("203.0.113.77"),
+        )
+        .await;
     assert_eq!(inside["status"], "rejected");
-    let outside = post_from(&app, "198.51.100.77", "B", None, "Hello from outside").await;
+    let outside = app
+        .submit(
+            Comment::new("Hello from outside")
+                .by("B")
+                .sent_from("198.51.100.77"),
+        )
+        .await;
     assert_eq!(outside["status"], "published");
     let listed: Value = app.get_json(&token, "/api/v1/moderation/bans").await;
     assert_eq!(listed["bans"].as_array().unwrap().len(), 1);
@@ -244,7 +246,13 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
     assert_eq!(lifted.status().as_u16(), 200);
     let lifted: Value = lifted.json().await.unwrap();
     assert_eq!(lifted["lifted_by"], "mod");
-    let again = post_from(&app, "203.0.113.77", "A", None, "Hello again from inside").await;
+    let again = app
+        .submit(
+            Comment::new("Hello again from inside")
+                .by("A")
+                .sent_from("203.0.113.77"),
+        )
+        .await;
     assert_eq!(again["status"], "published");
     let listed: Value = app.get_json(&token, "/api/v1/moderation/bans").await;
     assert_eq!(listed["bans"].as_array().unwrap().len(), 0);
@@ -268,10 +276,22 @@ async fn expired_ban_no_longer_applies(db: Db) {
         json!({"kind": "author", "value": "Temp", "expires_at": soon}),
     )
     .await;
-    let during = post_from(&app, "198.51.100.1", "temp", None, "During the ban").await;
+    let during = app
+        .submit(
+            Comment::new("During the ban")
+                .by("temp")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     assert_eq!(during["status"], "rejected");
     app.sql("UPDATE bans SET expires_at = '2001-01-01 00:00:00'");
-    let after = post_from(&app, "198.51.100.1", "temp", None, "After the ban").await;
+    let after = app
+        .submit(
+            Comment::new("After the ban")
+                .by("temp")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     assert_eq!(after["status"], "published");
     let past = app
         .authed(Method::POST, "/api/v1/moderation/bans", &token)
@@ -291,7 +311,13 @@ async fn site_policy_can_hide_flagged_comments_and_hold_banned_authors(db: Db) {
         .spawn()
         .await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let comment = post_from(&app, "198.51.100.1", "Ann", None, "Visible until flagged.").await;
+    let comment = app
+        .submit(
+            Comment::new("Visible until flagged.")
+                .by("Ann")
+                .sent_from("198.51.100.1"),
+        )
+        .await;
     let id = comment["id"].as_str().unwrap();
     assert_eq!(
         flag_from(&app, "203.0.113.1", id, "abuse")
@@ -325,7 +351,13 @@ async fn site_policy_can_hide_flagged_comments_and_hold_banned_authors(db: Db) {
         json!({"kind": "author", "value": "Held Person"}),
     )
     .await;
-    let held = post_from(&app, "198.51.100.2", "held person", None, "A clean comment").await;
+    let held = app
+        .submit(
+            Comment::new("A clean comment")
+                .by("held person")
+                .sent_from("198.51.100.2"),
+        )
+        .await;
     assert_eq!(held["status"], "pending");
 }
 

@@ -1,7 +1,8 @@
 //! Starts the real app on port 0 over a fresh database (a temporary SQLite file, or a new
 //! PostgreSQL database when GATEHOUSE_TEST_POSTGRES_URL is set) and talks to it over HTTP.
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use crate::postgres_support::TestDatabase;
+use diesel::{QueryDsl as _, RunQueryDsl};
 use gatehouse::app::Application;
 use gatehouse::config::ServeConfig;
 use std::path::{Path, PathBuf};
@@ -28,8 +29,7 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    if $crate::helpers::postgres_admin_url().is_none() {
-                        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+                    if $crate::postgres_support::postgres_admin_url().is_none() {
                         return;
                     }
                     super::$name($crate::helpers::Db::Postgres).await
@@ -37,12 +37,6 @@ macro_rules! backend_tests {
             )*
         }
     };
-}
-
-pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
 }
 
 pub fn repo_path(relative: &str) -> PathBuf {
@@ -105,6 +99,52 @@ weight = 0.0
 window_seconds = 600
 scope = "either"
 "#;
+
+/// A reader's comment for `TestApp::submit`: by "Reader" on article "a1" unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    article: String,
+    fields: serde_json::Value,
+    client_address: Option<String>,
+}
+
+impl Comment {
+    pub fn new(body: &str) -> Self {
+        Comment {
+            article: "a1".into(),
+            fields: serde_json::json!({"author_name": "Reader", "body": body}),
+            client_address: None,
+        }
+    }
+
+    /// On another article.
+    pub fn on(mut self, article: &str) -> Self {
+        self.article = article.into();
+        self
+    }
+
+    pub fn by(mut self, author_name: &str) -> Self {
+        self.fields["author_name"] = author_name.into();
+        self
+    }
+
+    pub fn email(mut self, author_email: &str) -> Self {
+        self.fields["author_email"] = author_email.into();
+        self
+    }
+
+    /// A reply to the comment with this id (e.g. `&submitted["id"]`).
+    pub fn reply_to(mut self, parent_id: &serde_json::Value) -> Self {
+        self.fields["parent_id"] = parent_id.clone();
+        self
+    }
+
+    /// Sent from `address` through a proxy (X-Forwarded-For): the app must trust 127.0.0.1.
+    pub fn sent_from(mut self, address: &str) -> Self {
+        self.client_address = Some(address.into());
+        self
+    }
+}
 
 pub struct TestAppBuilder {
     db: Db,
@@ -234,6 +274,27 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Submits `comment`, which must be accepted (201); the response body.
+    pub async fn submit(&self, comment: Comment) -> serde_json::Value {
+        self.submit_expecting(201, comment).await
+    }
+
+    /// Submits `comment`, which must be answered with `status`; the response body.
+    pub async fn submit_expecting(&self, status: u16, comment: Comment) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/api/v1/articles/{}/comments", comment.article)))
+            .json(&comment.fields);
+        if let Some(address) = &comment.client_address {
+            request = request.header("x-forwarded-for", address);
+        }
+        let response = request.send().await.expect("request");
+        let answered = response.status().as_u16();
+        let body = response.text().await.expect("response body");
+        assert_eq!(answered, status, "submitting {}: {body}", comment.fields);
+        serde_json::from_str(&body).expect("JSON body")
     }
 
     pub async fn post_raw(
@@ -377,49 +438,3 @@ impl Drop for TestApp {
         drop(self.handle.stop(false));
     }
 }
-
-/// A uniquely named PostgreSQL database, dropped with the test.
-pub struct TestDatabase {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl TestDatabase {
-    /// A new, empty (not even migrated) database.
-    pub fn create() -> Self {
-        let admin_url = postgres_admin_url().expect("GATEHOUSE_TEST_POSTGRES_URL");
-        let name = format!("gatehouse_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .expect("create test database");
-        // Same server and options (e.g. `?sslmode=disable`), another database.
-        let (path, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let base = path.rsplit_once('/').map(|(base, _)| base).unwrap_or(path);
-        let url = if query.is_empty() {
-            format!("{base}/{name}")
-        } else {
-            format!("{base}/{name}?{query}")
-        };
-        TestDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
-        }
-    }
-}
-
-use diesel::QueryDsl as _;

@@ -1,7 +1,7 @@
 //! Submitting comments: each outcome, replies, what is stored and what is disclosed.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Comment, Db, TestApp};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -17,22 +17,16 @@ backend_tests!(
     reply_to_a_held_comment_is_422,
 );
 
-async fn submit(app: &TestApp, article: &str, body: Value) -> (u16, Value) {
-    let response = app.post_comment(article, body).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("json body"))
-}
-
 async fn publishes_a_clean_comment_at_once(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (status, body) = submit(
-        &app,
-        "politics-42",
-        json!({"author_name": "Ann Reader", "author_email": "ann@example.org",
-               "body": "A careful piece. The council vote on 12 May deserves more coverage."}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let body = app
+        .submit(
+            Comment::new("A careful piece. The council vote on 12 May deserves more coverage.")
+                .on("politics-42")
+                .by("Ann Reader")
+                .email("ann@example.org"),
+        )
+        .await;
     assert_eq!(body["status"], "published");
     assert_eq!(body["article_id"], "politics-42");
     assert_eq!(body["parent_id"], Value::Null);
@@ -48,13 +42,9 @@ async fn publishes_a_clean_comment_at_once(db: Db) {
 
 async fn rejects_comment_with_banned_word_and_keeps_it_for_review(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (status, body) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "Pharma", "body": "Cheap V1AGRA here, best prices"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let body = app
+        .submit(Comment::new("Cheap V1AGRA here, best prices").by("Pharma"))
+        .await;
     assert_eq!(body["status"], "rejected");
     assert!(body["message"].as_str().unwrap().contains("not published"));
     let (stored_status, _) = app.stored_verdict(body["id"].as_str().unwrap());
@@ -65,13 +55,9 @@ async fn rejects_comment_with_banned_word_and_keeps_it_for_review(db: Db) {
 
 async fn holds_comment_with_a_phone_number(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (status, body) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "Bob", "body": "Call me on +44 20 7946 0958 to talk about it"}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let body = app
+        .submit(Comment::new("Call me on +44 20 7946 0958 to talk about it").by("Bob"))
+        .await;
     assert_eq!(body["status"], "pending");
     assert_eq!(body["message"], "Your comment is awaiting moderation.");
 }
@@ -79,37 +65,28 @@ async fn holds_comment_with_a_phone_number(db: Db) {
 async fn holds_comment_whose_scores_reach_the_hold_threshold(db: Db) {
     let app = TestApp::spawn(db).await;
     // One score rule (3) stays under the hold threshold (5)...
-    let (_, one) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "C", "body": "Easy money, they said."}),
-    )
-    .await;
+    let one = app
+        .submit(Comment::new("Easy money, they said.").by("C"))
+        .await;
     assert_eq!(one["status"], "published");
     // ...two (3 + 3) reach it.
     let links = "Easy money: https://a.example/1 https://b.example/2 https://c.example/3";
-    let (_, two) = submit(&app, "a1", json!({"author_name": "D", "body": links})).await;
+    let two = app.submit(Comment::new(links).by("D")).await;
     assert_eq!(two["status"], "pending");
 }
 
 async fn holds_the_same_body_posted_again(db: Db) {
     let app = TestApp::spawn(db).await;
-    let comment =
-        json!({"author_name": "Echo", "body": "I said it before and I will say it again."});
-    let (_, first) = submit(&app, "a1", comment.clone()).await;
+    let comment = Comment::new("I said it before and I will say it again.").by("Echo");
+    let first = app.submit(comment.clone()).await;
     assert_eq!(first["status"], "published");
-    let (_, second) = submit(&app, "a2", comment).await;
+    let second = app.submit(comment.on("a2")).await;
     assert_eq!(second["status"], "pending");
 }
 
 async fn public_response_never_reveals_rules_or_scores(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (_, body) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "P", "body": "viagra viagra"}),
-    )
-    .await;
+    let body = app.submit(Comment::new("viagra viagra").by("P")).await;
     let mut keys: Vec<&str> = body
         .as_object()
         .unwrap()
@@ -138,7 +115,7 @@ async fn public_response_never_reveals_rules_or_scores(db: Db) {
 async fn stored_verdict_explains_the_decision(db: Db) {
     let app = TestApp::spawn(db).await;
     let raw = "Buy v.i.a.g.r.a now";
-    let (_, body) = submit(&app, "a1", json!({"author_name": "P", "body": raw})).await;
+    let body = app.submit(Comment::new(raw).by("P")).await;
     let (_, verdict) = app.stored_verdict(body["id"].as_str().unwrap());
     assert_eq!(verdict["decision"], "reject");
     assert_eq!(verdict["rules_version"].as_str().unwrap().len(), 64);
@@ -160,13 +137,12 @@ async fn stored_verdict_explains_the_decision(db: Db) {
 async fn reply_to_unknown_parent_is_404_and_stores_nothing(db: Db) {
     let app = TestApp::spawn(db).await;
     let unknown = uuid::Uuid::now_v7().to_string();
-    let (status, body) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "R", "body": "Replying", "parent_id": unknown}),
-    )
-    .await;
-    assert_eq!(status, 404);
+    let body = app
+        .submit_expecting(
+            404,
+            Comment::new("Replying").by("R").reply_to(&json!(unknown)),
+        )
+        .await;
     assert_eq!(body["error"]["code"], "not_found");
     assert_eq!(body["error"]["field"], "parent_id");
     assert_eq!(app.stored_count(), 0);
@@ -174,14 +150,12 @@ async fn reply_to_unknown_parent_is_404_and_stores_nothing(db: Db) {
 
 async fn reply_to_comment_on_another_article_is_422(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (_, parent) = submit(&app, "a1", json!({"author_name": "P", "body": "Top level"})).await;
-    let (status, body) = submit(
-        &app,
-        "a2",
-        json!({"author_name": "R", "body": "Reply", "parent_id": parent["id"]}),
-    )
-    .await;
-    assert_eq!(status, 422);
+    let parent = app.submit(Comment::new("Top level").by("P")).await;
+    let reply = Comment::new("Reply")
+        .by("R")
+        .on("a2")
+        .reply_to(&parent["id"]);
+    let body = app.submit_expecting(422, reply).await;
     assert_eq!(body["error"]["code"], "parent_on_other_article");
     assert_eq!(body["error"]["field"], "parent_id");
     assert_eq!(app.stored_count(), 1);
@@ -189,20 +163,10 @@ async fn reply_to_comment_on_another_article_is_422(db: Db) {
 
 async fn reply_to_a_held_comment_is_422(db: Db) {
     let app = TestApp::spawn(db).await;
-    let (_, parent) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "P", "body": "Ring 0123 456 7890"}),
-    )
-    .await;
+    let parent = app.submit(Comment::new("Ring 0123 456 7890").by("P")).await;
     assert_eq!(parent["status"], "pending");
-    let (status, body) = submit(
-        &app,
-        "a1",
-        json!({"author_name": "R", "body": "Reply", "parent_id": parent["id"]}),
-    )
-    .await;
-    assert_eq!(status, 422);
+    let reply = Comment::new("Reply").by("R").reply_to(&parent["id"]);
+    let body = app.submit_expecting(422, reply).await;
     assert_eq!(body["error"]["code"], "parent_not_published");
 }
 
@@ -222,15 +186,17 @@ mod concurrency {
 
 async fn shipped_rules_publish_a_first_time_readers_clean_comment(db: Db) {
     let app = TestApp::builder(db).shipped_rules().spawn().await;
-    let (status, body) = submit(
-        &app,
-        "local-news-1",
-        json!({"author_name": "Margaret O'Neill", "author_email": "m.oneill@example.net",
-               "body": "I've lived on this street for 30 years and the new crossing is long overdue. \
-                        Thank you for covering the council meeting; I hope they fund the school route too."}),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let body = app
+        .submit(
+            Comment::new(
+                "I've lived on this street for 30 years and the new crossing is long overdue. \
+                 Thank you for covering the council meeting; I hope they fund the school route too.",
+            )
+            .on("local-news-1")
+            .by("Margaret O'Neill")
+            .email("m.oneill@example.net"),
+        )
+        .await;
     assert_eq!(body["status"], "published", "{body}");
 }
 
@@ -240,8 +206,7 @@ async fn shipped_rules_do_not_publish_obvious_spam_or_abuse(db: Db) {
         ("Crypto King", "Earn $5000 a week working from home!!! Check out my channel and DM me on telegram https://bit.ly/xyz"),
         ("Angry", "You are a fucking idiot and I will kill you"),
     ] {
-        let (status, body) = submit(&app, "a1", json!({"author_name": author, "body": text})).await;
-        assert_eq!(status, 201);
+        let body = app.submit(Comment::new(text).by(author)).await;
         assert_ne!(body["status"], "published", "{text}");
     }
 }

@@ -1,7 +1,7 @@
 //! Reading an article's thread: published only, thread order, cursor pages, nothing private.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Comment, Db, TestApp};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -11,17 +11,6 @@ backend_tests!(
     invalid_limit_or_cursor_is_400,
     unknown_article_lists_no_comments,
 );
-
-async fn post(app: &TestApp, article: &str, body: &str, parent: Option<&Value>) -> Value {
-    let mut comment =
-        json!({"author_name": "Reader", "author_email": "r@example.org", "body": body});
-    if let Some(parent) = parent {
-        comment["parent_id"] = parent["id"].clone();
-    }
-    let response = app.post_comment(article, comment).await;
-    assert_eq!(response.status().as_u16(), 201);
-    response.json().await.unwrap()
-}
 
 async fn list_json(app: &TestApp, article: &str, query: &str) -> Value {
     let response = app.list(article, query).await;
@@ -40,9 +29,9 @@ fn bodies(page: &Value) -> Vec<String> {
 
 async fn lists_only_published_comments_without_private_fields(db: Db) {
     let app = TestApp::spawn(db).await;
-    post(&app, "a1", "Visible comment", None).await;
-    post(&app, "a1", "Buy viagra", None).await;
-    post(&app, "a1", "Phone me: 555 123 4567", None).await;
+    for body in ["Visible comment", "Buy viagra", "Phone me: 555 123 4567"] {
+        app.submit(Comment::new(body).email("r@example.org")).await;
+    }
     let page = list_json(&app, "a1", "").await;
     assert_eq!(bodies(&page), ["Visible comment"]);
     assert_eq!(page["next_cursor"], Value::Null);
@@ -66,12 +55,17 @@ async fn lists_only_published_comments_without_private_fields(db: Db) {
 
 async fn lists_replies_under_their_parent_in_thread_order(db: Db) {
     let app = TestApp::spawn(db).await;
-    let first = post(&app, "a1", "first", None).await;
-    let second = post(&app, "a1", "second", None).await;
-    let reply_to_first = post(&app, "a1", "reply to first", Some(&first)).await;
-    post(&app, "a1", "reply to second", Some(&second)).await;
-    post(&app, "a1", "nested reply", Some(&reply_to_first)).await;
-    post(&app, "a1", "later reply to first", Some(&first)).await;
+    let first = app.submit(Comment::new("first")).await;
+    let second = app.submit(Comment::new("second")).await;
+    let reply_to_first = app
+        .submit(Comment::new("reply to first").reply_to(&first["id"]))
+        .await;
+    app.submit(Comment::new("reply to second").reply_to(&second["id"]))
+        .await;
+    app.submit(Comment::new("nested reply").reply_to(&reply_to_first["id"]))
+        .await;
+    app.submit(Comment::new("later reply to first").reply_to(&first["id"]))
+        .await;
     let page = list_json(&app, "a1", "").await;
     assert_eq!(
         bodies(&page),
@@ -98,14 +92,15 @@ async fn cursor_pages_cover_the_thread_without_gaps_or_repeats(db: Db) {
     let app = TestApp::spawn(db).await;
     let mut expected = Vec::new();
     for i in 0..4 {
-        let top = post(&app, "a1", &format!("top {i}"), None).await;
+        let top = app.submit(Comment::new(&format!("top {i}"))).await;
         expected.push(format!("top {i}"));
         for j in 0..2 {
-            post(&app, "a1", &format!("reply {i}.{j}"), Some(&top)).await;
+            app.submit(Comment::new(&format!("reply {i}.{j}")).reply_to(&top["id"]))
+                .await;
             expected.push(format!("reply {i}.{j}"));
         }
     }
-    post(&app, "other", "other article", None).await;
+    app.submit(Comment::new("other article").on("other")).await;
     let mut seen = Vec::new();
     let mut query = "?limit=5".to_string();
     let mut pages = 0;

@@ -1,6 +1,9 @@
 //! Gatehouse's integration tests: the real app over real HTTP on SQLite and PostgreSQL.
 
 mod helpers;
+mod postgres_support;
+mod redis_support;
+mod services;
 
 mod accounts_and_login;
 mod admin_rules;
@@ -17,7 +20,6 @@ mod openapi_and_health;
 mod queue_and_decisions;
 mod rate_limits;
 mod redis_limits;
-mod redis_support;
 mod rules_cli;
 mod scale_out;
 mod startup_and_cli;

@@ -2,7 +2,8 @@
 //! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
 //! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
 
-use crate::helpers::{postgres_admin_url, Db, TestApp, TestDatabase, TEST_PASSWORD};
+use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
+use crate::postgres_support::{postgres_admin_url, TestDatabase};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -14,14 +15,6 @@ fn gatehouse(args: &[&str]) -> Output {
         .env_remove("GATEHOUSE_DATABASE_URL")
         .output()
         .expect("run gatehouse")
-}
-
-fn postgres_available() -> bool {
-    let set = postgres_admin_url().is_some();
-    if !set {
-        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: migrate-data test skipped");
-    }
-    set
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
@@ -53,36 +46,22 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
 
 #[actix_web::test]
 async fn migrate_data_copies_a_sqlite_site_to_postgres() {
-    if !postgres_available() {
+    if postgres_admin_url().is_none() {
         return;
     }
     let sqlite = TestApp::spawn(Db::Sqlite).await;
     let admin = sqlite.token_for("admin", Role::Admin).await;
     let moderator = sqlite.token_for("mod", Role::Moderator).await;
     let top = sqlite
-        .post_comment(
-            "a1",
-            json!({"author_name": "Ann", "body": "A fine article."}),
-        )
+        .submit(Comment::new("A fine article.").by("Ann"))
         .await;
-    let top: Value = top.json().await.unwrap();
-    let reply = sqlite
-        .post_comment(
-            "a1",
-            json!({"author_name": "Bob", "body": "I agree.", "parent_id": top["id"]}),
-        )
+    sqlite
+        .submit(Comment::new("I agree.").by("Bob").reply_to(&top["id"]))
         .await;
-    assert_eq!(reply.status().as_u16(), 201);
     for n in 0..3 {
-        let held: Value = sqlite
-            .post_comment(
-                "a1",
-                json!({"author_name": format!("Caller {n}"), "body": format!("ring 0123 456 78{n}0")}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let held = sqlite
+            .submit(Comment::new(&format!("ring 0123 456 78{n}0")).by(&format!("Caller {n}")))
+            .await;
         assert_eq!(held["status"], "pending");
         if n < 2 {
             let action = if n == 0 { "approve" } else { "reject" };
@@ -157,13 +136,9 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
         .await;
     assert_eq!(queue, before[1]);
     // The copy is a working site: new comments thread under copied ones.
-    let reply = postgres
-        .post_comment(
-            "a1",
-            json!({"author_name": "Dan", "body": "Late reply.", "parent_id": top["id"]}),
-        )
+    postgres
+        .submit(Comment::new("Late reply.").by("Dan").reply_to(&top["id"]))
         .await;
-    assert_eq!(reply.status().as_u16(), 201);
 
     // A target with rows is refused, and left as it was.
     let again = gatehouse(&[
@@ -182,7 +157,7 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
 
 #[test]
 fn migrate_creates_the_schema_on_a_new_postgres_database() {
-    if !postgres_available() {
+    if postgres_admin_url().is_none() {
         return;
     }
     let database = TestDatabase::create();

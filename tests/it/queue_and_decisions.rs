@@ -2,7 +2,7 @@
 //! bulk, and racing each other), and the audit trail they leave.
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Comment, Db, TestApp};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -17,22 +17,6 @@ backend_tests!(
     fifty_concurrent_decisions_have_one_winner_and_one_audit_row,
     bulk_decides_by_ids_and_by_filter,
 );
-
-async fn post(
-    app: &TestApp,
-    article: &str,
-    author: &str,
-    email: Option<&str>,
-    body: &str,
-) -> Value {
-    let mut comment = json!({"author_name": author, "body": body});
-    if let Some(email) = email {
-        comment["author_email"] = json!(email);
-    }
-    let response = app.post_comment(article, comment).await;
-    assert_eq!(response.status().as_u16(), 201);
-    response.json().await.unwrap()
-}
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -63,30 +47,10 @@ pub(crate) async fn decide(
 async fn queue_shows_held_comments_with_their_explanation_and_history(db: Db) {
     let app = TestApp::spawn(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    post(
-        &app,
-        "a1",
-        "Bob",
-        Some("bob@example.org"),
-        "First, a fine comment.",
-    )
-    .await;
-    post(
-        &app,
-        "a1",
-        "Bob",
-        Some("bob@example.org"),
-        "Second, buy viagra",
-    )
-    .await;
-    let held = post(
-        &app,
-        "a1",
-        "Bob",
-        Some("bob@example.org"),
-        "Call me on 0123 456 7890",
-    )
-    .await;
+    let bob = |body| Comment::new(body).by("Bob").email("bob@example.org");
+    app.submit(bob("First, a fine comment.")).await;
+    app.submit(bob("Second, buy viagra")).await;
+    let held = app.submit(bob("Call me on 0123 456 7890")).await;
     assert_eq!(held["status"], "pending");
     let page = app.get_json(&token, "/api/v1/moderation/queue").await;
     assert_eq!(ids(&page), [held["id"].as_str().unwrap()]);
@@ -116,16 +80,19 @@ async fn queue_shows_held_comments_with_their_explanation_and_history(db: Db) {
 async fn queue_filters_by_rule_article_and_author(db: Db) {
     let app = TestApp::spawn(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let phone = post(&app, "a1", "Ann", None, "Ring 0123 456 7890").await;
-    let other_article = post(&app, "a2", "Ann", None, "Ring 0987 654 3210").await;
-    let money = post(
-        &app,
-        "a1",
-        "Cy",
-        Some("cy@example.org"),
-        "Easy money https://a.x/1 https://b.x/2 https://c.x/3",
-    )
-    .await;
+    let phone = app
+        .submit(Comment::new("Ring 0123 456 7890").by("Ann"))
+        .await;
+    let other_article = app
+        .submit(Comment::new("Ring 0987 654 3210").by("Ann").on("a2"))
+        .await;
+    let money = app
+        .submit(
+            Comment::new("Easy money https://a.x/1 https://b.x/2 https://c.x/3")
+                .by("Cy")
+                .email("cy@example.org"),
+        )
+        .await;
     let by_rule = app
         .get_json(&token, "/api/v1/moderation/queue?rule=links.many")
         .await;
@@ -159,14 +126,9 @@ async fn queue_pages_stay_stable_while_comments_arrive(db: Db) {
     let token = app.token_for("mod", Role::Moderator).await;
     let mut expected = Vec::new();
     for i in 0..5 {
-        let c = post(
-            &app,
-            "a1",
-            &format!("r{i}"),
-            None,
-            &format!("Phone {i}: 0123 456 78{i}0"),
-        )
-        .await;
+        let c = app
+            .submit(Comment::new(&format!("Phone {i}: 0123 456 78{i}0")).by(&format!("r{i}")))
+            .await;
         expected.push(c["id"].as_str().unwrap().to_string());
     }
     let first = app
@@ -174,14 +136,9 @@ async fn queue_pages_stay_stable_while_comments_arrive(db: Db) {
         .await;
     // New comments arrive between pages: they join the end, nothing shifts or repeats.
     for i in 5..7 {
-        let c = post(
-            &app,
-            "a1",
-            &format!("r{i}"),
-            None,
-            &format!("Phone {i}: 0123 456 78{i}0"),
-        )
-        .await;
+        let c = app
+            .submit(Comment::new(&format!("Phone {i}: 0123 456 78{i}0")).by(&format!("r{i}")))
+            .await;
         expected.push(c["id"].as_str().unwrap().to_string());
     }
     let mut seen = ids(&first);
@@ -202,7 +159,9 @@ async fn queue_pages_stay_stable_while_comments_arrive(db: Db) {
 async fn approving_publishes_at_once_and_is_audited(db: Db) {
     let app = TestApp::spawn(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let held = post(&app, "a1", "Ann", None, "My number is 0123 456 7890").await;
+    let held = app
+        .submit(Comment::new("My number is 0123 456 7890").by("Ann"))
+        .await;
     let id = held["id"].as_str().unwrap();
     let before: Value = app.list("a1", "").await.json().await.unwrap();
     assert_eq!(before["comments"].as_array().unwrap().len(), 0);
@@ -237,7 +196,9 @@ async fn conflicting_decision_is_409_naming_who_and_when(db: Db) {
     let app = TestApp::spawn(db).await;
     let first = app.token_for("alice", Role::Moderator).await;
     let second = app.token_for("bruno", Role::Moderator).await;
-    let held = post(&app, "a1", "Ann", None, "Text me 0123 456 7890").await;
+    let held = app
+        .submit(Comment::new("Text me 0123 456 7890").by("Ann"))
+        .await;
     let id = held["id"].as_str().unwrap();
     assert_eq!(
         decide(&app, &first, id, "reject").await.status().as_u16(),
@@ -258,7 +219,9 @@ async fn repeating_the_same_decision_is_harmless(db: Db) {
     let app = TestApp::spawn(db).await;
     let first = app.token_for("alice", Role::Moderator).await;
     let second = app.token_for("bruno", Role::Moderator).await;
-    let held = post(&app, "a1", "Ann", None, "Text me 0123 456 7890").await;
+    let held = app
+        .submit(Comment::new("Text me 0123 456 7890").by("Ann"))
+        .await;
     let id = held["id"].as_str().unwrap();
     decide(&app, &first, id, "approve").await;
     let again = decide(&app, &second, id, "approve").await;
@@ -277,14 +240,9 @@ async fn fifty_concurrent_decisions_have_one_winner_and_one_audit_row(db: Db) {
     let approver = app.token_for("alice", Role::Moderator).await;
     let rejecter = app.token_for("bruno", Role::Moderator).await;
     for round in 0..3 {
-        let held = post(
-            &app,
-            "a1",
-            "Ann",
-            None,
-            &format!("Round {round}: text me 0123 456 7890"),
-        )
-        .await;
+        let held = app
+            .submit(Comment::new(&format!("Round {round}: text me 0123 456 7890")).by("Ann"))
+            .await;
         let id = held["id"].as_str().unwrap().to_string();
         let requests = (0..50).map(|i| {
             let (token, action) = if i % 2 == 0 {
@@ -330,24 +288,14 @@ async fn bulk_decides_by_ids_and_by_filter(db: Db) {
     let token = app.token_for("mod", Role::Moderator).await;
     let mut phones = Vec::new();
     for i in 0..4 {
-        let c = post(
-            &app,
-            "a1",
-            &format!("p{i}"),
-            None,
-            &format!("Number {i}: 0123 456 78{i}0"),
-        )
-        .await;
+        let c = app
+            .submit(Comment::new(&format!("Number {i}: 0123 456 78{i}0")).by(&format!("p{i}")))
+            .await;
         phones.push(c["id"].as_str().unwrap().to_string());
     }
-    let money = post(
-        &app,
-        "a1",
-        "m",
-        None,
-        "Easy money https://a.x/1 https://b.x/2 https://c.x/3",
-    )
-    .await;
+    let money = app
+        .submit(Comment::new("Easy money https://a.x/1 https://b.x/2 https://c.x/3").by("m"))
+        .await;
     let bulk = |body: Value| {
         app.authed(Method::POST, "/api/v1/moderation/bulk", &token)
             .json(&body)

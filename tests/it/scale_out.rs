@@ -2,7 +2,8 @@
 //! quota, concurrent decisions through both have one winner, and what one instance stores the
 //! other lists and moderates.
 
-use crate::helpers::{postgres_admin_url, Db, TestApp, TEST_RULES};
+use crate::helpers::{Comment, Db, TestApp, TEST_RULES};
+use crate::postgres_support::postgres_admin_url;
 use crate::queue_and_decisions::{count_changed, decide};
 use crate::redis_support::TestRedis;
 use gatehouse::auth::Role;
@@ -21,8 +22,7 @@ fn rules() -> String {
     )
 }
 
-/// Two apps on one fresh PostgreSQL database and one Redis prefix, or `None` when either
-/// service is not configured.
+/// Two apps on one fresh PostgreSQL database and one Redis prefix.
 async fn two_instances(redis: &TestRedis) -> (TestApp, TestApp) {
     let first = TestApp::builder(Db::Postgres)
         .rules(rules())
@@ -39,11 +39,9 @@ async fn two_instances(redis: &TestRedis) -> (TestApp, TestApp) {
     (first, second)
 }
 
+/// The Redis to share, when both services are there (see `services` for when they must be).
 fn services() -> Option<TestRedis> {
-    if postgres_admin_url().is_none() {
-        eprintln!("GATEHOUSE_TEST_POSTGRES_URL is not set: scale-out test skipped");
-        return None;
-    }
+    postgres_admin_url()?;
     TestRedis::connect()
 }
 
@@ -89,15 +87,9 @@ async fn scale_out_fifty_decisions_through_two_instances_have_one_winner() {
     // Sessions live in the database: a token from one instance works on the other.
     let approver = first.token_for("alice", Role::Moderator).await;
     let rejecter = second.token_for("bruno", Role::Moderator).await;
-    let held: Value = first
-        .post_comment(
-            "a1",
-            json!({"author_name": "Ann", "body": "text me 0123 456 7890"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = first
+        .submit(Comment::new("text me 0123 456 7890").by("Ann"))
+        .await;
     assert_eq!(held["status"], "pending");
     let id = held["id"].as_str().unwrap().to_string();
     let requests = (0..50).map(|i| {
@@ -129,25 +121,13 @@ async fn scale_out_comment_stored_by_one_is_listed_and_moderated_by_the_other() 
         return;
     };
     let (first, second) = two_instances(&redis).await;
-    let published: Value = first
-        .post_comment(
-            "a1",
-            json!({"author_name": "Ann", "body": "A fine comment."}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let published = first
+        .submit(Comment::new("A fine comment.").by("Ann"))
+        .await;
     assert_eq!(published["status"], "published");
-    let held: Value = first
-        .post_comment(
-            "a1",
-            json!({"author_name": "Bob", "body": "call 0123 456 7890"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held = first
+        .submit(Comment::new("call 0123 456 7890").by("Bob"))
+        .await;
     assert_eq!(held["status"], "pending");
     let thread: Value = second.list("a1", "").await.json().await.unwrap();
     let listed: Vec<&str> = thread["comments"]
