@@ -14,6 +14,7 @@ backend_tests!(
     replacing_rules_needs_the_current_version_and_valid_content,
     replaced_rules_judge_the_next_comment_and_are_audited,
     rules_test_traces_a_comment_against_live_rules_or_a_candidate,
+    the_short_version_rules_check_prints_is_a_valid_if_match,
 );
 
 const SHADOW_RULE: &str = r#"
@@ -177,5 +178,27 @@ async fn rules_test_traces_a_comment_against_live_rules_or_a_candidate(db: Db) {
     assert_eq!(
         app.submit(Comment::new("another cat")).await["status"],
         "published"
+    );
+}
+
+async fn the_short_version_rules_check_prints_is_a_valid_if_match(db: Db) {
+    let (app, token) = admin_app(db, "", false).await;
+    let version = get_rules(&app, &token).await["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let too_short = put_rules(&app, &token, Some(&version[..8]), &rules_with(CAT_RULE)).await;
+    assert_eq!(
+        too_short.status().as_u16(),
+        412,
+        "8 characters could name another version"
+    );
+    let short = put_rules(&app, &token, Some(&version[..12]), &rules_with(CAT_RULE)).await;
+    assert_eq!(short.status().as_u16(), 200);
+    let stale = put_rules(&app, &token, Some(&version[..12]), &rules_with("")).await;
+    assert_eq!(
+        stale.status().as_u16(),
+        412,
+        "the short form of a replaced version is stale"
     );
 }
