@@ -5,7 +5,9 @@ use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
+use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
+use crate::storage::group_commit::GroupCommitConfig;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::{self, DatabaseUrl, Pool, StorageError};
@@ -75,8 +77,10 @@ impl Application {
             prefix = %config.redis_prefix,
             "rate limits"
         );
+        let intake = Intake::start(pool.clone(), GroupCommitConfig::default())?;
         let state = web::Data::new(AppState {
             pool,
+            intake,
             policy: policy.clone(),
             limits: limits.clone(),
             session_policy: SessionPolicy {

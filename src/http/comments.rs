@@ -129,15 +129,10 @@ pub async fn submit(
             comment.article_id.as_str(),
         )
         .await?;
-    let settings = live.moderation;
-    let pool = state.pool.clone();
-    // The blocking thread logs inside this request's span too.
-    let span = tracing::Span::current();
-    let stored = web::block(move || {
-        let _entered = span.enter();
-        moderation::submit(&pool, &rules, &settings, &comment, ip, timestamps::now())
-    })
-    .await??;
+    let stored = state
+        .intake
+        .submit(rules, live.moderation, comment, ip, timestamps::now())
+        .await?;
     super::request_span::record_comment_id(&stored.id);
     live.counters.record(&stored.verdict);
     Ok(HttpResponse::Created().json(SubmitCommentResponse {

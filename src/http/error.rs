@@ -160,7 +160,7 @@ impl From<RateLimited> for ApiError {
 impl From<DatabaseError> for ApiError {
     fn from(err: DatabaseError) -> Self {
         match err {
-            DatabaseError::Pool(_) | DatabaseError::Connect(_) => ApiError::unavailable(&err),
+            err if err.is_transient() => ApiError::unavailable(&err),
             DatabaseError::Duplicate(_) => ApiError::new(
                 ErrorCode::Conflict,
                 "a concurrent request made the same change; reload and retry",
@@ -198,6 +198,13 @@ impl From<ModerationError> for ApiError {
             ModerationError::AlreadyDecided { message } => {
                 ApiError::new(ErrorCode::AlreadyDecided, message)
             }
+            ModerationError::Overloaded => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "too many comments are arriving at once; please try again in a second",
+                )
+            },
             ModerationError::Storage(err) => err.into(),
         }
     }

@@ -21,7 +21,7 @@ pub mod users;
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
-use crate::moderation::Database;
+use crate::moderation::{Database, Intake};
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits};
 use access::Access;
@@ -34,6 +34,8 @@ use std::sync::Arc;
 /// Shared by every request.
 pub struct AppState {
     pub pool: Database,
+    /// New comments: judged in parallel, stored in batches by one writer.
+    pub intake: Intake,
     /// The policy file in force; swapped whole, so each request judges with exactly one
     /// version.
     pub policy: Arc<PolicyHandle>,

@@ -12,7 +12,9 @@ pub mod identity;
 mod listing;
 pub mod queue;
 mod settings;
-mod submit;
+mod intake;
+mod intake_writer;
+mod judge;
 pub mod types;
 
 pub use error::{ModerationError, Unacceptable};
@@ -23,5 +25,6 @@ pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
 pub use health::check_database;
 pub use listing::{list_published, CommentPage, PublicComment};
 pub use settings::{BanAction, ModerationSettings};
-pub use submit::{submit, SubmittedComment};
+pub use intake::Intake;
+pub use judge::{SubmittedComment, MAX_THREAD_DEPTH};
 pub use types::{ArticleId, NewComment};

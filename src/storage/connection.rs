@@ -123,8 +123,14 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StorageErr
         .build(ConnectionManager { url: url.clone() })?)
 }
 
+/// SQLite has one write lock per file, and its busy handler retries with growing sleeps: a
+/// writer that commits back to back (the intake writer under load) would win every race and
+/// starve a moderator's decision. Writers of this process queue here first, in arrival order.
+static SQLITE_WRITERS: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
+
 /// Runs `work` in a write transaction. On SQLite the transaction takes the write lock up front
-/// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of failing each other.
+/// (`BEGIN IMMEDIATE`), after the writers that came first, so writers queue instead of failing
+/// each other or starving one another.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -134,6 +140,7 @@ where
 {
     match conn {
         DbConnection::Sqlite(_) => {
+            let _turn = SQLITE_WRITERS.lock();
             conn.batch_execute("BEGIN IMMEDIATE")?;
             match work(conn) {
                 Ok(value) => match conn.batch_execute("COMMIT") {

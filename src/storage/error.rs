@@ -18,6 +18,39 @@ pub enum StorageError {
     Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database cannot take writes now (disk full, read-only file, I/O error, connection
+    /// lost): a passing condition to retry, not a bug.
+    #[error("the database cannot write: {0}")]
+    Unwritable(String),
+    /// The writer thread is gone (the server is stopping).
+    #[error("the database writer has stopped")]
+    WriterStopped,
+}
+
+/// Messages SQLite and PostgreSQL give when the database cannot take writes for a reason
+/// outside the query itself.
+const UNWRITABLE: [&str; 8] = [
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "unable to open database file",
+    "no space left on device",
+    "could not extend file",
+    "read-only transaction",
+    "server closed the connection",
+];
+
+impl StorageError {
+    /// Whether retrying later may succeed (the client should be told "busy", not "broken").
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Connect(_)
+                | StorageError::Pool(_)
+                | StorageError::Unwritable(_)
+                | StorageError::WriterStopped
+        )
+    }
 }
 
 impl From<diesel::result::Error> for StorageError {
@@ -26,6 +59,16 @@ impl From<diesel::result::Error> for StorageError {
         match err {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 StorageError::Duplicate(info.message().to_string())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StorageError::Unwritable(info.message().to_string())
+            }
+            Error::DatabaseError(_, ref info)
+                if UNWRITABLE
+                    .iter()
+                    .any(|m| info.message().to_lowercase().contains(m)) =>
+            {
+                StorageError::Unwritable(info.message().to_string())
             }
             other => StorageError::Query(other),
         }

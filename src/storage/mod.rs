@@ -8,6 +8,7 @@ mod connection;
 pub mod decisions;
 mod error;
 pub mod flags;
+pub mod group_commit;
 mod migrations;
 pub mod queue;
 pub mod rule_hits;

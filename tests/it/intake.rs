@@ -15,6 +15,7 @@ backend_tests!(
     reply_to_unknown_parent_is_404_and_stores_nothing,
     reply_to_comment_on_another_article_is_422,
     reply_to_a_held_comment_is_422,
+    identical_comments_sent_at_once_are_not_both_published,
 );
 
 async fn publishes_a_clean_comment_at_once(db: Db) {
@@ -231,4 +232,20 @@ async fn concurrent_submissions_are_all_stored(db: Db) {
         .await
         .unwrap();
     assert_eq!(page["comments"].as_array().unwrap().len(), 40);
+}
+
+/// The duplicate rule must see a comment posted a moment earlier even when both are judged at
+/// the same time and stored in one batch.
+async fn identical_comments_sent_at_once_are_not_both_published(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for round in 0..20 {
+        let body = format!("Same words twice, round {round}: the bypass is long overdue.");
+        let comment = || Comment::new(&body).by("Twice Poster").email("twice@example.org");
+        let (first, second) = tokio::join!(app.submit(comment()), app.submit(comment()));
+        let statuses = [first["status"].clone(), second["status"].clone()];
+        let published = statuses.iter().filter(|s| *s == "published").count();
+        assert_eq!(published, 1, "round {round}: {statuses:?}");
+        assert!(statuses.contains(&json!("pending")), "round {round}: {statuses:?}");
+    }
+    assert_eq!(app.stored_count(), 40);
 }

@@ -1,5 +1,6 @@
-//! Intake: judge a new comment with the live rules and store it, verdict included, in one
-//! durable write.
+//! Judging a new comment off the write path: the reads it needs (parent, bans, the author's
+//! history), the rules' verdict, and the row to store. The intake writer may judge it again
+//! with history the reads could not see yet (`Judged::rejudge`).
 
 use super::bans::{matching_ban, BanKind};
 use super::settings::{BanAction, ModerationSettings};
@@ -7,8 +8,9 @@ use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
     Action, AuthorHistory, CommentInput, CommentStatus, Decision, RuleMatch, RuleSet, Verdict,
 };
-use crate::storage::{self, comments, rule_hits, Pool};
+use crate::storage::{self, comments, DbConnection};
 use std::net::IpAddr;
+use std::sync::Arc;
 use time::PrimitiveDateTime;
 
 /// Replies nest at most this deep; deeper threads stop being readable on a news page.
@@ -26,26 +28,97 @@ pub struct SubmittedComment {
     pub verdict: Verdict,
 }
 
-/// Judges `comment` with `rules` and commits it. Returns only after the row is durable.
-pub fn submit(
-    pool: &Pool,
+/// A judged comment on its way to the writer, with what it takes to judge it again.
+pub struct Judged {
+    pub row: comments::NewCommentRow,
+    pub verdict: Verdict,
+    pub history: AuthorHistory,
+    /// The writer's commit count when the history was read: later writes were not seen.
+    pub seen_writes: u64,
+    rules: Arc<RuleSet>,
+    comment: NewComment,
+    ban: Option<(BanKind, BanAction)>,
+}
+
+impl Judged {
+    /// The rule ids of the verdict, for the rule index.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.verdict
+            .matches
+            .iter()
+            .map(|m| m.rule_id.clone())
+            .collect()
+    }
+
+    /// The window of the rules' duplicate check, if they have one.
+    pub fn duplicate_window(&self) -> Option<time::Duration> {
+        self.rules
+            .duplicate_window()
+            .and_then(|w| time::Duration::try_from(w).ok())
+    }
+
+    /// Judges again with `history` (which saw writes the first judgement could not).
+    pub fn rejudge(&mut self, history: AuthorHistory) -> Result<(), storage::StorageError> {
+        let (verdict, status) = verdict_for(&self.rules, &self.comment, &history, self.ban);
+        self.row.status = status.as_str().to_string();
+        self.row.score = verdict.score;
+        self.row.verdict = serde_json::to_string(&verdict)
+            .map_err(|e| storage::StorageError::Corrupt(e.to_string()))?;
+        self.verdict = verdict;
+        self.history = history;
+        Ok(())
+    }
+
+    pub fn submitted(&self) -> SubmittedComment {
+        SubmittedComment {
+            id: self.row.id.clone(),
+            article_id: self.row.article_id.clone(),
+            parent_id: self.row.parent_id.clone(),
+            status: CommentStatus::from(self.verdict.decision),
+            created_at: self.row.created_at,
+            verdict: self.verdict.clone(),
+        }
+    }
+}
+
+fn verdict_for(
     rules: &RuleSet,
-    settings: &ModerationSettings,
     comment: &NewComment,
+    history: &AuthorHistory,
+    ban: Option<(BanKind, BanAction)>,
+) -> (Verdict, CommentStatus) {
+    let mut verdict = rules.evaluate(&CommentInput {
+        body: &comment.body,
+        author_name: &comment.author_name,
+        author_email: comment.author_email.as_deref(),
+        history: history.clone(),
+    });
+    if let Some((kind, action)) = ban {
+        apply_ban(&mut verdict, kind, action);
+    }
+    let status = CommentStatus::from(verdict.decision);
+    (verdict, status)
+}
+
+/// Reads what judging `comment` needs and judges it with `rules`. Nothing is written.
+pub fn judge(
+    conn: &mut DbConnection,
+    rules: Arc<RuleSet>,
+    settings: &ModerationSettings,
+    comment: NewComment,
     client_ip: IpAddr,
     created_at: PrimitiveDateTime,
-) -> Result<SubmittedComment, ModerationError> {
-    let mut conn = pool.get().map_err(storage::StorageError::from)?;
-    let conn = &mut *conn;
+    seen_writes: u64,
+) -> Result<Judged, ModerationError> {
     let id = uuid::Uuid::now_v7().to_string();
     let parent_id = comment.parent_id.map(|p| p.to_string());
     let (thread_path, depth) = match &parent_id {
         None => (id.clone(), 0),
-        Some(parent_id) => place_reply(conn, comment, parent_id, &id)?,
+        Some(parent_id) => place_reply(conn, &comment, parent_id, &id)?,
     };
-
     let author_key = comment.author_key.clone();
-    let ban = matching_ban(conn, &author_key, client_ip, created_at)?;
+    let ban = matching_ban(conn, &author_key, client_ip, created_at)?
+        .map(|kind| (kind, settings.ban_action));
     let client_ip = client_ip.to_string();
     let fingerprint = crate::rules::body_fingerprint(&comment.body);
     let window_start = rules
@@ -54,28 +127,16 @@ pub fn submit(
         .map(|w| created_at - w);
     let facts =
         comments::author_history(conn, &author_key, &client_ip, &fingerprint, window_start)?;
-    let secs_since = |t: Option<PrimitiveDateTime>| {
-        t.map(|t| u64::try_from((created_at - t).whole_seconds()).unwrap_or(0))
+    let history = AuthorHistory {
+        prior_published: facts.prior_published,
+        same_body_by_author_secs_ago: secs_between(facts.last_same_body_by_author, created_at),
+        same_body_by_ip_secs_ago: secs_between(facts.last_same_body_by_ip, created_at),
     };
-    let mut verdict = rules.evaluate(&CommentInput {
-        body: &comment.body,
-        author_name: &comment.author_name,
-        author_email: comment.author_email.as_deref(),
-        history: AuthorHistory {
-            prior_published: facts.prior_published,
-            same_body_by_author_secs_ago: secs_since(facts.last_same_body_by_author),
-            same_body_by_ip_secs_ago: secs_since(facts.last_same_body_by_ip),
-        },
-    });
-    if let Some(kind) = ban {
-        apply_ban(&mut verdict, kind, settings.ban_action);
-    }
-    let status = CommentStatus::from(verdict.decision);
-    let rule_ids: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
+    let (verdict, status) = verdict_for(&rules, &comment, &history, ban);
     let row = comments::NewCommentRow {
-        id: id.clone(),
+        id,
         article_id: comment.article_id.as_str().to_string(),
-        parent_id: parent_id.clone(),
+        parent_id,
         thread_path,
         depth,
         author_name: comment.author_name.clone(),
@@ -91,32 +152,26 @@ pub fn submit(
         rules_version: verdict.rules_version.clone(),
         created_at,
     };
-    storage::write_transaction(conn, |conn| {
-        comments::insert(conn, &row)?;
-        rule_hits::insert(conn, &row.id, &rule_ids)
-    })?;
-    tracing::info!(
-        comment_id = %id,
-        article_id = %row.article_id,
-        status = status.as_str(),
-        score = verdict.score,
-        rules_version = %verdict.rules_version,
-        "comment judged and stored"
-    );
-    Ok(SubmittedComment {
-        id,
-        article_id: row.article_id,
-        parent_id,
-        status,
-        created_at,
+    Ok(Judged {
+        row,
         verdict,
+        history,
+        seen_writes,
+        rules,
+        comment,
+        ban,
     })
+}
+
+/// Whole seconds from `earlier` to `now` (0 if the clock went back).
+pub(crate) fn secs_between(earlier: Option<PrimitiveDateTime>, now: PrimitiveDateTime) -> Option<u64> {
+    earlier.map(|t| u64::try_from((now - t).whole_seconds()).unwrap_or(0))
 }
 
 /// Checks that a reply's parent exists, is on the same article and is visible, and returns the
 /// reply's thread path and depth.
 fn place_reply(
-    conn: &mut storage::DbConnection,
+    conn: &mut DbConnection,
     comment: &NewComment,
     parent_id: &str,
     id: &str,

@@ -1,0 +1,86 @@
+//! Intake: a new comment is judged on the blocking pool (reads on their own connections, rules
+//! evaluated in parallel), then handed to the one intake writer, which stores it with everything
+//! else waiting in one durable commit. `submit` returns only once the comment is committed.
+
+use super::intake_writer::IntakeWriter;
+use super::judge::{judge, SubmittedComment};
+use super::{Database, ModerationError, ModerationSettings, NewComment};
+use crate::rules::RuleSet;
+use crate::storage::group_commit::{GroupCommit, GroupCommitConfig};
+use crate::storage::StorageError;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use time::PrimitiveDateTime;
+
+/// The intake of new comments for one database.
+pub struct Intake {
+    pool: Database,
+    writer: GroupCommit<super::judge::Judged, SubmittedComment>,
+    /// Comments the writer has committed; read before a judgement's history.
+    committed: Arc<AtomicU64>,
+}
+
+impl Intake {
+    /// Starts the writer, which keeps a connection of its own from `pool`.
+    pub fn start(pool: Database, config: GroupCommitConfig) -> Result<Intake, StorageError> {
+        let committed = Arc::new(AtomicU64::new(0));
+        let writer_pool = pool.clone();
+        let writer = GroupCommit::spawn(
+            "intake-writer",
+            move || writer_pool.get().map_err(StorageError::from),
+            IntakeWriter::new(committed.clone()),
+            config,
+        )
+        .map_err(|e| StorageError::Unwritable(format!("cannot start the writer: {e}")))?;
+        Ok(Intake {
+            pool,
+            writer,
+            committed,
+        })
+    }
+
+    /// Judges `comment` with `rules` and stores it. Returns once the comment is durable;
+    /// `Overloaded` when the writer's queue is full.
+    pub async fn submit(
+        &self,
+        rules: Arc<RuleSet>,
+        settings: ModerationSettings,
+        comment: NewComment,
+        client_ip: IpAddr,
+        now: PrimitiveDateTime,
+    ) -> Result<SubmittedComment, ModerationError> {
+        let seen_writes = self.committed.load(Ordering::Acquire);
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        let judged = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(StorageError::from)?;
+            judge(
+                &mut conn,
+                rules,
+                &settings,
+                comment,
+                client_ip,
+                now,
+                seen_writes,
+            )
+        })
+        .await
+        .map_err(|e| StorageError::Unwritable(format!("judging failed: {e}")))??;
+        let answer = self
+            .writer
+            .submit(judged)
+            .map_err(|_| ModerationError::Overloaded)?;
+        let stored = answer.await.map_err(|_| StorageError::WriterStopped)??;
+        tracing::info!(
+            comment_id = %stored.id,
+            article_id = %stored.article_id,
+            status = stored.status.as_str(),
+            score = stored.verdict.score,
+            rules_version = %stored.verdict.rules_version,
+            "comment judged and stored"
+        );
+        Ok(stored)
+    }
+}

@@ -1,0 +1,248 @@
+//! Group commit: one thread owns a write connection and writes whatever is waiting (up to a cap)
+//! in one transaction with one durable commit, then answers every item. Callers hand items over
+//! through a bounded queue and wait for their own answer; a full queue is refused at once rather
+//! than queueing without bound.
+//!
+//! If a batch fails, its items are retried one by one, each in its own transaction, so one bad
+//! item fails alone and nothing is ever answered as written unless its commit returned.
+
+use super::{write_transaction, DbConnection, StorageError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::ops::DerefMut;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// What the writer thread does with a batch; implemented by the domain that owns the items.
+pub trait BatchWriter: Send + 'static {
+    type Item: Send + 'static;
+    type Output: Send + 'static;
+
+    /// Writes `items` (in order) inside the open transaction; one output per item.
+    fn write_batch(
+        &mut self,
+        conn: &mut DbConnection,
+        items: &mut [Self::Item],
+    ) -> Result<Vec<Self::Output>, StorageError>;
+
+    /// The transaction of the last `write_batch` committed (`true`) or rolled back.
+    fn finish(&mut self, committed: bool);
+}
+
+/// How the writer batches.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupCommitConfig {
+    /// Items waiting at most; more are refused with `QueueFull`.
+    pub queue_capacity: usize,
+    /// Items written in one transaction at most.
+    pub max_batch: usize,
+}
+
+impl Default for GroupCommitConfig {
+    fn default() -> Self {
+        GroupCommitConfig {
+            queue_capacity: 4096,
+            max_batch: 512,
+        }
+    }
+}
+
+/// The queue is full: the caller should answer "busy, retry shortly".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the write queue is full")]
+pub struct QueueFull;
+
+type Reply<O> = oneshot::Sender<Result<O, StorageError>>;
+
+/// Figures about the batches written so far.
+#[derive(Debug, Default)]
+pub struct GroupCommitStats {
+    pub batches: std::sync::atomic::AtomicU64,
+    pub items: std::sync::atomic::AtomicU64,
+}
+
+/// The callers' side of a writer thread. Dropping every handle lets the thread write what is
+/// still queued and stop.
+pub struct GroupCommit<I, O> {
+    sender: SyncSender<(I, Reply<O>)>,
+    stats: Arc<GroupCommitStats>,
+}
+
+impl<I, O> Clone for GroupCommit<I, O> {
+    fn clone(&self) -> Self {
+        GroupCommit {
+            sender: self.sender.clone(),
+            stats: self.stats.clone(),
+        }
+    }
+}
+
+impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
+    /// Starts the writer thread; it opens its connection with `connect`, and again after a
+    /// batch failed for a reason that may have broken the connection.
+    pub fn spawn<W, C>(
+        name: &str,
+        connect: impl FnMut() -> Result<C, StorageError> + Send + 'static,
+        writer: W,
+        config: GroupCommitConfig,
+    ) -> std::io::Result<Self>
+    where
+        W: BatchWriter<Item = I, Output = O>,
+        C: DerefMut<Target = DbConnection> + Send + 'static,
+    {
+        let (sender, receiver) = mpsc::sync_channel(config.queue_capacity.max(1));
+        let stats = Arc::new(GroupCommitStats::default());
+        let thread_stats = stats.clone();
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                run(
+                    connect,
+                    writer,
+                    receiver,
+                    config.max_batch.max(1),
+                    &thread_stats,
+                )
+            })?;
+        Ok(GroupCommit { sender, stats })
+    }
+
+    /// Queues `item`; the receiver answers once its batch committed (or failed).
+    pub fn submit(
+        &self,
+        item: I,
+    ) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
+        let (reply, answer) = oneshot::channel();
+        match self.sender.try_send((item, reply)) {
+            Ok(()) => Ok(answer),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(QueueFull),
+        }
+    }
+
+    pub fn stats(&self) -> &GroupCommitStats {
+        &self.stats
+    }
+}
+
+/// The connection the writer holds, opened when first needed.
+struct Connection<C, F> {
+    current: Option<C>,
+    connect: F,
+}
+
+impl<C, F> Connection<C, F>
+where
+    C: DerefMut<Target = DbConnection>,
+    F: FnMut() -> Result<C, StorageError>,
+{
+    fn get(&mut self) -> Result<&mut DbConnection, StorageError> {
+        if self.current.is_none() {
+            self.current = Some((self.connect)()?);
+        }
+        match self.current.as_mut() {
+            Some(conn) => Ok(&mut **conn),
+            None => Err(StorageError::WriterStopped),
+        }
+    }
+
+    /// After a transient failure the connection may be broken: open a new one next time.
+    fn after(&mut self, result: &Result<impl Sized, StorageError>) {
+        if matches!(result, Err(err) if err.is_transient()) {
+            self.current = None;
+        }
+    }
+}
+
+fn run<W, C, F>(
+    connect: F,
+    mut writer: W,
+    receiver: Receiver<(W::Item, Reply<W::Output>)>,
+    max_batch: usize,
+    stats: &GroupCommitStats,
+) where
+    W: BatchWriter,
+    C: DerefMut<Target = DbConnection>,
+    F: FnMut() -> Result<C, StorageError>,
+{
+    use std::sync::atomic::Ordering;
+    let mut conn = Connection {
+        current: None,
+        connect,
+    };
+    // Ends when every sender is gone and the queue is drained.
+    while let Ok(first) = receiver.recv() {
+        let mut items = Vec::with_capacity(max_batch.min(64));
+        let mut replies = Vec::with_capacity(max_batch.min(64));
+        let (item, reply) = first;
+        items.push(item);
+        replies.push(reply);
+        while items.len() < max_batch {
+            match receiver.try_recv() {
+                Ok((item, reply)) => {
+                    items.push(item);
+                    replies.push(reply);
+                }
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let count = items.len() as u64;
+        let result = write_batch(&mut conn, &mut writer, &mut items);
+        conn.after(&result);
+        match result {
+            Ok(outputs) => {
+                for (reply, output) in replies.into_iter().zip(outputs) {
+                    let _ = reply.send(Ok(output));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, items = items.len(), "batch failed; writing its items one by one");
+                for (item, reply) in items.into_iter().zip(replies) {
+                    let mut single = [item];
+                    let outcome = write_batch(&mut conn, &mut writer, &mut single)
+                        .and_then(|mut out| out.pop().ok_or(StorageError::WriterStopped));
+                    conn.after(&outcome);
+                    let _ = reply.send(outcome);
+                }
+            }
+        }
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.items.fetch_add(count, Ordering::Relaxed);
+        let elapsed = started.elapsed();
+        if elapsed > SLOW_BATCH {
+            tracing::warn!(elapsed_ms = elapsed.as_millis() as u64, items = count, "slow batch");
+        }
+    }
+}
+
+/// A batch taking longer than this is logged: the disk or the database is struggling.
+const SLOW_BATCH: Duration = Duration::from_millis(500);
+
+/// One transaction for `items`; the writer learns whether it committed.
+fn write_batch<W, C, F>(
+    conn: &mut Connection<C, F>,
+    writer: &mut W,
+    items: &mut [W::Item],
+) -> Result<Vec<W::Output>, StorageError>
+where
+    W: BatchWriter,
+    C: DerefMut<Target = DbConnection>,
+    F: FnMut() -> Result<C, StorageError>,
+{
+    let conn = match conn.get() {
+        Ok(conn) => conn,
+        Err(err) => {
+            writer.finish(false);
+            return Err(err);
+        }
+    };
+    let result = write_transaction(conn, |conn| {
+        let outputs = writer.write_batch(conn, items)?;
+        if outputs.len() != items.len() {
+            return Err(StorageError::WriterStopped);
+        }
+        Ok(outputs)
+    });
+    writer.finish(result.is_ok());
+    result
+}
