@@ -194,13 +194,15 @@ pub fn matching_ban(
     ip: IpAddr,
     now: PrimitiveDateTime,
 ) -> Result<Option<BanKind>, StorageError> {
-    if bans::author_banned(conn, author_key, now)? {
+    let applicable = bans::applicable(conn, author_key, now)?;
+    if applicable.iter().any(|(kind, _)| kind == BanKind::Author.as_str()) {
         return Ok(Some(BanKind::Author));
     }
     let ip = ip.to_canonical();
-    let banned = bans::active(conn, Some("ip"), now)?
+    let banned = applicable
         .iter()
-        .filter_map(|ban| ban.value.parse::<IpNet>().ok())
+        .filter(|(kind, _)| kind == BanKind::Ip.as_str())
+        .filter_map(|(_, value)| value.parse::<IpNet>().ok())
         .any(|net| net.contains(&ip));
     Ok(banned.then_some(BanKind::Ip))
 }

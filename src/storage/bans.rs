@@ -43,6 +43,25 @@ pub fn active(
         .load(conn)?)
 }
 
+/// The bans in force at `now` that could apply to a submission from `author_key`: an author
+/// ban on that key, and every address ban (`(kind, value)` pairs), in one cacheable statement.
+pub fn applicable(
+    conn: &mut DbConnection,
+    author_key: &str,
+    now: PrimitiveDateTime,
+) -> Result<Vec<(String, String)>, StorageError> {
+    Ok(bans::table
+        .filter(bans::lifted_at.is_null())
+        .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)))
+        .filter(
+            bans::kind
+                .eq("ip")
+                .or(bans::kind.eq("author").and(bans::value.eq(author_key))),
+        )
+        .select((bans::kind, bans::value))
+        .load(conn)?)
+}
+
 /// Whether an author key is banned at `now`.
 pub fn author_banned(
     conn: &mut DbConnection,

@@ -56,6 +56,7 @@ pub struct PublicCommentRow {
 /// The author's past as the rules need it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryFacts {
+    /// 0 for an author with no published comment, else 1 (the rules need no more).
     pub prior_published: u64,
     pub last_same_body_by_author: Option<PrimitiveDateTime>,
     pub last_same_body_by_ip: Option<PrimitiveDateTime>,
@@ -76,8 +77,8 @@ pub fn find_parent(conn: &mut DbConnection, id: &str) -> Result<Option<ParentRow
         .optional()?)
 }
 
-/// Looks up what the first-comment and duplicate rules need. `same_body_since` is `None` when
-/// no duplicate rule is enabled, which skips those queries.
+/// Looks up what the first-comment and duplicate rules need, in one statement (on the hot path
+/// of every submission). `same_body_since` is `None` when no duplicate rule is enabled.
 pub fn author_history(
     conn: &mut DbConnection,
     author_key: &str,
@@ -85,30 +86,32 @@ pub fn author_history(
     body_fingerprint: &str,
     same_body_since: Option<PrimitiveDateTime>,
 ) -> Result<HistoryFacts, StorageError> {
-    let prior_published: i64 = comments::table
+    let published_before = comments::table
         .filter(comments::author_key.eq(author_key))
         .filter(comments::status.eq("published"))
-        .count()
-        .get_result(conn)?;
-    let mut facts = HistoryFacts {
-        prior_published: u64::try_from(prior_published).unwrap_or(0),
-        ..HistoryFacts::default()
-    };
-    if let Some(since) = same_body_since {
-        facts.last_same_body_by_author = comments::table
-            .filter(comments::author_key.eq(author_key))
-            .filter(comments::body_fingerprint.eq(body_fingerprint))
-            .filter(comments::created_at.ge(since))
-            .select(diesel::dsl::max(comments::created_at))
-            .first(conn)?;
-        facts.last_same_body_by_ip = comments::table
-            .filter(comments::client_ip.eq(client_ip))
-            .filter(comments::body_fingerprint.eq(body_fingerprint))
-            .filter(comments::created_at.ge(since))
-            .select(diesel::dsl::max(comments::created_at))
-            .first(conn)?;
-    }
-    Ok(facts)
+        .select(comments::id)
+        .limit(1)
+        .single_value();
+    // Without a duplicate rule, a window that starts after every comment finds none; one
+    // statement shape keeps the statement cached.
+    let since = same_body_since.unwrap_or(PrimitiveDateTime::MAX);
+    let same_body = comments::table
+        .filter(comments::body_fingerprint.eq(body_fingerprint))
+        .filter(comments::created_at.ge(since))
+        .select(diesel::dsl::max(comments::created_at));
+    let by_author = same_body
+        .filter(comments::author_key.eq(author_key))
+        .single_value();
+    let by_ip = same_body
+        .filter(comments::client_ip.eq(client_ip))
+        .single_value();
+    let (prior, by_author, by_ip): (Option<String>, Option<PrimitiveDateTime>, Option<PrimitiveDateTime>) =
+        diesel::select((published_before, by_author, by_ip)).get_result(conn)?;
+    Ok(HistoryFacts {
+        prior_published: u64::from(prior.is_some()),
+        last_same_body_by_author: by_author,
+        last_same_body_by_ip: by_ip,
+    })
 }
 
 /// Published comments of an article in thread order, strictly after `after_path`; flagged ones
