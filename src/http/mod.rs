@@ -167,6 +167,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             })
             .default_service(web::to(method_not_allowed))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
+                request_span::record_route(path);
                 access::enforce(by_method.clone(), req, next)
             }));
         cfg.service(resource);

@@ -16,14 +16,13 @@ pub async fn request_span(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = uuid::Uuid::now_v7().simple().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "(no route)".to_string());
+    // The route is recorded by the resource that matched (`record_route`): matching the path
+    // again here would cost a second routing pass per request.
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        route = %route,
+        route = tracing::field::Empty,
         comment_id = tracing::field::Empty,
     );
     let started = Instant::now();
@@ -50,6 +49,11 @@ pub async fn request_span(
             Err(err)
         }
     }
+}
+
+/// Records the route pattern that matched on the request's span.
+pub fn record_route(pattern: &str) {
+    tracing::Span::current().record("route", pattern);
 }
 
 /// Records the comment a request is about on its span, for every later log line.

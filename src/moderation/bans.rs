@@ -195,7 +195,10 @@ pub fn matching_ban(
     now: PrimitiveDateTime,
 ) -> Result<Option<BanKind>, StorageError> {
     let applicable = bans::applicable(conn, author_key, now)?;
-    if applicable.iter().any(|(kind, _)| kind == BanKind::Author.as_str()) {
+    if applicable
+        .iter()
+        .any(|(kind, _)| kind == BanKind::Author.as_str())
+    {
         return Ok(Some(BanKind::Author));
     }
     let ip = ip.to_canonical();

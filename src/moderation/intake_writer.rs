@@ -66,9 +66,10 @@ impl IntakeWriter {
     /// The writes `judged`'s history could not see, if memory still holds all of them.
     fn unseen<'a>(&'a self, judged: &Judged) -> Option<Vec<&'a RecentWrite>> {
         (judged.seen_writes >= self.evicted_through).then(|| {
+            // `recent` is in sequence order: skip what the judgement saw without looking at it.
+            let first_unseen = self.recent.partition_point(|w| w.seq <= judged.seen_writes);
             self.recent
-                .iter()
-                .filter(|w| w.seq > judged.seen_writes)
+                .range(first_unseen..)
                 .chain(self.pending.iter())
                 .collect()
         })

@@ -164,7 +164,10 @@ pub fn judge(
 }
 
 /// Whole seconds from `earlier` to `now` (0 if the clock went back).
-pub(crate) fn secs_between(earlier: Option<PrimitiveDateTime>, now: PrimitiveDateTime) -> Option<u64> {
+pub(crate) fn secs_between(
+    earlier: Option<PrimitiveDateTime>,
+    now: PrimitiveDateTime,
+) -> Option<u64> {
     earlier.map(|t| u64::try_from((now - t).whole_seconds()).unwrap_or(0))
 }
 

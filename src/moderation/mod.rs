@@ -9,12 +9,12 @@ mod error;
 pub mod flags;
 mod health;
 pub mod identity;
-mod listing;
-pub mod queue;
-mod settings;
 mod intake;
 mod intake_writer;
 mod judge;
+mod listing;
+pub mod queue;
+mod settings;
 pub mod types;
 
 pub use error::{ModerationError, Unacceptable};
@@ -23,8 +23,8 @@ pub use error::{ModerationError, Unacceptable};
 /// never looks into; and what can go wrong with it (the edge tells unavailable from broken).
 pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
 pub use health::check_database;
-pub use listing::{list_published, CommentPage, PublicComment};
-pub use settings::{BanAction, ModerationSettings};
 pub use intake::Intake;
 pub use judge::{SubmittedComment, MAX_THREAD_DEPTH};
+pub use listing::{list_published, CommentPage, PublicComment};
+pub use settings::{BanAction, ModerationSettings};
 pub use types::{ArticleId, NewComment};

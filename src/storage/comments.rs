@@ -105,8 +105,11 @@ pub fn author_history(
     let by_ip = same_body
         .filter(comments::client_ip.eq(client_ip))
         .single_value();
-    let (prior, by_author, by_ip): (Option<String>, Option<PrimitiveDateTime>, Option<PrimitiveDateTime>) =
-        diesel::select((published_before, by_author, by_ip)).get_result(conn)?;
+    let (prior, by_author, by_ip): (
+        Option<String>,
+        Option<PrimitiveDateTime>,
+        Option<PrimitiveDateTime>,
+    ) = diesel::select((published_before, by_author, by_ip)).get_result(conn)?;
     Ok(HistoryFacts {
         prior_published: u64::from(prior.is_some()),
         last_same_body_by_author: by_author,

@@ -7,8 +7,8 @@
 //! item fails alone and nothing is ever answered as written unless its commit returned.
 
 use super::{write_transaction, DbConnection, StorageError};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::ops::DerefMut;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -108,10 +108,7 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
     }
 
     /// Queues `item`; the receiver answers once its batch committed (or failed).
-    pub fn submit(
-        &self,
-        item: I,
-    ) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
+    pub fn submit(&self, item: I) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
         let (reply, answer) = oneshot::channel();
         match self.sender.try_send((item, reply)) {
             Ok(()) => Ok(answer),
@@ -210,7 +207,11 @@ fn run<W, C, F>(
         stats.items.fetch_add(count, Ordering::Relaxed);
         let elapsed = started.elapsed();
         if elapsed > SLOW_BATCH {
-            tracing::warn!(elapsed_ms = elapsed.as_millis() as u64, items = count, "slow batch");
+            tracing::warn!(
+                elapsed_ms = elapsed.as_millis() as u64,
+                items = count,
+                "slow batch"
+            );
         }
     }
 }

@@ -240,12 +240,19 @@ async fn identical_comments_sent_at_once_are_not_both_published(db: Db) {
     let app = TestApp::spawn(db).await;
     for round in 0..20 {
         let body = format!("Same words twice, round {round}: the bypass is long overdue.");
-        let comment = || Comment::new(&body).by("Twice Poster").email("twice@example.org");
+        let comment = || {
+            Comment::new(&body)
+                .by("Twice Poster")
+                .email("twice@example.org")
+        };
         let (first, second) = tokio::join!(app.submit(comment()), app.submit(comment()));
         let statuses = [first["status"].clone(), second["status"].clone()];
         let published = statuses.iter().filter(|s| *s == "published").count();
         assert_eq!(published, 1, "round {round}: {statuses:?}");
-        assert!(statuses.contains(&json!("pending")), "round {round}: {statuses:?}");
+        assert!(
+            statuses.contains(&json!("pending")),
+            "round {round}: {statuses:?}"
+        );
     }
     assert_eq!(app.stored_count(), 40);
 }
