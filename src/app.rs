@@ -143,6 +143,8 @@ fn cors(origins: &[String]) -> Cors {
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST"])
         .allowed_headers([actix_web::http::header::CONTENT_TYPE])
+        // The widget tells a rate-limited reader how long to wait.
+        .expose_headers([actix_web::http::header::RETRY_AFTER])
         .max_age(3600)
         // Requests from other origins still get a JSON answer; the browser withholds it.
         .block_on_origin_mismatch(false)

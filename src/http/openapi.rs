@@ -1,7 +1,8 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use super::{
-    admin_rules, audit_log, bans, comments, error, flags, health, moderation, session_routes, users,
+    admin_rules, admin_rules_check, audit_log, bans, comments, error, flags, health, moderation,
+    moderation_rules, session_routes, users,
 };
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -23,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         moderation::reject,
         moderation::bulk,
         audit_log::log,
+        moderation_rules::summary,
         bans::list,
         bans::create,
         bans::lift,
@@ -33,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         admin_rules::put_rules,
         admin_rules::test_rules,
         admin_rules::backtest_rules,
+        admin_rules_check::check_rules,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth)
