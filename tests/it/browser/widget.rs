@@ -1,0 +1,162 @@
+//! The widget under the demo article: posting, what the reader is told, text stays text.
+
+use super::harness::Driver;
+use super::{post_through_widget, CLEAN_BODY, HELD_BODY};
+use crate::helpers::{Db, TestApp};
+use serde_json::json;
+
+#[actix_web::test]
+async fn a_clean_comment_posted_through_the_widget_is_listed_at_once() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::builder(Db::Sqlite).shipped_rules().spawn().await;
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&app.url("/demo")).await;
+    browser
+        .wait_for_text(".gh-list-status", "No comments yet")
+        .await;
+
+    post_through_widget(&browser, "Ann Reader", CLEAN_BODY).await;
+
+    browser
+        .wait_for_text(".gh-result", "Your comment has been published.")
+        .await;
+    browser.wait_for_text(".gh-list .gh-body", CLEAN_BODY).await;
+    browser.goto(&app.url("/demo")).await;
+    let listed = browser
+        .wait_for_text(".gh-list .gh-comment", "Ann Reader")
+        .await;
+    assert!(listed.contains(CLEAN_BODY), "{listed}");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn spam_posted_through_the_widget_is_told_it_awaits_moderation_and_is_not_listed() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::builder(Db::Sqlite).shipped_rules().spawn().await;
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&app.url("/demo")).await;
+
+    post_through_widget(&browser, "Dev Blogger", HELD_BODY).await;
+
+    browser
+        .wait_for_text(".gh-result", "Your comment is awaiting moderation.")
+        .await;
+    let listed = browser
+        .js(
+            "return document.querySelectorAll('.gh-list .gh-comment').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(listed, json!(0));
+    let body_left = browser
+        .js(
+            "return document.querySelector('.gh-widget textarea').value",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        body_left,
+        json!(""),
+        "the form is cleared after a held comment"
+    );
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_widget_shows_field_errors_and_rate_limits_and_keeps_the_text() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::builder(Db::Sqlite)
+        .rules(crate::pages_and_assets::one_comment_per_hour())
+        .spawn()
+        .await;
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&app.url("/demo")).await;
+
+    browser
+        .type_into(".gh-widget input[name=author_email]", "not-an-email")
+        .await;
+    post_through_widget(&browser, "Ann", "A first thought.").await;
+    browser
+        .wait_for_text(".gh-field-author_email .gh-error", "not a valid email")
+        .await;
+    let invalid = browser
+        .js("return document.querySelector('.gh-widget input[name=author_email]').getAttribute('aria-invalid')", vec![])
+        .await;
+    assert_eq!(invalid, json!("true"));
+
+    browser
+        .type_into(".gh-widget input[name=author_email]", "ann@example.org")
+        .await;
+    browser.click(".gh-widget button[type=submit]").await;
+    browser.wait_for_text(".gh-result", "published").await;
+
+    post_through_widget(&browser, "Ann", "A second thought, too soon.").await;
+    let told = browser.wait_for_text(".gh-result", "please wait").await;
+    let seconds: u64 = told
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .expect("a number of seconds");
+    assert!(seconds > 60, "{told}");
+    let kept = browser
+        .js(
+            "return document.querySelector('.gh-widget textarea').value",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, json!("A second thought, too soon."));
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn markup_in_a_comment_renders_as_text_in_the_widget_and_the_console() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::spawn(Db::Sqlite).await;
+    app.create_user("mia", gatehouse::auth::Role::Moderator);
+    let hostile =
+        "<script>window.pwned = 1</script> nice <img src=x onerror=\"window.pwned = 2\"> photo";
+    let name = "<b onmouseover=\"window.pwned = 3\">Mallory</b>";
+    let response = app
+        .post_comment(
+            "demo-csto-karabakh",
+            json!({"author_name": name, "body": hostile}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["status"], "published");
+    let browser = driver.session(1280, 900).await;
+
+    browser.goto(&app.url("/demo")).await;
+    browser.wait_for_text(".gh-list .gh-body", "<script>").await;
+    let shown = browser
+        .js("return [document.querySelector('.gh-list .gh-body').textContent, document.querySelector('.gh-list .gh-author').textContent]", vec![])
+        .await;
+    assert_eq!(shown, json!([hostile, name]));
+    let injected = browser
+        .js("return [document.querySelectorAll('.gh-widget img, .gh-widget script, .gh-widget b').length, window.pwned || 0]", vec![])
+        .await;
+    assert_eq!(injected, json!([0, 0]));
+
+    super::sign_in(&browser, &app, "mia").await;
+    browser.click(".tabs [data-status=published]").await;
+    browser
+        .wait_for_text(".queue-detail .comment-body", "<img src=x")
+        .await;
+    let shown = browser
+        .js("return [document.querySelector('.queue-detail .comment-body').textContent, document.querySelector('.queue-detail .comment-author').textContent]", vec![])
+        .await;
+    assert_eq!(shown, json!([hostile, name]));
+    let injected = browser
+        .js("return [document.querySelectorAll('#main img, #main script, #main b').length, window.pwned || 0]", vec![])
+        .await;
+    assert_eq!(injected, json!([0, 0]));
+    browser.close().await;
+}
