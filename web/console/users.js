@@ -37,11 +37,11 @@ export class UsersView {
     return h("tr", { class: user.disabled ? "disabled" : "" },
       h("td", {}, user.username), h("td", {}, role),
       h("td", {}, user.disabled ? "disabled" : "active"), h("td", {}, when(user.created_at)),
-      h("td", { class: "row-actions" },
+      h("td", {}, h("div", { class: "row-actions" },
         h("button", { type: "button", class: "btn btn-quiet", onclick: () => this.update(user, { disabled: !user.disabled }) },
           user.disabled ? "Enable" : "Disable"),
         h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); this.update(user, { password: password.value }); } },
-          password, h("button", { type: "submit", class: "btn btn-quiet" }, "Reset password"))));
+          password, h("button", { type: "submit", class: "btn btn-quiet" }, "Reset password")))));
   }
 
   async create() {
