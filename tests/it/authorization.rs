@@ -41,6 +41,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     ("POST", "/api/v1/moderation/bulk", Access::Moderator),
     ("GET", "/api/v1/moderation/log", Access::Moderator),
+    ("GET", "/api/v1/moderation/rules", Access::Moderator),
     ("GET", "/api/v1/moderation/bans", Access::Moderator),
     ("POST", "/api/v1/moderation/bans", Access::Moderator),
     ("DELETE", "/api/v1/moderation/bans/{id}", Access::Moderator),
@@ -51,6 +52,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/admin/rules", Access::Admin),
     ("POST", "/api/v1/admin/rules/test", Access::Admin),
     ("POST", "/api/v1/admin/rules/backtest", Access::Admin),
+    ("POST", "/api/v1/admin/rules/check", Access::Admin),
 ];
 
 fn concrete(path: &str) -> String {
