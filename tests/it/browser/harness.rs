@@ -140,6 +140,24 @@ impl Drop for Driver {
     }
 }
 
+/// Serves `html` for every request on `listener` (a news site's page, on an origin of its own),
+/// from a thread that lives as long as the test process.
+pub fn serve_page(listener: TcpListener, html: String) {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                html.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(html.as_bytes());
+        }
+    });
+}
+
 /// One browser window.
 pub struct Browser {
     pub client: Client,

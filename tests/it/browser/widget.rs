@@ -1,6 +1,6 @@
 //! The widget under the demo article: posting, what the reader is told, text stays text.
 
-use super::harness::Driver;
+use super::harness::{serve_page, Driver};
 use super::{post_through_widget, CLEAN_BODY, HELD_BODY};
 use crate::helpers::{Db, TestApp};
 use serde_json::json;
@@ -158,5 +158,78 @@ async fn markup_in_a_comment_renders_as_text_in_the_widget_and_the_console() {
         .js("return [document.querySelectorAll('#main img, #main script, #main b').length, window.pwned || 0]", vec![])
         .await;
     assert_eq!(injected, json!([0, 0]));
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn on_a_news_site_of_another_origin_the_widget_posts_and_reads_retry_after() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let app = TestApp::builder(Db::Sqlite)
+        .rules(crate::pages_and_assets::one_comment_per_hour())
+        .configure(|c| c.cors_origins = vec![site.clone()])
+        .spawn()
+        .await;
+    let html = format!(
+        "<!doctype html><title>News</title><h1>Budget 2026</h1><div id=\"talk\"></div>\
+         <script src=\"{}\" data-article-id=\"budget-2026\" data-container=\"talk\" async></script>",
+        app.url("/widget.js")
+    );
+    serve_page(listener, html);
+    assert_ne!(
+        site, app.address,
+        "the page and Gatehouse are different origins"
+    );
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .wait_for_text("#talk .gh-list-status", "No comments yet")
+        .await;
+
+    post_through_widget(&browser, "Ann", "Posted from the news site.").await;
+    browser.wait_for_text(".gh-result", "published").await;
+    browser
+        .wait_for_text("#talk .gh-list", "Posted from the news site.")
+        .await;
+    post_through_widget(&browser, "Ann", "And again, too soon.").await;
+    let told = browser.wait_for_text(".gh-result", "please wait").await;
+    let seconds: u64 = told
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .expect("a number of seconds");
+    assert!(seconds > 60, "Retry-After was read across origins: {told}");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn when_the_server_cannot_be_reached_the_widget_says_so_and_keeps_the_text() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&app.url("/demo")).await;
+    browser
+        .wait_for_text(".gh-list-status", "No comments yet")
+        .await;
+    drop(app);
+    // Stopping is asynchronous: give the server a moment to close its sockets.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    post_through_widget(&browser, "Ann", "Written on a train with bad signal.").await;
+
+    browser
+        .wait_for_text(".gh-result", "the comment server did not answer")
+        .await;
+    let kept = browser
+        .js(
+            "return document.querySelector('.gh-widget textarea').value",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, json!("Written on a train with bad signal."));
     browser.close().await;
 }
