@@ -55,6 +55,13 @@ export class QueueView {
     h("button", { type: "button", class: "btn btn-quiet", "aria-expanded": "false", onclick: (e) => this.toggleBulk(e.currentTarget) }, "Bulk by filter…"));
     this.bulkPanel = this.buildBulkPanel();
     this.summary = h("p", { class: "queue-summary", role: "status", "aria-live": "polite" });
+    this.selectionBar = h("div", { class: "selection-bar", hidden: true },
+      h("button", { type: "button", class: "btn btn-approve", onclick: () => this.approveSelected() },
+        "Approve selected ", h("kbd", {}, "A")),
+      h("button", { type: "button", class: "btn btn-reject", onclick: () => this.askReject(true) },
+        "Reject selected… ", h("kbd", {}, "R")),
+      h("button", { type: "button", class: "btn btn-quiet", onclick: () => { this.selected.clear(); this.render(); } },
+        "Clear selection"));
     this.list = h("ul", { class: "queue-list", role: "listbox", "aria-label": "Comments", tabindex: "0",
       "aria-multiselectable": "true" });
     this.more = h("button", { type: "button", class: "btn btn-quiet more", hidden: true, onclick: () => this.loadMore() }, "Load more");
@@ -63,7 +70,7 @@ export class QueueView {
       h("h1", { id: "queue-title", class: "sr-only" }, "Moderation queue"),
       h("div", { class: "toolbar" }, this.tabs, this.filterForm),
       this.bulkPanel,
-      this.summary,
+      h("div", { class: "summary-row" }, this.summary, this.selectionBar),
       h("div", { class: "queue-body" },
         h("div", { class: "queue-list-wrap" }, this.list, this.more),
         this.detail));
@@ -209,6 +216,7 @@ export class QueueView {
     this.summary.textContent = n === 0
       ? `Nothing ${this.status} ${Object.keys(this.activeFilters()).length ? "matches the filters" : "right now"}.`
       : `${n}${this.cursor ? "+" : ""} ${this.status} comment${n === 1 ? "" : "s"}${this.selected.size ? ` · ${this.selected.size} selected` : ""}`;
+    this.selectionBar.hidden = this.selected.size === 0;
     fill(this.list, this.items.map((item, index) => this.row(item, index)));
     this.more.hidden = !this.cursor;
     this.current = Math.min(this.current, Math.max(0, n - 1));

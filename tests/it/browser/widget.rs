@@ -233,3 +233,70 @@ async fn when_the_server_cannot_be_reached_the_widget_says_so_and_keeps_the_text
     assert_eq!(kept, json!("Written on a train with bad signal."));
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn the_widget_loads_more_comments_and_posts_a_reply_under_its_parent() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let app = TestApp::builder(Db::Sqlite)
+        .configure(|c| c.cors_origins = vec![site.clone()])
+        .spawn()
+        .await;
+    for (name, body) in [("Ann", "First!"), ("Bo", "Second."), ("Cy", "Third.")] {
+        let response = app
+            .post_comment("budget-2026", json!({"author_name": name, "body": body}))
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    let html = format!(
+        "<!doctype html><title>News</title><main><p>Article.</p>\
+         <script src=\"{}\" data-article-id=\"budget-2026\" data-page-size=\"2\" async></script></main>",
+        app.url("/widget.js")
+    );
+    serve_page(listener, html);
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&format!("{site}/")).await;
+    browser.wait_for_text(".gh-list", "Second.").await;
+    let authors =
+        "return [...document.querySelectorAll('.gh-list .gh-author')].map(a => a.textContent)";
+    assert_eq!(browser.js(authors, vec![]).await, json!(["Ann", "Bo"]));
+
+    browser.click(".gh-more").await;
+    browser.wait_for_text(".gh-list", "Third.").await;
+    browser
+        .wait_until(
+            "the last page hides the button",
+            "return document.querySelector('.gh-more').hidden",
+            vec![],
+        )
+        .await;
+
+    browser.click(".gh-comment .gh-reply-button").await;
+    browser
+        .wait_for_text(".gh-replying", "Replying to Ann")
+        .await;
+    let focused = browser
+        .js("return document.activeElement.name", vec![])
+        .await;
+    assert_eq!(focused, json!("body"), "the comment field has focus");
+    post_through_widget(&browser, "Dee", "Replying to the first.").await;
+    browser.wait_for_text(".gh-result", "published").await;
+    let order = "return [...document.querySelectorAll('.gh-list .gh-comment')].map(c => [c.querySelector('.gh-author').textContent, Number(c.dataset.depth)])";
+    let expected = json!([["Ann", 0], ["Dee", 1], ["Bo", 0], ["Cy", 0]]);
+    assert_eq!(browser.js(order, vec![]).await, expected);
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .wait_for_text(".gh-list", "Replying to the first.")
+        .await;
+    browser.click(".gh-more").await;
+    browser.wait_for_text(".gh-list", "Cy").await;
+    assert_eq!(
+        browser.js(order, vec![]).await,
+        expected,
+        "the server's thread order"
+    );
+    browser.close().await;
+}
