@@ -74,7 +74,7 @@ export class BacktestPanel {
       });
       const changed = report.evaluated - report.unchanged;
       fill(this.result,
-        h("p", {}, `${report.evaluated} comments replayed: ${changed} would change, ${report.unchanged} unchanged.`),
+        h("p", {}, `${report.evaluated} comment${report.evaluated === 1 ? "" : "s"} replayed: ${changed} would change, ${report.unchanged} unchanged.`),
         h("p", {}, `Moderators decided ${report.moderator_decided}: the file agrees on ${report.agrees_with_moderators}, disagrees on ${report.disagrees_with_moderators}.`),
         report.changes.length ? h("ul", { class: "changes" }, report.changes.map((change) =>
           h("li", {}, h("strong", {}, `${change.from} → ${change.to}: ${change.count}`),

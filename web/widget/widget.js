@@ -85,7 +85,7 @@
     this.listStatus = el("p", { class: "gh-list-status", role: "status" });
     this.more = el("button", {
       type: "button", class: "gh-button gh-more", hidden: true,
-      onclick: function () { self.loadPage(); },
+      onclick: function () { self.loadPage(true); },
     }, ["Load more comments"]);
     this.fields = {
       author_name: this.field("author_name", "input",
@@ -132,7 +132,8 @@
     return { control: control, error: error, wrap: wrap };
   };
 
-  Widget.prototype.loadPage = function () {
+  /** Appends the next page; after "Load more", focus moves to the first comment it added. */
+  Widget.prototype.loadPage = function (moveFocus) {
     var self = this;
     var query = "?limit=" + this.pageSize + (this.cursor ? "&cursor=" + encodeURIComponent(this.cursor) : "");
     this.more.disabled = true;
@@ -140,7 +141,15 @@
     request("GET", "/articles/" + encodeURIComponent(this.articleId) + "/comments" + query)
       .then(function (answer) {
         if (answer.status !== 200 || !answer.body) throw new Error("status " + answer.status);
-        answer.body.comments.forEach(function (comment) { self.list.appendChild(self.renderComment(comment)); });
+        var first = null;
+        answer.body.comments.forEach(function (comment) {
+          var node = self.list.appendChild(self.renderComment(comment));
+          first = first || node;
+        });
+        if (moveFocus && first) {
+          first.setAttribute("tabindex", "-1");
+          first.focus();
+        }
         self.cursor = answer.body.next_cursor;
         self.more.hidden = !self.cursor;
         self.listStatus.textContent = self.list.children.length ? "" : "No comments yet. Be the first.";

@@ -94,6 +94,22 @@ async fn an_admin_tests_a_comment_against_the_rules_and_adds_a_moderator() {
         .await;
     assert_eq!(marked, json!(["Easy money", "work from home"]));
 
+    let published = app
+        .post_comment(
+            "a1",
+            json!({"author_name": "Al", "body": "Plain and kind."}),
+        )
+        .await;
+    assert_eq!(published.status().as_u16(), 201);
+    browser
+        .click("form[aria-labelledby=backtest-title] button[type=submit]")
+        .await;
+    let report = browser.wait_for_text(".backtest", "replayed").await;
+    assert!(
+        report.starts_with("1 comment replayed: 0 would change, 1 unchanged."),
+        "{report}"
+    );
+
     browser.click("#nav a[data-view=users]").await;
     browser
         .type_into(".view input[name=username]", "newmod")

@@ -266,6 +266,14 @@ async fn the_widget_loads_more_comments_and_posts_a_reply_under_its_parent() {
 
     browser.click(".gh-more").await;
     browser.wait_for_text(".gh-list", "Third.").await;
+    let focused = browser
+        .js("return document.activeElement.dataset.depth !== undefined && document.activeElement.textContent.includes('Third.')", vec![])
+        .await;
+    assert_eq!(
+        focused,
+        json!(true),
+        "focus moves to the first comment loaded"
+    );
     browser
         .wait_until(
             "the last page hides the button",
