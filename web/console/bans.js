@@ -3,6 +3,14 @@
 import { get, post, call, ApiError } from "./api.js";
 import { h, fill, when, announce, labelled, localToRfc3339 } from "./dom.js";
 
+let requested = null;
+
+/** Opens the bans view with a ban of `kind` on `value` filled in, for the moderator to confirm. */
+export function proposeBan(kind, value) {
+  requested = { kind, value };
+  location.hash = "#bans";
+}
+
 export class BansView {
   constructor() {
     this.table = h("tbody");
@@ -26,6 +34,12 @@ export class BansView {
   }
 
   async show() {
+    if (requested) {
+      this.kind.value = requested.kind;
+      this.value.value = requested.value;
+      requested = null;
+      this.reason.focus();
+    }
     try {
       const { bans } = await get("/api/v1/moderation/bans");
       fill(this.table, bans.length === 0

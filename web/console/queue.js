@@ -5,6 +5,7 @@ import { get, post, query, ApiError } from "./api.js";
 import { h, fill, when, age, announce, labelled, localToRfc3339 } from "./dom.js";
 import { highlighted, scoreMeter, matchTable, formatNumber } from "./verdict.js";
 import { reasonPrompt } from "./reason.js";
+import { proposeBan } from "./bans.js";
 
 const TABS = [
   ["pending", "Pending"],
@@ -306,7 +307,11 @@ export class QueueView {
         h("button", { type: "button", class: "btn btn-approve", onclick: () => this.decide("approve") }, "Approve ", h("kbd", {}, "a")),
         h("button", { type: "button", class: "btn btn-reject", onclick: () => this.askReject() }, "Reject… ", h("kbd", {}, "r")),
         h("button", { type: "button", class: "btn btn-quiet", onclick: () => this.toggleSelect(item.id) },
-          this.selected.has(item.id) ? "Unselect " : "Select ", h("kbd", {}, "x")))));
+          this.selected.has(item.id) ? "Unselect " : "Select ", h("kbd", {}, "x")),
+        h("button", { type: "button", class: "btn btn-quiet ban-author",
+          onclick: () => proposeBan("author", item.author_email || item.author_name) }, "Ban author…"),
+        h("button", { type: "button", class: "btn btn-quiet ban-address",
+          onclick: () => proposeBan("ip", item.client_ip) }, "Ban address…"))));
   }
 
   async approveSelected() {

@@ -14,14 +14,23 @@ async fn a_moderator_bans_an_author_sees_it_in_the_audit_log_and_lifts_it() {
     };
     let app = TestApp::spawn(Db::Sqlite).await;
     app.create_user("mia", Role::Moderator);
+    let held = app
+        .post_comment(
+            "a1",
+            json!({"author_name": "T", "author_email": "troll@example.org", "body": "Call 0123 456 7890 now"}),
+        )
+        .await;
+    let held: serde_json::Value = held.json().await.unwrap();
+    assert_eq!(held["status"], "pending");
     let browser = driver.session(1280, 900).await;
     sign_in(&browser, &app, "mia").await;
-    browser.click("#nav a[data-view=bans]").await;
+    browser.click(".queue-detail .ban-author").await;
     browser.wait_for_text(".view", "No bans in force").await;
-
-    browser
-        .type_into(".view input[name=value]", "troll@example.org")
+    let proposed = browser
+        .js("return [document.querySelector('.view select[name=kind]').value, document.querySelector('.view input[name=value]').value, document.activeElement.name]", vec![])
         .await;
+    assert_eq!(proposed, json!(["author", "troll@example.org", "reason"]));
+
     browser
         .type_into(".view input[name=reason]", "abuse in three threads")
         .await;
