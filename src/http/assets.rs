@@ -92,7 +92,7 @@ fn serve(req: &HttpRequest, path: &str, caching: Caching) -> HttpResponse {
 /// rather than today's file under a name that promises never to change.
 async fn versioned(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
     let (version, file) = path.into_inner();
-    if version != assets_version() || file.starts_with("widget/") {
+    if version != assets_version() {
         return super::error::ApiError::not_found(format!("no asset {file} in {version}"))
             .error_response();
     }
