@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod admin_rules;
+pub mod admin_rules_check;
+pub mod assets;
 pub mod audit_log;
 pub mod bans;
 pub mod client;
@@ -14,7 +16,9 @@ pub mod flags;
 pub mod health;
 pub mod json;
 pub mod moderation;
+pub mod moderation_rules;
 pub mod openapi;
+pub mod pages;
 pub mod request_span;
 pub mod session_routes;
 pub mod users;
@@ -111,6 +115,12 @@ pub fn route_table() -> Vec<RouteDef> {
         ),
         route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
         route!(GET, "/api/v1/moderation/log", Moderator, audit_log::log),
+        route!(
+            GET,
+            "/api/v1/moderation/rules",
+            Moderator,
+            moderation_rules::summary
+        ),
         route!(GET, "/api/v1/moderation/bans", Moderator, bans::list),
         route!(POST, "/api/v1/moderation/bans", Moderator, bans::create),
         route!(
@@ -140,6 +150,12 @@ pub fn route_table() -> Vec<RouteDef> {
             "/api/v1/admin/rules/backtest",
             Admin,
             admin_rules::backtest_rules
+        ),
+        route!(
+            POST,
+            "/api/v1/admin/rules/check",
+            Admin,
+            admin_rules_check::check_rules
         ),
     ]
 }
@@ -180,6 +196,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ApiError::validation(None, format!("invalid path: {err}")).into()
         }),
     )
+    .configure(pages::routes)
     .default_service(web::to(not_found));
 }
 

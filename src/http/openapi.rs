@@ -2,7 +2,8 @@
 
 use super::access::Access;
 use super::{
-    admin_rules, audit_log, bans, comments, error, flags, health, moderation, session_routes, users,
+    admin_rules, admin_rules_check, audit_log, bans, comments, error, flags, health, moderation,
+    moderation_rules, session_routes, users,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         moderation::reject,
         moderation::bulk,
         audit_log::log,
+        moderation_rules::summary,
         bans::list,
         bans::create,
         bans::lift,
@@ -38,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         admin_rules::put_rules,
         admin_rules::test_rules,
         admin_rules::backtest_rules,
+        admin_rules_check::check_rules,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth, &AccessFromRouteTable)

@@ -145,13 +145,15 @@ impl PolicyHandle {
         )
         .reason(Some(reason))
         .details(json!(summary));
+        // Audited first: a version nobody can find in the audit log never judges a comment. If
+        // the log cannot be written, the running rules stay (a reload is retried on the next
+        // change or SIGHUP; an edit's file is then picked up from disk).
+        let mut conn = pool.get()?;
+        audit::append(&mut conn, &[row])?;
         self.current
             .store(Arc::new(LivePolicy::new(policy, source)));
         self.set_error(None);
         tracing::info!(actor, old = %summary.old_version, new = %summary.new_version, "rules swapped");
-        // The swap stands even if the audit write fails: the running rules must match the file.
-        let mut conn = pool.get()?;
-        audit::append(&mut conn, &[row])?;
         Ok(summary)
     }
 
@@ -176,12 +178,16 @@ impl PolicyHandle {
         }
         self.swap(pool, policy, source, FILE_ON_DISK, "reloaded from disk")
             .map(Some)
-            .map_err(|e| RulesError {
-                file: self.path.clone(),
-                line: None,
-                column: None,
-                rule_id: None,
-                message: format!("rules swapped but not audited: {e}"),
+            .map_err(|e| {
+                let message = format!("rules not swapped: the audit log cannot be written: {e}");
+                self.set_error(Some(message.clone()));
+                RulesError {
+                    file: self.path.clone(),
+                    line: None,
+                    column: None,
+                    rule_id: None,
+                    message,
+                }
             })
     }
 

@@ -1,0 +1,335 @@
+/*! Gatehouse comments widget: an article's published comments and a "Leave a Comment" form.
+ *
+ * <script src="https://comments.example.com/widget.js" data-article-id="budget-2026" async></script>
+ * Optional: data-container="id of an element to render into", data-page-size="20".
+ *
+ * Talks only to the Gatehouse API it was loaded from, loads only its own stylesheet from there,
+ * and builds every node with createElement/textContent: comment text is never parsed as HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript ||
+    document.querySelector("script[data-article-id][src*='widget.js']");
+  if (!script) return;
+
+  var scriptUrl = new URL(script.src, document.baseURI);
+  var API = scriptUrl.origin + "/api/v1";
+  var FIELD_LABELS = { author_name: "Name", author_email: "Email", body: "Comment" };
+  var instance = 0;
+
+  /** Creates an element with attributes and children (strings become text nodes). */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === false || value === null || value === undefined) return;
+      if (name === "text") node.textContent = value;
+      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function loadStylesheet() {
+    var href = new URL("widget.css", scriptUrl).href;
+    var present = Array.prototype.some.call(
+      document.querySelectorAll("link[rel=stylesheet]"),
+      function (link) { return link.href === href; });
+    if (!present) document.head.appendChild(el("link", { rel: "stylesheet", href: href }));
+  }
+
+  function formatDate(text) {
+    var date = new Date(text);
+    if (isNaN(date)) return text;
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" })
+      .format(date);
+  }
+
+  /** A parsed API answer: {status, body, retryAfter}; throws only when the network fails. */
+  function request(method, path, payload) {
+    var init = { method: method, headers: { Accept: "application/json" }, credentials: "omit" };
+    if (payload !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(payload);
+    }
+    return fetch(API + path, init).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        return {
+          status: response.status,
+          body: body,
+          retryAfter: parseInt(response.headers.get("Retry-After") || "", 10),
+        };
+      });
+    });
+  }
+
+  function Widget(host, articleId, pageSize) {
+    this.id = "gh-" + (++instance);
+    this.articleId = articleId;
+    this.pageSize = pageSize;
+    this.cursor = null;
+    this.replyTo = null;
+    this.build(host);
+    this.loadPage();
+  }
+
+  Widget.prototype.build = function (host) {
+    var self = this, id = this.id;
+    this.count = el("span", { class: "gh-count" });
+    this.list = el("ol", { class: "gh-list", "aria-labelledby": id + "-title" });
+    this.listStatus = el("p", { class: "gh-list-status", role: "status" });
+    this.more = el("button", {
+      type: "button", class: "gh-button gh-more", hidden: true,
+      onclick: function () { self.loadPage(true); },
+    }, ["Load more comments"]);
+    this.fields = {
+      author_name: this.field("author_name", "input",
+        { type: "text", autocomplete: "name", maxlength: "80", required: true }),
+      author_email: this.field("author_email", "input",
+        { type: "email", autocomplete: "email", maxlength: "254" },
+        "Never shown; lets moderators contact you."),
+      body: this.field("body", "textarea", { rows: "5", maxlength: "10000", required: true }),
+    };
+    this.replying = el("p", { class: "gh-replying", hidden: true });
+    this.result = el("p", { class: "gh-result", role: "status", "aria-live": "polite" });
+    this.submit = el("button", { type: "submit", class: "gh-button gh-primary" }, ["Post comment"]);
+    this.form = el("form", {
+      class: "gh-form", novalidate: true, "aria-labelledby": id + "-form-title",
+      onsubmit: function (event) { event.preventDefault(); self.send(); },
+    }, [
+      el("h3", { class: "gh-form-title", id: id + "-form-title", text: "Leave a Comment" }),
+      this.replying,
+      this.fields.author_name.wrap, this.fields.author_email.wrap, this.fields.body.wrap,
+      el("div", { class: "gh-actions" }, [this.submit]),
+      this.result,
+    ]);
+    this.root = el("section", { class: "gh-widget", "aria-labelledby": id + "-title" }, [
+      el("h2", { class: "gh-title", id: id + "-title" }, ["Comments ", this.count]),
+      this.list, this.listStatus, this.more, this.form,
+    ]);
+    host.appendChild(this.root);
+  };
+
+  /** A labelled form control with an optional hint and a slot for its error. */
+  Widget.prototype.field = function (name, tag, attrs, hint) {
+    var controlId = this.id + "-" + name;
+    var errorId = controlId + "-error", hintId = controlId + "-hint";
+    attrs.id = controlId;
+    attrs.name = name;
+    attrs["aria-describedby"] = (hint ? hintId + " " : "") + errorId;
+    var control = el(tag, attrs);
+    var error = el("p", { class: "gh-error", id: errorId });
+    var label = el("label", { for: controlId }, [FIELD_LABELS[name]]);
+    if (!attrs.required) label.appendChild(el("span", { class: "gh-optional", text: " (optional)" }));
+    var wrap = el("div", { class: "gh-field gh-field-" + name }, [
+      label, hint ? el("p", { class: "gh-hint", id: hintId, text: hint }) : null, control, error,
+    ]);
+    return { control: control, error: error, wrap: wrap };
+  };
+
+  /** Appends the next page; after "Load more", focus moves to the first comment it added. */
+  Widget.prototype.loadPage = function (moveFocus) {
+    var self = this;
+    var query = "?limit=" + this.pageSize + (this.cursor ? "&cursor=" + encodeURIComponent(this.cursor) : "");
+    this.more.disabled = true;
+    this.listStatus.textContent = "Loading comments…";
+    request("GET", "/articles/" + encodeURIComponent(this.articleId) + "/comments" + query)
+      .then(function (answer) {
+        if (answer.status !== 200 || !answer.body) throw new Error("status " + answer.status);
+        var first = null;
+        answer.body.comments.forEach(function (comment) {
+          var node = self.list.appendChild(self.renderComment(comment));
+          first = first || node;
+        });
+        if (moveFocus && first) {
+          first.setAttribute("tabindex", "-1");
+          first.focus();
+        }
+        self.cursor = answer.body.next_cursor;
+        self.more.hidden = !self.cursor;
+        self.listStatus.textContent = self.list.children.length ? "" : "No comments yet. Be the first.";
+        self.updateCount();
+      })
+      .catch(function () {
+        self.listStatus.textContent = "Comments could not be loaded. Please try again later.";
+      })
+      .then(function () { self.more.disabled = false; });
+  };
+
+  Widget.prototype.updateCount = function () {
+    var n = this.list.children.length;
+    this.count.textContent = n ? "(" + n + (this.cursor ? "+" : "") + ")" : "";
+  };
+
+  Widget.prototype.renderComment = function (comment) {
+    var self = this;
+    var item = el("li", {
+      class: "gh-comment" + (comment.depth > 0 ? " gh-reply" : ""),
+      id: this.id + "-c-" + comment.id, "data-comment-id": comment.id, "data-depth": comment.depth,
+    }, [
+      el("article", { class: "gh-comment-inner" }, [
+        el("header", { class: "gh-meta" }, [
+          el("span", { class: "gh-author", text: comment.author_name }),
+          el("time", { class: "gh-time", datetime: comment.created_at, text: formatDate(comment.created_at) }),
+        ]),
+        el("p", { class: "gh-body", text: comment.body }),
+        el("button", {
+          type: "button", class: "gh-link gh-reply-button",
+          "aria-label": "Reply to " + comment.author_name,
+          onclick: function () { self.startReply(comment); },
+        }, ["Reply"]),
+      ]),
+    ]);
+    item.style.setProperty("--gh-depth", String(Math.min(comment.depth || 0, 6)));
+    return item;
+  };
+
+  Widget.prototype.startReply = function (comment) {
+    var self = this;
+    this.replyTo = comment;
+    this.replying.replaceChildren(
+      "Replying to ", el("strong", { text: comment.author_name }), " ",
+      el("button", {
+        type: "button", class: "gh-link", onclick: function () { self.cancelReply(); },
+      }, ["Cancel reply"]));
+    this.replying.hidden = false;
+    this.fields.body.control.focus();
+  };
+
+  Widget.prototype.cancelReply = function () {
+    this.replyTo = null;
+    this.replying.hidden = true;
+    this.replying.replaceChildren();
+  };
+
+  Widget.prototype.clearErrors = function () {
+    var fields = this.fields;
+    Object.keys(fields).forEach(function (name) {
+      fields[name].error.textContent = "";
+      fields[name].control.removeAttribute("aria-invalid");
+    });
+  };
+
+  /** Shows a message under its field and moves focus there. */
+  Widget.prototype.fieldError = function (name, message) {
+    var field = this.fields[name];
+    if (!field) return false;
+    field.error.textContent = message;
+    field.control.setAttribute("aria-invalid", "true");
+    field.control.focus();
+    return true;
+  };
+
+  Widget.prototype.announce = function (message, tone) {
+    this.result.className = "gh-result gh-result-" + tone;
+    this.result.textContent = message;
+  };
+
+  Widget.prototype.send = function () {
+    var self = this, fields = this.fields;
+    this.clearErrors();
+    var payload = {
+      author_name: fields.author_name.control.value.trim(),
+      body: fields.body.control.value.trim(),
+    };
+    var email = fields.author_email.control.value.trim();
+    if (email) payload.author_email = email;
+    if (this.replyTo) payload.parent_id = this.replyTo.id;
+    if (!payload.body) this.fieldError("body", "Please write a comment.");
+    if (!payload.author_name) this.fieldError("author_name", "Please give a name to show with your comment.");
+    if (!payload.author_name || !payload.body) {
+      this.announce("Please correct the marked fields.", "error");
+      return;
+    }
+    this.submit.disabled = true;
+    this.announce("Sending…", "info");
+    request("POST", "/articles/" + encodeURIComponent(this.articleId) + "/comments", payload)
+      .then(function (answer) { self.handleAnswer(answer, payload); })
+      .catch(function () {
+        self.announce("Your comment could not be sent: the comment server did not answer. " +
+          "Your text is still here; please try again.", "error");
+      })
+      .then(function () { self.submit.disabled = false; });
+  };
+
+  Widget.prototype.handleAnswer = function (answer, payload) {
+    var body = answer.body || {};
+    if (answer.status === 201) {
+      var tone = body.status === "published" ? "success" : body.status === "pending" ? "info" : "error";
+      this.announce(body.message || "Thank you.", tone);
+      if (body.status === "rejected") return;
+      if (body.status === "published") this.showPosted(body, payload);
+      this.fields.body.control.value = "";
+      this.cancelReply();
+      return;
+    }
+    if (answer.status === 429) {
+      var wait = answer.retryAfter > 0 ? answer.retryAfter : 30;
+      this.announce("You are commenting too fast: please wait " + wait + " seconds and try again.", "error");
+      return;
+    }
+    var error = body.error || {};
+    var message = error.message || "Your comment could not be posted. Please try again later.";
+    if (error.field && this.fieldError(error.field, message)) {
+      this.announce("Please correct the marked field.", "error");
+    } else {
+      this.announce(message, "error");
+    }
+  };
+
+  /** Puts a just-published comment where the thread order will have it. */
+  Widget.prototype.showPosted = function (answer, payload) {
+    var parent = this.replyTo;
+    var comment = {
+      id: answer.id, parent_id: answer.parent_id, author_name: payload.author_name,
+      body: payload.body, created_at: answer.created_at,
+      depth: parent ? (parent.depth || 0) + 1 : 0,
+    };
+    var node = this.renderComment(comment);
+    var parentNode = parent && this.list.querySelector("[data-comment-id='" + CSS.escape(parent.id) + "']");
+    if (parentNode) {
+      var after = parentNode;
+      while (after.nextElementSibling &&
+        Number(after.nextElementSibling.getAttribute("data-depth")) > (parent.depth || 0)) {
+        after = after.nextElementSibling;
+      }
+      after.after(node);
+    } else if (!this.cursor) {
+      this.list.appendChild(node);
+    } else {
+      return;
+    }
+    this.listStatus.textContent = "";
+    this.updateCount();
+  };
+
+  function start() {
+    var articleId = script.getAttribute("data-article-id");
+    if (!articleId) {
+      console.error("Gatehouse widget: the script tag needs data-article-id");
+      return;
+    }
+    loadStylesheet();
+    var containerId = script.getAttribute("data-container");
+    var host = (containerId && document.getElementById(containerId)) ||
+      document.getElementById("gatehouse-comments");
+    if (!host) {
+      host = el("div", { class: "gh-host" });
+      if (script.parentNode && script.parentNode !== document.head) {
+        script.parentNode.insertBefore(host, script.nextSibling);
+      } else {
+        document.body.appendChild(host);
+      }
+    }
+    var size = parseInt(script.getAttribute("data-page-size") || "20", 10);
+    new Widget(host, articleId, size > 0 && size <= 200 ? size : 20);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
