@@ -1,8 +1,8 @@
 //! `gatehouse rules backtest`: replay stored comments through a candidate rules file and report
 //! what would change and how it agrees with moderators.
 
-use crate::app::open_database;
-use crate::config::DatabaseConfig;
+use super::open_existing;
+use crate::config::{DatabaseArgs, DEFAULT_RULES};
 use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
 use crate::rules::RuleSet;
 use clap::Args;
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
     /// The candidate rules file.
-    #[arg(default_value = super::rules::DEFAULT_RULES)]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
     /// Only comments created since this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
     #[arg(long)]
@@ -26,11 +26,11 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub database: DatabaseConfig,
+    pub database: DatabaseArgs,
 }
 
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
-    let candidate = RuleSet::load(&args.file).map_err(|e| super::describe_error(&e))?;
+    let candidate = RuleSet::load(&args.file).map_err(|e| e.to_string())?;
     let since = args
         .since
         .as_deref()
@@ -39,7 +39,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
                 .ok_or_else(|| format!("--since {t:?} is not an RFC 3339 time"))
         })
         .transpose()?;
-    let pool = open_database(&args.database).map_err(|e| e.to_string())?;
+    let pool = open_existing(&args.database)?;
     let bar = progress_bar();
     let options = BacktestOptions {
         since,

@@ -4,7 +4,8 @@
 //! stderr with their line numbers and counted, never fatal.
 
 use super::summary::Summary;
-use super::{describe_error, Sample};
+use super::Sample;
+use crate::config::DEFAULT_RULES;
 use crate::rules::{RuleSet, Status};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,7 +27,7 @@ const QUEUE_PER_WORKER: usize = 4;
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The rules file.
-    #[arg(default_value = "moderation_rules.toml")]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
     /// Comments, one JSON object a line: {"id"?, "author_name"?, "author_email"?, "body",
     /// "expected"?} with expected one of published|pending|rejected; `-` reads stdin.
@@ -234,7 +235,7 @@ fn emit(
 }
 
 pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
-    let rules = RuleSet::load(&args.file).map_err(|e| describe_error(&e))?;
+    let rules = RuleSet::load(&args.file).map_err(|e| e.to_string())?;
     let infos = rules.rules();
     let index: HashMap<&str, usize> = infos
         .iter()

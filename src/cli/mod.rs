@@ -1,9 +1,11 @@
 //! Command-line tools beside `serve`: `user …` (accounts, over the database), `migrate-data`
-//! (copy a database to another, `transfer`) and the rules
-//! tools that work on files alone: `rules check`, `rules test` and `rules eval`.
+//! (copy a database to another, `transfer`), the rules tools that work on files alone
+//! (`rules check`, `rules test` and `rules eval`) and `rules backtest`, which replays the
+//! comments stored in a database.
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
-//! `summary` (confusion matrix and per-rule precision for labelled input).
+//! `summary` (confusion matrix and per-rule precision for labelled input),
+//! `backtest`, `users`, `transfer`.
 
 pub mod backtest;
 pub mod eval;
@@ -14,7 +16,9 @@ pub mod users;
 
 pub use rules::RulesCommand;
 
+use crate::config::DatabaseArgs;
 use crate::rules::{CommentInput, RulesError, Status};
+use crate::storage::{self, DatabaseUrl, OpenMode, Pool, StorageError};
 use serde::Deserialize;
 
 /// One comment as the tools read it: `rules test` on stdin, `rules eval` one per line.
@@ -51,19 +55,16 @@ impl Sample {
     }
 }
 
-/// `file:line:column: rule `id`: message`, with the parts that are known.
-pub fn describe_error(e: &RulesError) -> String {
-    let mut at = e.file.display().to_string();
-    if let Some(line) = e.line {
-        at.push_str(&format!(":{line}"));
-        if let Some(column) = e.column {
-            at.push_str(&format!(":{column}"));
+/// Opens an existing database for a command other than `serve` and `migrate`, which alone may
+/// create one. One connection: these commands never hold two at once.
+pub fn open_existing(database: &DatabaseArgs) -> Result<Pool, String> {
+    let url = DatabaseUrl::parse(&database.database_url).map_err(|e| e.to_string())?;
+    storage::open(&url, 1, OpenMode::Existing).map_err(|e| match e {
+        StorageError::Missing(_) => {
+            format!("{e}. Check --database-url (GATEHOUSE_DATABASE_URL) and the working folder.")
         }
-    }
-    match &e.rule_id {
-        Some(id) => format!("{at}: rule `{id}`: {}", e.message),
-        None => format!("{at}: {}", e.message),
-    }
+        other => other.to_string(),
+    })
 }
 
 /// The error as JSON for `--json` output.

@@ -1,29 +1,35 @@
-//! `gatehouse rules check | test | eval`: validate a rules file, explain one decision, and
-//! evaluate a file of comments (see `eval`). Exit status 0 on success, 1 on failure.
+//! `gatehouse rules check | test | eval | backtest`: validate a rules file, explain one decision,
+//! evaluate a file of comments (see `eval`) and replay stored comments (see `backtest`). Exit
+//! status 0 on success, 1 on failure.
 
-use super::{describe_error, error_json, eval, Sample};
+use super::{error_json, eval, Sample};
+use crate::config::DEFAULT_RULES;
 use crate::rules::{lint, normalize, Finding, Mode, RuleSet, Severity, Status, Verdict, View};
 use clap::{Args, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub(crate) const DEFAULT_RULES: &str = "moderation_rules.toml";
-
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Validate a rules file and run its examples; report warnings (rules that can never
     /// match, duplicate words, over-broad entries). Exit 1 when invalid.
+    #[command(after_help = "Examples:
+  gatehouse rules check
+  gatehouse rules check candidate.toml --deny-warnings --json")]
     Check(CheckArgs),
     /// Read one comment as JSON on stdin ({"body", "author_name"?, "author_email"?}) and
     /// explain the decision: normalized text, matched rules and hits, score, thresholds.
     /// With "expected" in the input, exit 1 when the decision differs.
+    #[command(after_help = r#"Example:
+  echo '{"author_name":"Ann","body":"Check out my channel!"}' | gatehouse rules test"#)]
     Test(TestArgs),
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
     /// confusion matrix and per-rule precision on stderr for lines with "expected".
     Eval(eval::EvalArgs),
     /// Replay stored comments through a candidate rules file: how many decisions would change
-    /// (with examples) and how the candidate agrees with what moderators decided.
+    /// (with examples) and how the candidate agrees with what moderators decided. Opens an
+    /// existing database; changes nothing.
     Backtest(super::backtest::BacktestArgs),
 }
 
@@ -83,7 +89,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 });
                 writeln!(out, "{report}").map_err(io_err)?;
             } else {
-                writeln!(out, "error: {}", describe_error(&e)).map_err(io_err)?;
+                writeln!(out, "error: {e}").map_err(io_err)?;
             }
             return Ok(ExitCode::FAILURE);
         }
@@ -139,7 +145,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn test(args: &TestArgs) -> Result<ExitCode, String> {
-    let rules = RuleSet::load(&args.file).map_err(|e| describe_error(&e))?;
+    let rules = RuleSet::load(&args.file).map_err(|e| e.to_string())?;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)

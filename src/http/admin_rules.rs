@@ -100,7 +100,7 @@ fn invalid_rules(err: &crate::rules::RulesError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_rules",
-        crate::cli::describe_error(err),
+        err.to_string(),
     )
 }
 
