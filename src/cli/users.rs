@@ -4,7 +4,7 @@ use super::open_existing;
 use crate::auth::{accounts, password, Role};
 use crate::clock;
 use crate::config::DatabaseArgs;
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 /// Who the audit log names for changes made here.
 const CLI_ACTOR: &str = "cli";
@@ -71,8 +71,17 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
             .map_err(|e| format!("reading the password from stdin: {e}"))?;
         line.trim_end_matches(['\r', '\n']).to_string()
     } else {
-        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
-        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        // Without a terminal (a script, a pipe, a service) a prompt can only fail obscurely.
+        let no_terminal = |detail: String| {
+            format!("cannot ask for a password{detail}: give it on standard input with --password-stdin")
+        };
+        if !std::io::stdin().is_terminal() {
+            return Err(no_terminal(" (standard input is not a terminal)".into()));
+        }
+        let prompt =
+            |text| rpassword::prompt_password(text).map_err(|e| no_terminal(format!(" ({e})")));
+        let first = prompt("Password: ")?;
+        let again = prompt("Again: ")?;
         if first != again {
             return Err("the passwords differ".into());
         }

@@ -142,6 +142,35 @@ fn commands_other_than_serve_and_migrate_refuse_a_missing_sqlite_file() {
 }
 
 #[test]
+fn user_add_without_a_terminal_says_to_use_password_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("g.db"));
+    assert!(gatehouse()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let output = gatehouse()
+        .args([
+            "user",
+            "add",
+            "jane",
+            "--role",
+            "moderator",
+            "--database-url",
+            &url,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("--password-stdin"), "{message}");
+    assert!(!message.contains("os error"), "{message}");
+}
+
+#[test]
 fn migrate_creates_and_migrates_a_new_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new.db");
