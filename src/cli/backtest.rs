@@ -1,5 +1,5 @@
-//! `gatehouse rules backtest`: replay stored comments through a candidate rules file and report
-//! what would change and how it agrees with moderators.
+//! `gatehouse rules backtest`: replay stored comments through a candidate rules file and the
+//! live one, and report what would change and how the candidate agrees with moderators.
 
 use super::open_existing;
 use crate::config::{DatabaseArgs, DEFAULT_RULES};
@@ -16,13 +16,16 @@ pub struct BacktestArgs {
     /// The candidate rules file.
     #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
+    /// The rules file in force, which the candidate is compared with (as `serve --rules`).
+    #[arg(long, env = "GATEHOUSE_RULES", default_value = DEFAULT_RULES)]
+    pub live: PathBuf,
     /// Only comments created since this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
     #[arg(long)]
     pub since: Option<String>,
     /// At most this many comments (oldest first).
     #[arg(long)]
     pub limit: Option<u64>,
-    /// The report as JSON on stdout.
+    /// The report as JSON on stdout, with every changed comment's id.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -30,6 +33,7 @@ pub struct BacktestArgs {
 }
 
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
+    let live = RuleSet::load(&args.live).map_err(|e| format!("--live: {e}"))?;
     let candidate = RuleSet::load(&args.file).map_err(|e| e.to_string())?;
     let since = args
         .since
@@ -45,7 +49,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
         since,
         limit: args.limit,
     };
-    let report = backtest::backtest(&pool, &candidate, &options, |done, total| {
+    let report = backtest::backtest(&pool, &live, &candidate, &options, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })
@@ -56,7 +60,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
         serde_json::to_writer_pretty(&mut out, &report).map_err(|e| e.to_string())?;
         writeln!(out).map_err(|e| e.to_string())?;
     } else {
-        print_report(&mut out, &report).map_err(|e| e.to_string())?;
+        print_report(&mut out, args, &report).map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -75,28 +79,52 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-fn print_report(out: &mut impl Write, report: &BacktestReport) -> std::io::Result<()> {
-    writeln!(out, "candidate {}", report.candidate_version)?;
+fn print_report(
+    out: &mut impl Write,
+    args: &BacktestArgs,
+    report: &BacktestReport,
+) -> std::io::Result<()> {
+    let short = |version: &str| version.get(..12).unwrap_or(version).to_string();
     writeln!(
         out,
-        "replayed {} comments: {} unchanged",
-        report.evaluated, report.unchanged
+        "live      {} (version {})",
+        args.live.display(),
+        short(&report.live_version)
+    )?;
+    writeln!(
+        out,
+        "candidate {} (version {})",
+        args.file.display(),
+        short(&report.candidate_version)
+    )?;
+    writeln!(
+        out,
+        "replayed {} comments: {} decided alike, {} differently",
+        report.evaluated,
+        report.unchanged,
+        report.evaluated - report.unchanged
     )?;
     for change in &report.changes {
         writeln!(
             out,
-            "  {:?} -> {:?}: {}",
-            change.from, change.to, change.count
+            "  {} -> {}: {}",
+            change.from.as_str(),
+            change.to.as_str(),
+            change.count
         )?;
         for example in &change.examples {
             writeln!(
                 out,
-                "      {} [{}] {}",
+                "      {} ({} now) [{}] {}",
                 example.id,
+                example.stored_status.as_str(),
                 example.rules.join(", "),
                 example.excerpt
             )?;
         }
+    }
+    if !report.changes.is_empty() {
+        writeln!(out, "  (--json lists every changed comment's id)")?;
     }
     writeln!(
         out,

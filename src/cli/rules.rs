@@ -27,9 +27,13 @@ pub enum RulesCommand {
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
     /// confusion matrix and per-rule precision on stderr for lines with "expected".
     Eval(eval::EvalArgs),
-    /// Replay stored comments through a candidate rules file: how many decisions would change
-    /// (with examples) and how the candidate agrees with what moderators decided. Opens an
-    /// existing database; changes nothing.
+    /// Replay the comments stored in a database through a candidate rules file and the live
+    /// one: which decisions would change (with the comments' ids) and how the candidate agrees
+    /// with what moderators decided. Opens an existing database; changes nothing.
+    #[command(after_help = "Examples:
+  gatehouse rules backtest candidate.toml
+  gatehouse rules backtest candidate.toml --live /etc/gatehouse/moderation_rules.toml \\
+    --since 2026-11-20T00:00:00Z --json --database-url sqlite:///var/lib/gatehouse/gatehouse.db")]
     Backtest(super::backtest::BacktestArgs),
 }
 

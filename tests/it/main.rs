@@ -5,6 +5,7 @@ mod helpers;
 mod accounts_and_login;
 mod admin_rules;
 mod authorization;
+mod backtest;
 mod bad_input;
 mod cors_and_proxies;
 mod default_rules;

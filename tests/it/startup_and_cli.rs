@@ -88,6 +88,7 @@ fn help_describes_every_argument_and_shows_examples() {
         &["user", "list"],
         &["rules", "check"],
         &["rules", "test"],
+        &["rules", "backtest"],
     ] {
         let text = help(command);
         assert!(
@@ -120,7 +121,15 @@ fn commands_other_than_serve_and_migrate_refuse_a_missing_sqlite_file() {
             "--database-url",
             &url,
         ],
-        &["rules", "backtest", rules, "--database-url", &url],
+        &[
+            "rules",
+            "backtest",
+            rules,
+            "--live",
+            rules,
+            "--database-url",
+            &url,
+        ],
         &["migrate-data", "--from", &url, "--to", &target],
     ];
     for args in commands {
