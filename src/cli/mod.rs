@@ -4,7 +4,7 @@
 //! comments stored in a database.
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
-//! `summary` (confusion matrix and per-rule precision for labelled input),
+//! `summary` (confusion matrix, per-rule precision and per-label outcomes for `eval`),
 //! `backtest`, `users`, `transfer`.
 
 pub mod backtest;
@@ -33,6 +33,9 @@ pub struct Sample {
     pub body: String,
     /// The status the comment should get, for the summary of `rules eval`.
     pub expected: Option<Status>,
+    /// What the comment is, in the words of a labelled corpus (`spam`, `ham`, `hate`…): `rules
+    /// eval` counts each label's outcomes.
+    pub label: Option<String>,
     /// Evaluate as the author's first comment (default: a reader with a published comment).
     #[serde(default)]
     pub first_comment: bool,

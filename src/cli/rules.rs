@@ -25,7 +25,12 @@ pub enum RulesCommand {
   echo '{"author_name":"Ann","body":"Check out my channel!"}' | gatehouse rules test"#)]
     Test(TestArgs),
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
-    /// confusion matrix and per-rule precision on stderr for lines with "expected".
+    /// summary on stderr: outcomes per "label", and for lines with "expected" a confusion
+    /// matrix and per-rule precision. Exit 1 when lines were malformed (the others are still
+    /// evaluated).
+    #[command(after_help = "Examples:
+  gatehouse rules eval --input tests/fixtures/labelled_comments.jsonl > results.jsonl
+  gatehouse rules eval candidate.toml --input corpus.jsonl --json > results.jsonl 2> summary.json")]
     Eval(eval::EvalArgs),
     /// Replay the comments stored in a database through a candidate rules file and the live
     /// one: which decisions would change (with the comments' ids) and how the candidate agrees

@@ -88,6 +88,7 @@ fn help_describes_every_argument_and_shows_examples() {
         &["user", "list"],
         &["rules", "check"],
         &["rules", "test"],
+        &["rules", "eval"],
         &["rules", "backtest"],
     ] {
         let text = help(command);
