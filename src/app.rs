@@ -110,7 +110,15 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
         }
-        tracing::info!(port, "listening");
+        // Absolute paths: a relative default resolves against the folder `serve` started in.
+        let rules_file =
+            std::path::absolute(&config.rules).unwrap_or_else(|_| config.rules.clone());
+        tracing::info!(
+            port,
+            database = %database.redacted(),
+            rules = %rules_file.display(),
+            "listening"
+        );
         Ok(Application {
             port,
             server: server.run(),

@@ -1,11 +1,12 @@
 //! Starting up: the binary's commands and their help, refusing a bad rules file or database URL
 //! with a message that says where the problem is, refusing to create a database anywhere but
-//! `serve` and `migrate`, and the SQLite durability settings.
+//! `serve` and `migrate`, the start-up log, and the SQLite durability settings.
 
 use crate::helpers::{repo_path, GENEROUS_LIMITS, TEST_RULES};
 use diesel::RunQueryDsl;
 use gatehouse::app::{Application, StartupError};
 use gatehouse::config::ServeConfig;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -178,6 +179,52 @@ fn user_add_without_a_terminal_says_to_use_password_stdin() {
     assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(message.contains("--password-stdin"), "{message}");
     assert!(!message.contains("os error"), "{message}");
+}
+
+#[test]
+fn startup_log_names_the_port_database_and_rules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("site_rules.toml");
+    std::fs::write(&rules, format!("{TEST_RULES}\n{GENEROUS_LIMITS}")).unwrap();
+    let database = dir.path().join("site.db");
+    let mut child = gatehouse()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-watch-rules",
+            "--rules",
+        ])
+        .arg(&rules)
+        .args(["--database-url", &sqlite_url(&database)])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut listening = None;
+    for line in log.lines() {
+        let line = line.unwrap();
+        if line.contains("listening") {
+            listening = Some(line);
+            break;
+        }
+        seen.push(line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = listening.unwrap_or_else(|| panic!("no listening line in {seen:#?}"));
+    assert!(line.contains("port="), "{line}");
+    assert!(
+        line.contains(&format!("database=sqlite://{}", database.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("rules={}", rules.display())),
+        "{line}"
+    );
 }
 
 #[test]
