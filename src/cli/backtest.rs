@@ -56,13 +56,20 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(|e| e.to_string())?;
-        writeln!(out).map_err(|e| e.to_string())?;
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
-        print_report(&mut out, args, &report).map_err(|e| e.to_string())?;
+        print_report(&mut out, args, &report)
+    };
+    match written {
+        // A reader that stopped early (`| head`) is not a failure of the backtest.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Comments replayed out of the total, on stderr when it is a terminal.
