@@ -3,14 +3,14 @@
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
-use crate::config::{validate_cors_origin, DatabaseConfig, ServeConfig};
+use crate::config::{validate_cors_origin, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
 use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
 use crate::storage::group_commit::GroupCommitConfig;
-use crate::storage::{self, DatabaseUrl, Pool, StorageError};
+use crate::storage::{self, DatabaseUrl, OpenMode, StorageError};
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{dev::Server, web, App, HttpServer};
 use std::net::TcpListener;
@@ -41,17 +41,6 @@ pub struct Application {
     server: Server,
 }
 
-/// Opens the pool and applies pending migrations.
-pub fn open_database(config: &DatabaseConfig) -> Result<Pool, StorageError> {
-    let url = DatabaseUrl::parse(&config.database_url)?;
-    let pool = storage::connect_pool(&url, config.db_pool_size)?;
-    let applied = storage::run_migrations(&mut *pool.get()?)?;
-    for name in applied {
-        tracing::info!(migration = %name, "applied migration");
-    }
-    Ok(pool)
-}
-
 impl Application {
     pub fn build(config: &ServeConfig) -> Result<Self, StartupError> {
         let policy = Arc::new(PolicyHandle::load(&config.rules)?);
@@ -60,7 +49,12 @@ impl Application {
         for origin in &config.cors_origins {
             validate_cors_origin(origin).map_err(StartupError::Config)?;
         }
-        let pool = open_database(&config.database)?;
+        let database = DatabaseUrl::parse(&config.database.database_url)?;
+        let pool = storage::open(
+            &database,
+            config.database.db_pool_size,
+            OpenMode::CreateIfMissing,
+        )?;
         // Computed now so the first unknown-user login costs the same as any other.
         let _ = crate::auth::password::dummy_hash();
         crate::policy::reload::spawn(&policy, pool.clone(), !config.no_watch_rules);
@@ -122,7 +116,15 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
         }
-        tracing::info!(port, "listening");
+        // Absolute paths: a relative default resolves against the folder `serve` started in.
+        let rules_file =
+            std::path::absolute(&config.rules).unwrap_or_else(|_| config.rules.clone());
+        tracing::info!(
+            port,
+            database = %database.redacted(),
+            rules = %rules_file.display(),
+            "listening"
+        );
         Ok(Application {
             port,
             server: server.run(),

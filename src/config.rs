@@ -3,20 +3,32 @@
 use ipnet::IpNet;
 use std::path::PathBuf;
 
-/// Where the database is.
+/// The rules file every command reads unless told otherwise, relative to the working folder.
+pub const DEFAULT_RULES: &str = "moderation_rules.toml";
+
+/// The database every command opens unless told otherwise, relative to the working folder.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
+
+/// Where the database is, for `serve`: created and migrated on first start, used through a pool.
 #[derive(clap::Args, Debug, Clone)]
 pub struct DatabaseConfig {
     /// Database URL: sqlite://PATH (file created on first start) or postgres://USER@HOST/DB.
-    #[arg(
-        long,
-        env = "GATEHOUSE_DATABASE_URL",
-        default_value = "sqlite://gatehouse.db"
-    )]
+    #[arg(long, env = "GATEHOUSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 
     /// Maximum connections in the pool.
     #[arg(long, env = "GATEHOUSE_DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+}
+
+/// Where the database is, for the commands that open one connection (`migrate`, `user …`,
+/// `rules backtest`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Only `serve` and `migrate`
+    /// create a SQLite file that does not exist; other commands refuse it.
+    #[arg(long, env = "GATEHOUSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 /// Everything `gatehouse serve` needs.
@@ -30,7 +42,7 @@ pub struct ServeConfig {
     pub database: DatabaseConfig,
 
     /// The moderation rules file; list files it names are read relative to its folder.
-    #[arg(long, env = "GATEHOUSE_RULES", default_value = "moderation_rules.toml")]
+    #[arg(long, env = "GATEHOUSE_RULES", default_value = DEFAULT_RULES)]
     pub rules: PathBuf,
 
     /// Networks of reverse proxies whose Forwarded / X-Forwarded-For headers are believed

@@ -1,16 +1,23 @@
-//! The `gatehouse` command: `serve`, `migrate`, `migrate-data` and the admin tools `rules check|test|eval`.
+//! The `gatehouse` command: `serve`, `migrate`, `migrate-data`, `user …` (accounts) and the admin
+//! tools `rules check|test|eval` (on files) and `rules backtest` (on a database's comments).
 
 use clap::{Parser, Subcommand};
-use gatehouse::app::{open_database, Application};
+use gatehouse::app::Application;
 use gatehouse::cli::users::UserCommand;
-use gatehouse::config::{DatabaseConfig, ServeConfig};
+use gatehouse::config::{DatabaseArgs, ServeConfig};
+use gatehouse::storage::{self, DatabaseUrl, OpenMode};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "gatehouse",
     version,
-    about = "Comment moderation for news sites"
+    about = "Comment moderation for news sites",
+    after_help = "Examples:
+  gatehouse serve                          # ./gatehouse.db, ./moderation_rules.toml, port 8080
+  gatehouse user add jane --role moderator
+  gatehouse rules check
+  gatehouse <COMMAND> --help               # each command's options and examples"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -19,16 +26,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP server (migrates the database first).
+    /// Run the HTTP server (creates and migrates the database first).
+    #[command(after_help = "Examples:
+  gatehouse serve
+  gatehouse serve --bind 0.0.0.0:8080 --rules /etc/gatehouse/moderation_rules.toml \\
+    --database-url sqlite:///var/lib/gatehouse/gatehouse.db --trusted-proxy 10.0.0.0/8")]
     Serve(ServeConfig),
-    /// Apply pending database migrations and exit.
-    Migrate(DatabaseConfig),
+    /// Create the database if needed, apply pending migrations, and exit.
+    #[command(after_help = "Example:
+  gatehouse migrate --database-url postgres://gatehouse@db.internal/gatehouse")]
+    Migrate(DatabaseArgs),
     /// Copy every row of one database into another, empty one (e.g. SQLite to PostgreSQL).
     MigrateData(gatehouse::cli::transfer::MigrateDataArgs),
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Admin tools for the rules file: check, test, eval (no server or database needed).
+    /// Admin tools for the rules file: check, test and eval work on files alone; backtest
+    /// replays the comments stored in a database.
     Rules {
         #[command(subcommand)]
         command: gatehouse::cli::RulesCommand,
@@ -45,9 +59,7 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Rules { command } => return gatehouse::cli::rules::run(command),
         Command::Serve(config) => serve(config).await,
-        Command::Migrate(config) => open_database(&config)
-            .map(|_| println!("database is up to date"))
-            .map_err(|e| e.to_string()),
+        Command::Migrate(database) => migrate(&database),
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
         Command::User(command) => gatehouse::cli::users::run(command),
     };
@@ -63,4 +75,11 @@ async fn main() -> ExitCode {
 async fn serve(config: ServeConfig) -> Result<(), String> {
     let app = Application::build(&config).map_err(|e| e.to_string())?;
     app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+fn migrate(database: &DatabaseArgs) -> Result<(), String> {
+    let url = DatabaseUrl::parse(&database.database_url).map_err(|e| e.to_string())?;
+    storage::open(&url, 1, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
+    println!("database {} is up to date", url.redacted());
+    Ok(())
 }

@@ -1,10 +1,10 @@
-//! `gatehouse rules backtest`: replay stored comments through a candidate rules file and report
-//! what would change and how it agrees with moderators.
+//! `gatehouse rules backtest`: replay stored comments through a candidate rules file and the
+//! live one, and report what would change and how the candidate agrees with moderators.
 
-use crate::app::open_database;
-use crate::config::DatabaseConfig;
+use super::open_existing;
+use crate::config::{DatabaseArgs, DEFAULT_RULES};
 use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
-use crate::policy::{Policy, DEFAULT_POLICY_FILE};
+use crate::policy::Policy;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -14,23 +14,29 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
     /// The candidate rules file.
-    #[arg(default_value = DEFAULT_POLICY_FILE)]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
+    /// The rules file in force, which the candidate is compared with (as `serve --rules`).
+    #[arg(long, env = "GATEHOUSE_RULES", default_value = DEFAULT_RULES)]
+    pub live: PathBuf,
     /// Only comments created since this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
     #[arg(long)]
     pub since: Option<String>,
     /// At most this many comments (oldest first).
     #[arg(long)]
     pub limit: Option<u64>,
-    /// The report as JSON on stdout.
+    /// The report as JSON on stdout, with every changed comment's id.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub database: DatabaseConfig,
+    pub database: DatabaseArgs,
 }
 
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
-    let candidate = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
+    let live = Policy::load(&args.live)
+        .map_err(|e| format!("--live: {e}"))?
+        .rules;
+    let candidate = Policy::load(&args.file).map_err(|e| e.to_string())?.rules;
     let since = args
         .since
         .as_deref()
@@ -39,26 +45,33 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
                 .ok_or_else(|| format!("--since {t:?} is not an RFC 3339 time"))
         })
         .transpose()?;
-    let pool = open_database(&args.database).map_err(|e| e.to_string())?;
+    let pool = open_existing(&args.database)?;
     let bar = progress_bar();
     let options = BacktestOptions {
         since,
         limit: args.limit,
     };
-    let report = backtest::backtest(&pool, &candidate, &options, |done, total| {
+    let report = backtest::backtest(&pool, &live, &candidate, &options, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(|e| e.to_string())?;
-        writeln!(out).map_err(|e| e.to_string())?;
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
-        print_report(&mut out, &report).map_err(|e| e.to_string())?;
+        print_report(&mut out, args, &report)
+    };
+    match written {
+        // A reader that stopped early (`| head`) is not a failure of the backtest.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Comments replayed out of the total, on stderr when it is a terminal.
@@ -75,28 +88,52 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-fn print_report(out: &mut impl Write, report: &BacktestReport) -> std::io::Result<()> {
-    writeln!(out, "candidate {}", report.candidate_version)?;
+fn print_report(
+    out: &mut impl Write,
+    args: &BacktestArgs,
+    report: &BacktestReport,
+) -> std::io::Result<()> {
+    let short = |version: &str| version.get(..12).unwrap_or(version).to_string();
     writeln!(
         out,
-        "replayed {} comments: {} unchanged",
-        report.evaluated, report.unchanged
+        "live      {} (version {})",
+        args.live.display(),
+        short(&report.live_version)
+    )?;
+    writeln!(
+        out,
+        "candidate {} (version {})",
+        args.file.display(),
+        short(&report.candidate_version)
+    )?;
+    writeln!(
+        out,
+        "replayed {} comments: {} decided alike, {} differently",
+        report.evaluated,
+        report.unchanged,
+        report.evaluated - report.unchanged
     )?;
     for change in &report.changes {
         writeln!(
             out,
-            "  {:?} -> {:?}: {}",
-            change.from, change.to, change.count
+            "  {} -> {}: {}",
+            change.from.as_str(),
+            change.to.as_str(),
+            change.count
         )?;
         for example in &change.examples {
             writeln!(
                 out,
-                "      {} [{}] {}",
+                "      {} ({} now) [{}] {}",
                 example.id,
+                example.stored_status.as_str(),
                 example.rules.join(", "),
                 example.excerpt
             )?;
         }
+    }
+    if !report.changes.is_empty() {
+        writeln!(out, "  (--json lists every changed comment's id)")?;
     }
     writeln!(
         out,

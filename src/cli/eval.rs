@@ -1,10 +1,12 @@
 //! `gatehouse rules eval`: streams a JSON-lines file of comments through the rules over a
 //! bounded pipeline (a reader thread, one evaluating worker per core, the writer on the calling
 //! thread), printing one JSON line per comment in input order. Malformed lines are reported on
-//! stderr with their line numbers and counted, never fatal.
+//! stderr with their line numbers and counted; the rest are still evaluated, and the exit status
+//! says some were malformed.
 
 use super::summary::Summary;
 use super::Sample;
+use crate::config::DEFAULT_RULES;
 use crate::policy::Policy;
 use crate::rules::{CommentStatus, RuleSet};
 use clap::Args;
@@ -23,19 +25,26 @@ use std::time::Instant;
 const BATCH: usize = 256;
 /// Batches waiting per worker, in each direction: bounds memory on any input size.
 const QUEUE_PER_WORKER: usize = 4;
+/// Malformed lines the `--json` summary lists (all are counted).
+const MALFORMED_LISTED: usize = 100;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The rules file.
-    #[arg(default_value = "moderation_rules.toml")]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
     /// Comments, one JSON object a line: {"id"?, "author_name"?, "author_email"?, "body",
-    /// "expected"?} with expected one of published|pending|rejected; `-` reads stdin.
+    /// "expected"?, "label"?, "first_comment"?, "note"?} with expected one of
+    /// published|pending|rejected and label any word (spam, ham…); `-` reads stdin.
     #[arg(long, short)]
     pub input: PathBuf,
     /// Evaluating threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The summary on stderr as one JSON object (malformed lines listed in it) instead of text;
+    /// stdout keeps one JSON line per comment.
+    #[arg(long)]
+    pub json: bool,
 }
 
 struct Batch {
@@ -55,6 +64,7 @@ enum Outcome {
         json: String,
         status: CommentStatus,
         expected: Option<CommentStatus>,
+        label: Option<String>,
         matched: Vec<usize>,
     },
 }
@@ -63,6 +73,8 @@ enum Outcome {
 struct OutputLine<'a> {
     line: usize,
     id: &'a Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: &'a Option<String>,
     status: CommentStatus,
     score: f64,
     rules: Vec<&'a str>,
@@ -101,6 +113,7 @@ fn evaluate_line(
     let out = OutputLine {
         line,
         id: &sample.id,
+        label: &sample.label,
         status,
         score: verdict.score,
         rules: ids(false).collect(),
@@ -110,6 +123,7 @@ fn evaluate_line(
         json: serde_json::to_string(&out).unwrap_or_default(),
         status,
         expected: sample.expected,
+        label: sample.label.clone(),
         matched: verdict
             .matches
             .iter()
@@ -207,10 +221,29 @@ fn work(
     }
 }
 
+/// Malformed lines as they are met: reported at once on stderr, or kept for the JSON summary.
+enum MalformedLines {
+    Print,
+    Keep(Vec<serde_json::Value>),
+}
+
+impl MalformedLines {
+    fn report(&mut self, line: usize, message: String) {
+        match self {
+            MalformedLines::Print => eprintln!("line {line}: malformed: {message}"),
+            MalformedLines::Keep(kept) if kept.len() < MALFORMED_LISTED => {
+                kept.push(serde_json::json!({"line": line, "message": message}));
+            }
+            MalformedLines::Keep(_) => {}
+        }
+    }
+}
+
 /// Writes one batch's outcomes and adds them to the summary.
 fn emit(
     out: &mut impl Write,
     summary: &mut Summary,
+    malformed: &mut MalformedLines,
     outcomes: Vec<Outcome>,
 ) -> std::io::Result<()> {
     for o in outcomes {
@@ -218,15 +251,16 @@ fn emit(
             Outcome::Blank => {}
             Outcome::Malformed { line, message } => {
                 summary.malformed += 1;
-                eprintln!("line {line}: malformed: {message}");
+                malformed.report(line, message);
             }
             Outcome::Evaluated {
                 json,
                 status,
                 expected,
+                label,
                 matched,
             } => {
-                summary.add(status, expected, &matched);
+                summary.add(status, expected, label.as_deref(), &matched);
                 writeln!(out, "{json}")?;
             }
         }
@@ -235,7 +269,7 @@ fn emit(
 }
 
 pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
-    let rules = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
+    let rules = Policy::load(&args.file).map_err(|e| e.to_string())?.rules;
     let infos = rules.rules();
     let index: HashMap<&str, usize> = infos
         .iter()
@@ -250,6 +284,11 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
     let bar = progress_bar(len);
     let started = Instant::now();
     let mut summary = Summary::new(infos.len());
+    let mut malformed = if args.json {
+        MalformedLines::Keep(Vec::new())
+    } else {
+        MalformedLines::Print
+    };
     let (job_tx, job_rx) = sync_channel::<Batch>(workers * QUEUE_PER_WORKER);
     let (res_tx, res_rx) = sync_channel::<(usize, Vec<Outcome>)>(workers * QUEUE_PER_WORKER);
     let job_rx = Mutex::new(job_rx);
@@ -274,7 +313,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
             while let Some(outcomes) = pending.remove(&next) {
                 next += 1;
                 if written.is_ok() {
-                    written = emit(&mut out, &mut summary, outcomes);
+                    written = emit(&mut out, &mut summary, &mut malformed, outcomes);
                 }
             }
             if written.is_err() {
@@ -301,12 +340,23 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
     }
     read_result?;
     let secs = started.elapsed().as_secs_f64();
-    eprint!("{}", summary.render(&infos));
-    eprintln!(
-        "evaluated {} comments in {secs:.2} s ({:.0} comments/s); {} malformed lines",
-        summary.evaluated,
-        summary.evaluated as f64 / secs.max(1e-9),
-        summary.malformed
-    );
-    Ok(ExitCode::SUCCESS)
+    let per_second = summary.evaluated as f64 / secs.max(1e-9);
+    if let MalformedLines::Keep(lines) = malformed {
+        let mut report = summary.json(&infos);
+        report["malformed_lines"] = lines.into();
+        report["seconds"] = secs.into();
+        report["comments_per_second"] = per_second.round().into();
+        eprintln!("{report}");
+    } else {
+        eprint!("{}", summary.render(&infos));
+        eprintln!(
+            "evaluated {} comments in {secs:.2} s ({per_second:.0} comments/s); {} malformed lines",
+            summary.evaluated, summary.malformed
+        );
+    }
+    Ok(if summary.malformed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,9 +1,11 @@
 //! Command-line tools beside `serve`: `user …` (accounts, over the database), `migrate-data`
-//! (copy a database to another, `transfer`) and the rules
-//! tools that work on files alone: `rules check`, `rules test` and `rules eval`.
+//! (copy a database to another, `transfer`), the rules tools that work on files alone
+//! (`rules check`, `rules test` and `rules eval`) and `rules backtest`, which replays the
+//! comments stored in a database.
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
-//! `summary` (confusion matrix and per-rule precision for labelled input).
+//! `summary` (confusion matrix, per-rule precision and per-label outcomes for `eval`),
+//! `backtest`, `users`, `transfer`.
 
 pub mod backtest;
 pub mod eval;
@@ -14,7 +16,9 @@ pub mod users;
 
 pub use rules::RulesCommand;
 
+use crate::config::DatabaseArgs;
 use crate::rules::{CommentInput, CommentStatus, RulesError};
+use crate::storage::{self, DatabaseUrl, OpenMode, Pool, StorageError};
 use serde::Deserialize;
 
 /// One comment as the tools read it: `rules test` on stdin, `rules eval` one per line.
@@ -29,6 +33,9 @@ pub struct Sample {
     pub body: String,
     /// The status the comment should get, for the summary of `rules eval`.
     pub expected: Option<CommentStatus>,
+    /// What the comment is, in the words of a labelled corpus (`spam`, `ham`, `hate`…): `rules
+    /// eval` counts each label's outcomes.
+    pub label: Option<String>,
     /// Evaluate as the author's first comment (default: a reader with a published comment).
     #[serde(default)]
     pub first_comment: bool,
@@ -49,6 +56,18 @@ impl Sample {
             s.first_comment,
         )
     }
+}
+
+/// Opens an existing database for a command other than `serve` and `migrate`, which alone may
+/// create one. One connection: these commands never hold two at once.
+pub fn open_existing(database: &DatabaseArgs) -> Result<Pool, String> {
+    let url = DatabaseUrl::parse(&database.database_url).map_err(|e| e.to_string())?;
+    storage::open(&url, 1, OpenMode::Existing).map_err(|e| match e {
+        StorageError::Missing(_) => {
+            format!("{e}. Check --database-url (GATEHOUSE_DATABASE_URL) and the working folder.")
+        }
+        other => other.to_string(),
+    })
 }
 
 /// The error as JSON for `--json` output.

@@ -1,8 +1,10 @@
-//! `gatehouse rules check | test | eval`: validate a rules file, explain one decision, and
-//! evaluate a file of comments (see `eval`). Exit status 0 on success, 1 on failure.
+//! `gatehouse rules check | test | eval | backtest`: validate a rules file, explain one decision,
+//! evaluate a file of comments (see `eval`) and replay stored comments (see `backtest`). Exit
+//! status 0 on success, 1 on failure.
 
 use super::{error_json, eval, Sample};
-use crate::policy::{Policy, DEFAULT_POLICY_FILE};
+use crate::config::DEFAULT_RULES;
+use crate::policy::Policy;
 use crate::rules::{lint, normalize, CommentStatus, Finding, Mode, Severity, Verdict, View};
 use clap::{Args, Subcommand};
 use std::io::{Read, Write};
@@ -13,23 +15,38 @@ use std::process::ExitCode;
 pub enum RulesCommand {
     /// Validate a rules file and run its examples; report warnings (rules that can never
     /// match, duplicate words, over-broad entries). Exit 1 when invalid.
+    #[command(after_help = "Examples:
+  gatehouse rules check
+  gatehouse rules check candidate.toml --deny-warnings --json")]
     Check(CheckArgs),
     /// Read one comment as JSON on stdin ({"body", "author_name"?, "author_email"?}) and
     /// explain the decision: normalized text, matched rules and hits, score, thresholds.
     /// With "expected" in the input, exit 1 when the decision differs.
+    #[command(after_help = r#"Example:
+  echo '{"author_name":"Ann","body":"Check out my channel!"}' | gatehouse rules test"#)]
     Test(TestArgs),
     /// Evaluate comments from a JSON-lines file: one JSON line per comment on stdout, and a
-    /// confusion matrix and per-rule precision on stderr for lines with "expected".
+    /// summary on stderr: outcomes per "label", and for lines with "expected" a confusion
+    /// matrix and per-rule precision. Exit 1 when lines were malformed (the others are still
+    /// evaluated).
+    #[command(after_help = "Examples:
+  gatehouse rules eval --input tests/fixtures/labelled_comments.jsonl > results.jsonl
+  gatehouse rules eval candidate.toml --input corpus.jsonl --json > results.jsonl 2> summary.json")]
     Eval(eval::EvalArgs),
-    /// Replay stored comments through a candidate rules file: how many decisions would change
-    /// (with examples) and how the candidate agrees with what moderators decided.
+    /// Replay the comments stored in a database through a candidate rules file and the live
+    /// one: which decisions would change (with the comments' ids) and how the candidate agrees
+    /// with what moderators decided. Opens an existing database; changes nothing.
+    #[command(after_help = "Examples:
+  gatehouse rules backtest candidate.toml
+  gatehouse rules backtest candidate.toml --live /etc/gatehouse/moderation_rules.toml \\
+    --since 2026-11-20T00:00:00Z --json --database-url sqlite:///var/lib/gatehouse/gatehouse.db")]
     Backtest(super::backtest::BacktestArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The rules file.
-    #[arg(default_value = DEFAULT_POLICY_FILE)]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
     /// Machine-readable output.
     #[arg(long)]
@@ -42,7 +59,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The rules file.
-    #[arg(default_value = DEFAULT_POLICY_FILE)]
+    #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
     /// Machine-readable output: the verdict, status and normalized text.
     #[arg(long)]
@@ -82,7 +99,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 });
                 writeln!(out, "{report}").map_err(io_err)?;
             } else {
-                writeln!(out, "error: {}", e.describe()).map_err(io_err)?;
+                writeln!(out, "error: {e}").map_err(io_err)?;
             }
             return Ok(ExitCode::FAILURE);
         }
@@ -138,7 +155,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn test(args: &TestArgs) -> Result<ExitCode, String> {
-    let rules = Policy::load(&args.file).map_err(|e| e.describe())?.rules;
+    let rules = Policy::load(&args.file).map_err(|e| e.to_string())?.rules;
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)

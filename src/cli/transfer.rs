@@ -2,17 +2,21 @@
 //! existing SQLite file into a new PostgreSQL database when a site scales out.
 
 use crate::storage::transfer::{copy_database, count_rows};
-use crate::storage::DatabaseUrl;
+use crate::storage::{DatabaseUrl, OpenMode};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  gatehouse migrate-data --from sqlite://gatehouse.db --to postgres://gatehouse@db.internal/gatehouse
+  gatehouse migrate-data --from postgres://gatehouse@db.internal/gatehouse --to sqlite://copy.db")]
 pub struct MigrateDataArgs {
     /// The database to copy from (left unchanged but for pending migrations), e.g.
-    /// sqlite://gatehouse.db. Stop the servers using it first.
+    /// sqlite://gatehouse.db. It must exist. Stop the servers using it first.
     #[arg(long)]
     pub from: String,
     /// The database to fill, e.g. postgres://gatehouse@db/gatehouse. It is migrated first and
-    /// must hold no rows: an interrupted copy leaves it empty, so simply run again.
+    /// must hold no rows; a SQLite file is created if missing. An interrupted copy leaves it
+    /// empty, so simply run again.
     #[arg(long)]
     pub to: String,
     /// Rows read and written per batch.
@@ -21,13 +25,19 @@ pub struct MigrateDataArgs {
 }
 
 pub fn run(args: MigrateDataArgs) -> Result<(), String> {
-    let open = |url: &str, role: &str| {
+    let open = |url: &str, role: &str, mode: OpenMode| {
         let url = DatabaseUrl::parse(url).map_err(|e| format!("--{role}: {e}"))?;
+        if mode == OpenMode::Existing {
+            url.require_existing()
+                .map_err(|e| format!("--{role}: {e}"))?;
+        }
         url.establish()
             .map_err(|e| format!("--{role} {url:?}: cannot connect: {e}"))
     };
-    let mut source = open(&args.from, "from")?;
-    let mut target = open(&args.to, "to")?;
+    // The source must exist: copying from a mistyped path would "succeed" with 0 rows. The
+    // target must be empty anyway, so a new SQLite file is as good as any.
+    let mut source = open(&args.from, "from", OpenMode::Existing)?;
+    let mut target = open(&args.to, "to", OpenMode::CreateIfMissing)?;
     let total: i64 = count_rows(&mut source)
         .map(|counts| counts.iter().map(|(_, n)| n).sum())
         .unwrap_or(0);

@@ -237,7 +237,8 @@ pub async fn test_rules(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BacktestRequest {
-    /// The candidate rules file; omit to replay the rules in force.
+    /// The candidate rules file, compared with the rules in force; omit to replay the rules in
+    /// force alone (nothing changes; the agreement with moderators remains).
     pub source: Option<String>,
     /// Only comments created since (RFC 3339).
     pub since: Option<String>,
@@ -245,14 +246,14 @@ pub struct BacktestRequest {
     pub limit: Option<u64>,
 }
 
-/// Replay stored comments through a candidate rules file.
+/// Replay stored comments through a candidate rules file and the rules in force.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/rules/backtest",
     tag = "admin",
     request_body = BacktestRequest,
     responses(
-        (status = 200, description = "What would change, and agreement with moderators", body = Object),
+        (status = 200, description = "What would change (with the changed comments' ids), and agreement with moderators", body = Object),
         (status = 400, description = "Invalid since or limit", body = ErrorBody),
         (status = 422, description = "The candidate file is invalid", body = ErrorBody),
     )
@@ -281,12 +282,14 @@ pub async fn backtest_rules(
     let source = request.source;
     let state = state.into_inner();
     let report: BacktestReport = web::block(move || {
-        let set = rule_set(&state, source.as_deref())?;
+        let live = state.policy.current().rules.clone();
+        let candidate = rule_set(&state, source.as_deref())?;
         let options = BacktestOptions {
             since,
             limit: Some(limit),
         };
-        Ok::<_, ApiError>(backtest::backtest(&state.pool, &set, &options, |_, _| {})?)
+        let report = backtest::backtest(&state.pool, &live, &candidate, &options, |_, _| {})?;
+        Ok::<_, ApiError>(report)
     })
     .await??;
     Ok(HttpResponse::Ok().json(report))

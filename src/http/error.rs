@@ -106,7 +106,7 @@ impl ApiError {
 
     /// A rules file (or an edit of one) that does not validate: where and why.
     pub fn invalid_rules(err: &RulesError) -> Self {
-        ApiError::new(ErrorCode::InvalidRules, err.describe())
+        ApiError::new(ErrorCode::InvalidRules, err.to_string())
     }
 
     pub fn status(&self) -> StatusCode {

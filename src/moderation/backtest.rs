@@ -1,8 +1,9 @@
-//! Backtesting a candidate rules file: replay stored comments, count how many decisions would
-//! change (with examples), and compare with what moderators actually decided.
+//! Backtesting a candidate rules file: replay stored comments through the live rules and the
+//! candidate alike, count the decisions that differ (with every such comment's id, so an admin
+//! can act on them, and examples), and compare with what moderators actually decided.
 
 use super::ModerationError;
-use crate::rules::{CommentInput, CommentStatus, Decision, RuleSet, Verdict};
+use crate::rules::{CommentInput, CommentStatus, Decision, RuleSet};
 use crate::storage::{comments, Pool, StorageError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,16 +21,23 @@ pub struct BacktestOptions {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChangeExample {
     pub id: String,
+    /// The comment's status in the database now (moderators may have decided it since).
+    pub stored_status: CommentStatus,
     pub excerpt: String,
     /// Rules the candidate matched.
     pub rules: Vec<String>,
 }
 
+/// Comments the live rules give one status and the candidate another.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Change {
+    /// The status under the live rules.
     pub from: CommentStatus,
+    /// The status under the candidate.
     pub to: CommentStatus,
     pub count: u64,
+    /// Every such comment's id, oldest first: e.g. for `POST /api/v1/moderation/bulk`.
+    pub ids: Vec<String>,
     pub examples: Vec<ChangeExample>,
 }
 
@@ -47,9 +55,12 @@ pub struct RuleAgreement {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct BacktestReport {
+    pub live_version: String,
     pub candidate_version: String,
     pub evaluated: u64,
+    /// Comments the live rules and the candidate decide alike.
     pub unchanged: u64,
+    /// Comments they decide differently, by (live, candidate) status.
     pub changes: Vec<Change>,
     pub moderator_decided: u64,
     /// Candidate publishes what moderators approved, or holds/rejects what they rejected.
@@ -66,9 +77,21 @@ fn excerpt(body: &str) -> String {
     text
 }
 
-/// Replays stored comments through `candidate`. `progress(done, total)` is called per batch.
+/// The stored status text as a status (anything unknown counts as rejected: not public).
+fn stored_status(status: &str) -> CommentStatus {
+    match status {
+        "published" => CommentStatus::Published,
+        "pending" => CommentStatus::Pending,
+        _ => CommentStatus::Rejected,
+    }
+}
+
+/// Replays stored comments through `live` and `candidate`. Both see each comment the same way,
+/// so only the rules' difference shows: history (duplicates, first comments) and bans are not
+/// replayed. `progress(done, total)` is called per batch.
 pub fn backtest(
     pool: &Pool,
+    live: &RuleSet,
     candidate: &RuleSet,
     options: &BacktestOptions,
     mut progress: impl FnMut(u64, u64),
@@ -77,6 +100,7 @@ pub fn backtest(
     let available = u64::try_from(comments::count_since(&mut conn, options.since)?).unwrap_or(0);
     let total = options.limit.map_or(available, |l| l.min(available));
     let mut report = BacktestReport {
+        live_version: live.version().to_string(),
         candidate_version: candidate.version().to_string(),
         ..Default::default()
     };
@@ -92,21 +116,15 @@ pub fn backtest(
                 break;
             }
             report.evaluated += 1;
-            // History (duplicates, first comments) is not replayed: as `rules test` does, the
-            // author counts as a reader with a published comment and no recent repeat.
-            let verdict = candidate.evaluate(&CommentInput::sample(
+            // As `rules test` does: a reader with a published comment and no recent repeat.
+            let comment = CommentInput::sample(
                 &row.body,
                 &row.author_name,
                 row.author_email.as_deref(),
                 false,
-            ));
-            let old = serde_json::from_str::<Verdict>(&row.verdict)
-                .map(|v| CommentStatus::from(v.decision))
-                .unwrap_or(match row.status.as_str() {
-                    "published" => CommentStatus::Published,
-                    "pending" => CommentStatus::Pending,
-                    _ => CommentStatus::Rejected,
-                });
+            );
+            let old = CommentStatus::from(live.evaluate(&comment).decision);
+            let verdict = candidate.evaluate(&comment);
             let new = CommentStatus::from(verdict.decision);
             let matched: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
             if old == new {
@@ -118,12 +136,15 @@ pub fn backtest(
                         from: old,
                         to: new,
                         count: 0,
+                        ids: Vec::new(),
                         examples: Vec::new(),
                     });
                 change.count += 1;
+                change.ids.push(row.id.clone());
                 if change.examples.len() < EXAMPLES_PER_CHANGE {
                     change.examples.push(ChangeExample {
                         id: row.id.clone(),
+                        stored_status: stored_status(&row.status),
                         excerpt: excerpt(&row.body),
                         rules: matched.clone(),
                     });

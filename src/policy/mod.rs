@@ -20,6 +20,3 @@ pub use changes::{ChangeSummary, EditError};
 pub use counters::{RuleHitCount, RuleHitCounters};
 pub use file::Policy;
 pub use handle::{LivePolicy, PolicyHandle, ReloadError, FILE_ON_DISK, SHORT_VERSION_LEN};
-
-/// The policy file a command uses when none is named.
-pub const DEFAULT_POLICY_FILE: &str = "moderation_rules.toml";

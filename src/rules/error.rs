@@ -3,9 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-/// Why a rules file could not be loaded: enough to find and fix the problem.
+/// Why a rules file could not be loaded: enough to find and fix the problem. Displayed as
+/// `file:line:column: rule `id`: message`, with the parts that are known.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{file}{}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default(), rule_id.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default())]
+#[error("{}{}{}: {}{message}",
+    file.display(),
+    line.map(|l| format!(":{l}")).unwrap_or_default(),
+    line.and(*column).map(|c| format!(":{c}")).unwrap_or_default(),
+    rule_id.as_ref().map(|r| format!("rule `{r}`: ")).unwrap_or_default())]
 pub struct RulesError {
     pub file: PathBuf,
     pub line: Option<usize>,
@@ -45,24 +50,6 @@ impl RulesError {
     }
 }
 
-impl RulesError {
-    /// `file:line:column: rule `id`: message`, with the parts that are known: what `rules
-    /// check` prints and what the admin API answers.
-    pub fn describe(&self) -> String {
-        let mut at = self.file.display().to_string();
-        if let Some(line) = self.line {
-            at.push_str(&format!(":{line}"));
-            if let Some(column) = self.column {
-                at.push_str(&format!(":{column}"));
-            }
-        }
-        match &self.rule_id {
-            Some(id) => format!("{at}: rule `{id}`: {}", self.message),
-            None => format!("{at}: {}", self.message),
-        }
-    }
-}
-
 /// 1-based line and column (in characters) of byte `offset` in `source`.
 pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
@@ -92,6 +79,8 @@ mod tests {
     #[test]
     fn display_names_file_line_and_rule() {
         let e = RulesError::at(Path::new("r.toml"), "x\ny", 2, Some("a.b"), "bad");
-        assert_eq!(e.to_string(), "r.toml:2 (rule `a.b`): bad");
+        assert_eq!(e.to_string(), "r.toml:2:1: rule `a.b`: bad");
+        let whole_file = RulesError::file(Path::new("r.toml"), "unreadable");
+        assert_eq!(whole_file.to_string(), "r.toml: unreadable");
     }
 }

@@ -158,7 +158,6 @@ pub struct ReplayRow {
     pub author_name: String,
     pub author_email: Option<String>,
     pub status: String,
-    pub verdict: String,
     pub decided_by: Option<String>,
 }
 

@@ -1,10 +1,12 @@
-//! Connections: one `DbConnection` type over SQLite and PostgreSQL, chosen by URL scheme, and an
-//! r2d2 pool that applies SQLite's durability pragmas to every new connection.
+//! Connections: one `DbConnection` type over SQLite and PostgreSQL, chosen by URL scheme, an
+//! r2d2 pool that applies SQLite's durability pragmas to every new connection, and `open`, the
+//! one way commands open (and migrate) a database.
 
 use super::StorageError;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, R2D2Connection};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// One connection type for both backends, so every query is written once.
@@ -30,12 +32,8 @@ pub enum DatabaseUrl {
 }
 
 impl std::fmt::Debug for DatabaseUrl {
-    // Postgres URLs may carry a password: never print them whole.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{path}"),
-            DatabaseUrl::Postgres(_) => write!(f, "postgres://…"),
-        }
+        f.write_str(&self.redacted())
     }
 }
 
@@ -54,6 +52,44 @@ impl DatabaseUrl {
             Err(StorageError::InvalidUrl(
                 "expected sqlite://PATH or postgres://USER@HOST/DB".into(),
             ))
+        }
+    }
+
+    /// The URL as logs and messages may show it: a SQLite file's absolute path; a PostgreSQL
+    /// user, host and database, never a password (in the user part or the query).
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => match sqlite_file(path) {
+                Some(file) => format!("sqlite://{}", absolute(&file).display()),
+                None => format!("sqlite://{path}"),
+            },
+            DatabaseUrl::Postgres(url) => {
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+                let rest = rest.split('?').next().unwrap_or_default();
+                let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+                let authority = match authority.rsplit_once('@') {
+                    Some((user, host)) => {
+                        let user = user.split(':').next().unwrap_or_default();
+                        format!("{user}@{host}")
+                    }
+                    None => authority.to_string(),
+                };
+                format!("{scheme}://{authority}/{database}")
+            }
+        }
+    }
+
+    /// Refuses a SQLite file that does not exist, which SQLite would otherwise create empty.
+    pub fn require_existing(&self) -> Result<(), StorageError> {
+        match self {
+            DatabaseUrl::Sqlite(path) => match sqlite_file(path) {
+                Some(file) if !file.exists() => Err(StorageError::Missing(format!(
+                    "sqlite://{path} ({} does not exist)",
+                    absolute(&file).display()
+                ))),
+                _ => Ok(()),
+            },
+            DatabaseUrl::Postgres(_) => Ok(()),
         }
     }
 
@@ -79,6 +115,26 @@ impl DatabaseUrl {
             }
         }
     }
+}
+
+/// The file a SQLite path names: none for an in-memory database; a `file:` URI without its
+/// query string.
+fn sqlite_file(path: &str) -> Option<PathBuf> {
+    if path == ":memory:" {
+        return None;
+    }
+    match path.strip_prefix("file:") {
+        Some(uri) => {
+            let file = uri.split('?').next().unwrap_or_default();
+            (!file.is_empty() && file != ":memory:").then(|| PathBuf::from(file))
+        }
+        None => Some(PathBuf::from(path)),
+    }
+}
+
+/// `path` made absolute against the working folder, so messages say which file was meant.
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// WAL lets readers run beside the writer; FULL makes every commit durable before we answer;
@@ -121,6 +177,27 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StorageErr
         .connection_timeout(Duration::from_secs(10))
         .test_on_check_out(false)
         .build(ConnectionManager { url: url.clone() })?)
+}
+
+/// Whether opening may create the database. Only `serve` and `migrate` make a new SQLite file:
+/// every other command works on an existing database, so a mistyped path or another working
+/// folder is refused instead of answering from a new, empty file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    CreateIfMissing,
+    Existing,
+}
+
+/// Opens a pool of up to `pool_size` connections on `url` and applies pending migrations.
+pub fn open(url: &DatabaseUrl, pool_size: u32, mode: OpenMode) -> Result<Pool, StorageError> {
+    if mode == OpenMode::Existing {
+        url.require_existing()?;
+    }
+    let pool = connect_pool(url, pool_size)?;
+    for name in super::run_migrations(&mut *pool.get()?)? {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(pool)
 }
 
 /// SQLite has one write lock per file, and its busy handler retries with growing sleeps: a
@@ -191,5 +268,48 @@ mod tests {
     fn debug_output_hides_postgres_credentials() {
         let url = DatabaseUrl::parse("postgres://user:secret@host/db").unwrap();
         assert!(!format!("{url:?}").contains("secret"));
+    }
+
+    #[test]
+    fn redacted_urls_show_user_host_and_database_but_no_password() {
+        let shown = |url: &str| DatabaseUrl::parse(url).unwrap().redacted();
+        assert_eq!(
+            shown("postgres://gatehouse:s3cret@db.internal:5432/site?sslmode=require"),
+            "postgres://gatehouse@db.internal:5432/site"
+        );
+        assert_eq!(
+            shown("postgresql://u@h/db?password=s3cret"),
+            "postgresql://u@h/db"
+        );
+        assert_eq!(shown("postgres://h/db"), "postgres://h/db");
+        assert_eq!(shown("sqlite:///var/lib/g.db"), "sqlite:///var/lib/g.db");
+        let relative = shown("sqlite://g.db");
+        assert!(
+            relative.starts_with("sqlite:///") && relative.ends_with("/g.db"),
+            "{relative}"
+        );
+    }
+
+    #[test]
+    fn only_a_missing_sqlite_file_is_refused_as_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = format!("sqlite://{}", dir.path().join("none.db").display());
+        let err = DatabaseUrl::parse(&missing)
+            .unwrap()
+            .require_existing()
+            .unwrap_err();
+        assert!(err.to_string().contains("none.db does not exist"), "{err}");
+        let present = dir.path().join("here.db");
+        std::fs::write(&present, b"").unwrap();
+        for url in [
+            format!("sqlite://{}", present.display()),
+            "sqlite://:memory:".to_string(),
+            "postgres://u@h/db".to_string(),
+        ] {
+            assert!(
+                DatabaseUrl::parse(&url).unwrap().require_existing().is_ok(),
+                "{url}"
+            );
+        }
     }
 }

@@ -5,6 +5,9 @@
 pub enum StorageError {
     #[error("invalid database url: {0}")]
     InvalidUrl(String),
+    /// A command that works on an existing database was given a SQLite file that does not exist.
+    #[error("no database at {0}; only `gatehouse serve` and `gatehouse migrate` create one")]
+    Missing(String),
     #[error("could not connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
     #[error("no database connection available: {0}")]

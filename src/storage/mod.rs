@@ -16,6 +16,8 @@ pub mod schema;
 pub mod transfer;
 pub mod users;
 
-pub use connection::{connect_pool, write_transaction, Backend, DatabaseUrl, DbConnection, Pool};
+pub use connection::{
+    connect_pool, open, write_transaction, Backend, DatabaseUrl, DbConnection, OpenMode, Pool,
+};
 pub use error::StorageError;
 pub use migrations::{migration_names, run_migrations};

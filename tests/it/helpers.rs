@@ -359,11 +359,9 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 impl TestApp {
     /// A connection pool on the app's database, for arranging state the API cannot.
     pub fn pool(&self) -> gatehouse::storage::Pool {
-        gatehouse::app::open_database(&gatehouse::config::DatabaseConfig {
-            database_url: self.database_url.clone(),
-            db_pool_size: 2,
-        })
-        .expect("open test database")
+        let url = gatehouse::storage::DatabaseUrl::parse(&self.database_url).expect("database url");
+        gatehouse::storage::open(&url, 2, gatehouse::storage::OpenMode::Existing)
+            .expect("open test database")
     }
 
     /// Runs one SQL statement on the app's database.

@@ -8,6 +8,7 @@ mod services;
 mod accounts_and_login;
 mod admin_rules;
 mod authorization;
+mod backtest;
 mod bad_input;
 mod browser;
 mod cors_and_proxies;

@@ -1,6 +1,7 @@
 //! `gatehouse migrate-data`: a SQLite database filled through the API, copied by the real
 //! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
-//! there; a non-empty target is refused. And `gatehouse migrate` on PostgreSQL.
+//! there; a non-empty target is refused; a missing SQLite source is refused while a missing
+//! SQLite target is created. And `gatehouse migrate` on PostgreSQL.
 
 use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
 use crate::postgres_support::{postgres_admin_url, TestDatabase};
@@ -176,4 +177,49 @@ fn migrate_creates_the_schema_on_a_new_postgres_database() {
     let counts = gatehouse::storage::transfer::count_rows(&mut conn).unwrap();
     assert_eq!(counts.len(), gatehouse::storage::transfer::TABLES.len());
     assert!(counts.iter().all(|(_, n)| *n == 0));
+}
+
+#[actix_web::test]
+async fn migrate_data_creates_a_new_sqlite_target_but_never_a_source() {
+    let site = TestApp::spawn(Db::Sqlite).await;
+    for body in ["First.", "Second."] {
+        let posted = site
+            .post_comment("a1", json!({"author_name": "Ann", "body": body}))
+            .await;
+        assert_eq!(posted.status().as_u16(), 201);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let copy_url = format!("sqlite://{}", copy.display());
+    let copied = gatehouse(&[
+        "migrate-data",
+        "--from",
+        &site.database_url,
+        "--to",
+        &copy_url,
+    ]);
+    assert!(
+        copied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    let copied_site = TestApp::builder(Db::Sqlite)
+        .database_url(&copy_url)
+        .spawn()
+        .await;
+    assert_eq!(copied_site.stored_count(), 2);
+
+    // Copying back from a mistyped path is refused, not reported as 0 rows copied.
+    let typo = dir.path().join("cpy.db");
+    let refused = gatehouse(&[
+        "migrate-data",
+        "--from",
+        &format!("sqlite://{}", typo.display()),
+        "--to",
+        &format!("sqlite://{}", dir.path().join("other.db").display()),
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&typo.display().to_string()), "{stderr}");
+    assert!(!typo.exists() && !dir.path().join("other.db").exists());
 }

@@ -186,7 +186,8 @@ fn rules_eval_prints_a_line_per_comment_and_a_confusion_matrix() {
     ];
     let out = gatehouse(&args, "");
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(out.status.success(), "{stderr}");
+    // A malformed line fails the run, after every other line was evaluated and reported.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     let results: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -205,7 +206,7 @@ fn rules_eval_prints_a_line_per_comment_and_a_confusion_matrix() {
     assert!(stderr.contains("line 3: malformed"), "{stderr}");
     assert!(stderr.contains("1 malformed lines"), "{stderr}");
     assert!(
-        stderr.contains("confusion matrix (3 labelled comments"),
+        stderr.contains("confusion matrix (3 comments with \"expected\""),
         "{stderr}"
     );
     assert!(stderr.contains("accuracy: 66.7% (2 of 3)"), "{stderr}");
@@ -214,4 +215,97 @@ fn rules_eval_prints_a_line_per_comment_and_a_confusion_matrix() {
         .find(|l| l.trim_start().starts_with("spam.self_promotion"))
         .unwrap();
     assert!(row.trim_end().ends_with("50.0%"), "{row}");
+}
+
+/// Writes `lines` to a samples file.
+fn samples_file(lines: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("samples.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    (dir, input.display().to_string())
+}
+
+/// Two spam comments (one rejected, one held), three ham (one held): corpus lines as
+/// ../shared/corpora has them, with a `label` and no `expected`.
+fn labelled_corpus() -> Vec<String> {
+    let spam = SPAM.replace('{', "{\"id\":\"s1\",\"label\":\"spam\",");
+    vec![
+        spam,
+        r#"{"id":"s2","label":"spam","author_name":"x","body":"Great song! check out my channel"}"#
+            .into(),
+        r#"{"id":"h1","label":"ham","author_name":"y","body":"Thanks, a clear explainer."}"#.into(),
+        r#"{"id":"h2","label":"ham","author_name":"z","body":"The chart on page two helped."}"#
+            .into(),
+        r#"{"id":"h3","label":"ham","author_name":"w","body":"Subscribe? check out my channel"}"#
+            .into(),
+    ]
+}
+
+fn eval(input: &str, json: bool) -> Output {
+    let rules = shipped_rules();
+    let mut args = vec!["rules", "eval", rules.to_str().unwrap(), "--input", input];
+    if json {
+        args.push("--json");
+    }
+    gatehouse(&args, "")
+}
+
+#[test]
+fn rules_eval_reports_each_labels_published_held_rejected_and_blocked_share() {
+    let corpus = labelled_corpus();
+    let (_dir, input) = samples_file(&corpus.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = eval(&input, false);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("\"label\":\"spam\""),
+        "{stdout}"
+    );
+    let row = |label: &str| -> Vec<String> {
+        let line = stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no {label} row in {stderr}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // label, comments, published, held, rejected, blocked share
+    assert_eq!(
+        row("spam"),
+        ["spam", "2", "0", "1", "1", "100.0%"],
+        "{stderr}"
+    );
+    assert_eq!(row("ham"), ["ham", "3", "2", "1", "0", "33.3%"], "{stderr}");
+    assert!(stderr.contains("0 malformed lines"), "{stderr}");
+}
+
+#[test]
+fn rules_eval_json_prints_the_summary_as_one_object_and_fails_on_malformed_lines() {
+    let mut lines = labelled_corpus();
+    lines.push("{\"body\": 42}".into());
+    lines.push(r#"{"body":"ok","expected":"published"}"#.into());
+    let (_dir, input) = samples_file(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = eval(&input, true);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(summary["evaluated"], 6);
+    assert_eq!(summary["malformed"], 1);
+    assert_eq!(summary["malformed_lines"][0]["line"], 6);
+    assert_eq!(summary["labels"]["spam"]["rejected"], 1);
+    assert_eq!(summary["labels"]["spam"]["pending"], 1);
+    assert_eq!(summary["labels"]["spam"]["blocked_share"], 1.0);
+    assert_eq!(summary["labels"]["ham"]["published"], 2);
+    assert_eq!(summary["expected"]["comments"], 1);
+    assert_eq!(summary["expected"]["accuracy"], 1.0);
+    assert!(summary["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["rule_id"] == "spam.self_promotion" && r["hits"] == 3));
 }

@@ -1,14 +1,39 @@
-//! Starting up: the binary's commands, refusing a bad rules file or database URL with a message
-//! that says where the problem is, and the SQLite durability settings.
+//! Starting up: the binary's commands and their help, refusing a bad rules file or database URL
+//! with a message that says where the problem is, refusing to create a database anywhere but
+//! `serve` and `migrate`, the start-up log, and the SQLite durability settings.
 
 use crate::helpers::{repo_path, GENEROUS_LIMITS, TEST_RULES};
 use diesel::RunQueryDsl;
 use gatehouse::app::{Application, StartupError};
 use gatehouse::config::ServeConfig;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 fn gatehouse() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    for setting in [
+        "GATEHOUSE_DATABASE_URL",
+        "GATEHOUSE_RULES",
+        "GATEHOUSE_DB_POOL_SIZE",
+    ] {
+        command.env_remove(setting);
+    }
+    command
+}
+
+fn help(args: &[&str]) -> String {
+    let output = gatehouse().args(args).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{args:?} --help failed");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
 }
 
 #[test]
@@ -33,6 +58,173 @@ fn serve_help_documents_every_option() {
             "serve --help lacks {option}:\n{help}"
         );
     }
+}
+
+#[test]
+fn help_describes_every_argument_and_shows_examples() {
+    let rules = help(&["rules"]);
+    assert!(!rules.contains("no server or database"), "{rules}");
+    assert!(
+        rules.contains("backtest replays the comments stored in a database"),
+        "{rules}"
+    );
+    let add = help(&["user", "add"]);
+    for described in [
+        "<USERNAME>  The account's name",
+        "--role <ROLE>  ",
+        "moderator:",
+    ] {
+        assert!(add.contains(described), "{described:?} not in {add}");
+    }
+    let passwd = help(&["user", "passwd"]);
+    assert!(
+        passwd.contains("--password-stdin               Read the password"),
+        "{passwd}"
+    );
+    for command in [
+        &["serve"][..],
+        &["migrate"],
+        &["migrate-data"],
+        &["user", "add"],
+        &["user", "list"],
+        &["rules", "check"],
+        &["rules", "test"],
+        &["rules", "eval"],
+        &["rules", "backtest"],
+    ] {
+        let text = help(command);
+        assert!(
+            text.contains("Example"),
+            "{command:?} shows no example:\n{text}"
+        );
+        let pooled = text.contains("--db-pool-size");
+        assert_eq!(pooled, command == ["serve"], "{command:?}:\n{text}");
+    }
+}
+
+#[test]
+fn commands_other_than_serve_and_migrate_refuse_a_missing_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("gatehous.db");
+    let url = sqlite_url(&missing);
+    let rules = repo_path("moderation_rules.toml");
+    let rules = rules.to_str().unwrap();
+    let target = sqlite_url(&dir.path().join("copy.db"));
+    let commands: [&[&str]; 5] = [
+        &["user", "list", "--database-url", &url],
+        &["user", "disable", "jane", "--database-url", &url],
+        &[
+            "user",
+            "add",
+            "jane",
+            "--role",
+            "moderator",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ],
+        &[
+            "rules",
+            "backtest",
+            rules,
+            "--live",
+            rules,
+            "--database-url",
+            &url,
+        ],
+        &["migrate-data", "--from", &url, "--to", &target],
+    ];
+    for args in commands {
+        let output = gatehouse()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+        assert!(
+            message.contains(&missing.display().to_string()) && message.contains("no database"),
+            "{args:?}: {message}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // `migrate-data` may create its target, which must be empty anyway; it did not get there.
+    assert!(!dir.path().join("copy.db").exists());
+}
+
+#[test]
+fn user_add_without_a_terminal_says_to_use_password_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("g.db"));
+    assert!(gatehouse()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let output = gatehouse()
+        .args([
+            "user",
+            "add",
+            "jane",
+            "--role",
+            "moderator",
+            "--database-url",
+            &url,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("--password-stdin"), "{message}");
+    assert!(!message.contains("os error"), "{message}");
+}
+
+#[test]
+fn startup_log_names_the_port_database_and_rules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("site_rules.toml");
+    std::fs::write(&rules, format!("{TEST_RULES}\n{GENEROUS_LIMITS}")).unwrap();
+    let database = dir.path().join("site.db");
+    let mut child = gatehouse()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-watch-rules",
+            "--rules",
+        ])
+        .arg(&rules)
+        .args(["--database-url", &sqlite_url(&database)])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut listening = None;
+    for line in log.lines() {
+        let line = line.unwrap();
+        if line.contains("listening") {
+            listening = Some(line);
+            break;
+        }
+        seen.push(line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = listening.unwrap_or_else(|| panic!("no listening line in {seen:#?}"));
+    assert!(line.contains("port="), "{line}");
+    assert!(
+        line.contains(&format!("database=sqlite://{}", database.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("rules={}", rules.display())),
+        "{line}"
+    );
 }
 
 #[test]

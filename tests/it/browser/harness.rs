@@ -216,15 +216,39 @@ impl Browser {
         self.client.execute(script, args).await.expect("script")
     }
 
+    /// Clicks the element matching `css`. The console re-renders lists while it polls, so an
+    /// element found a moment ago may have been replaced: find it again, as a person would
+    /// look again, until it takes the click.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let started = Instant::now();
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(err) if is_stale(&err) && started.elapsed() < PATIENCE => {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(err) => panic!("click {css}: {err:?}"),
+            }
+        }
     }
 
-    /// Clears a field and types into it.
+    /// Clears a field and types into it (finding it again if it was re-rendered meanwhile).
     pub async fn type_into(&self, css: &str, text: &str) {
-        let field = self.find(css).await;
-        field.clear().await.expect("clear");
-        field.send_keys(text).await.expect("type");
+        let started = Instant::now();
+        loop {
+            let field = self.find(css).await;
+            let typed = match field.clear().await {
+                Ok(()) => field.send_keys(text).await,
+                Err(err) => Err(err),
+            };
+            match typed {
+                Ok(()) => return,
+                Err(err) if is_stale(&err) && started.elapsed() < PATIENCE => {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(err) => panic!("type into {css}: {err:?}"),
+            }
+        }
     }
 
     /// Presses keys on whatever has focus, as a person would.
@@ -243,4 +267,13 @@ impl Browser {
     pub async fn close(self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.client.close()).await;
     }
+}
+
+/// Whether WebDriver refused because the element left the page (it was re-rendered).
+fn is_stale(err: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        err,
+        fantoccini::error::CmdError::Standard(e)
+            if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
 }
