@@ -3,6 +3,7 @@
 mod helpers;
 mod postgres_support;
 mod redis_support;
+mod serve_process;
 mod services;
 
 mod accounts_and_login;
@@ -10,6 +11,7 @@ mod admin_rules;
 mod authorization;
 mod bad_input;
 mod cors_and_proxies;
+mod crash;
 mod default_rules;
 mod flags_and_bans;
 mod intake;
@@ -22,4 +24,5 @@ mod rate_limits;
 mod redis_limits;
 mod rules_cli;
 mod scale_out;
+mod shutdown;
 mod startup_and_cli;
