@@ -59,11 +59,12 @@ per_author  = { burst = 1000000, rate = 1000000, per = "second" }
 per_article = { burst = 1000000, rate = 1000000, per = "second" }
 global      = { burst = 1000000, rate = 1000000, per = "second" }'
 
-# bench_database BACKEND NAME: a fresh database URL (a new SQLite file, or a new PostgreSQL
-# database dropped on exit).
+# bench_database BACKEND NAME: sets BENCH_DATABASE_URL to a fresh database (a new SQLite file,
+# or a new PostgreSQL database dropped on exit). Not in a $(…) subshell: the list of databases
+# to drop lives in this shell.
 bench_database() {
   case "$1" in
-    sqlite) echo "sqlite://$BENCH_WORK/$2.db" ;;
+    sqlite) BENCH_DATABASE_URL="sqlite://$BENCH_WORK/$2.db" ;;
     postgres)
       local name="gatehouse_bench_$2_$$"
       psql -q "$BENCH_POSTGRES_ADMIN" -c "CREATE DATABASE \"$name\"" >/dev/null \
@@ -71,7 +72,7 @@ bench_database() {
       BENCH_PG_DATABASES+=("$name")
       local path="${BENCH_POSTGRES_ADMIN%%\?*}" query=""
       [[ "$BENCH_POSTGRES_ADMIN" == *\?* ]] && query="?${BENCH_POSTGRES_ADMIN#*\?}"
-      echo "${path%/*}/$name$query"
+      BENCH_DATABASE_URL="${path%/*}/$name$query"
       ;;
     *) bench_die "unknown backend '$1' (sqlite or postgres)" ;;
   esac
