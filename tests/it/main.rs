@@ -3,6 +3,7 @@
 mod helpers;
 mod postgres_support;
 mod redis_support;
+mod serve_process;
 mod services;
 
 mod accounts_and_login;
@@ -12,6 +13,7 @@ mod backtest;
 mod bad_input;
 mod browser;
 mod cors_and_proxies;
+mod crash;
 mod default_rules;
 mod flags_and_bans;
 mod intake;
@@ -26,4 +28,5 @@ mod redis_limits;
 mod rules_check_api;
 mod rules_cli;
 mod scale_out;
+mod shutdown;
 mod startup_and_cli;

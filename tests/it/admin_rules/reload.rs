@@ -7,6 +7,7 @@ use super::{
 };
 use crate::backend_tests;
 use crate::helpers::{Comment, Db, GENEROUS_LIMITS, TEST_RULES};
+use crate::serve_process::ServeProcess;
 use gatehouse::policy::PolicyHandle;
 use serde_json::Value;
 use std::sync::Arc;
@@ -212,69 +213,15 @@ async fn reloading_the_file_an_edit_wrote_changes_nothing(db: Db) {
     assert_eq!(changes[0]["actor"], "admin");
 }
 
-/// The server as a new user starts it: the binary, in the folder of the rules file, with the
-/// default relative `--rules moderation_rules.toml`. Killed when dropped.
-struct ServeProcess {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl ServeProcess {
-    fn start(folder: &std::path::Path) -> ServeProcess {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--rules",
-                "moderation_rules.toml",
-            ])
-            .args(["--database-url", "sqlite://gatehouse.db"])
-            .current_dir(folder)
-            .env("RUST_LOG", "info")
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start gatehouse serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Some(port) = line
-                    .split("port=")
-                    .nth(1)
-                    .and_then(|rest| rest.split_whitespace().next())
-                    .and_then(|p| p.parse::<u16>().ok())
-                {
-                    let _ = tx.send(port);
-                }
-            }
-        });
-        let port = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the server logs the port it listens on");
-        ServeProcess { child, port }
-    }
-
-    async fn rules_version(&self) -> String {
-        let health: Value = reqwest::get(format!("http://127.0.0.1:{}/healthz", self.port))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        health["rules_version"].as_str().unwrap().to_string()
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The live rules version a server reports in `/healthz`.
+async fn rules_version(server: &ServeProcess) -> String {
+    let health: Value = reqwest::get(server.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["rules_version"].as_str().unwrap().to_string()
 }
 
 #[actix_web::test]
@@ -282,11 +229,11 @@ async fn editing_a_rules_file_named_by_a_relative_path_reloads_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("moderation_rules.toml");
     std::fs::write(&path, rules_with("")).unwrap();
-    let server = ServeProcess::start(dir.path());
-    let first = server.rules_version().await;
+    let server = ServeProcess::start(dir.path(), "sqlite://gatehouse.db").await;
+    let first = rules_version(&server).await;
     std::fs::write(&path, rules_with(CAT_RULE)).unwrap();
     let reloaded = eventually("the edited file to be reloaded", || async {
-        let version = server.rules_version().await;
+        let version = rules_version(&server).await;
         (version != first).then_some(version)
     })
     .await;
