@@ -63,19 +63,17 @@ impl IntakeWriter {
         }
     }
 
-    /// The writes `judged`'s history could not see, if memory still holds all of them.
-    fn unseen<'a>(&'a self, judged: &Judged) -> Option<Vec<&'a RecentWrite>> {
+    /// The committed writes `judged`'s history could not see, if memory still holds them all.
+    fn unseen_committed<'a>(&'a self, judged: &Judged) -> Option<Vec<&'a RecentWrite>> {
         (judged.seen_writes >= self.evicted_through).then(|| {
             // `recent` is in sequence order: skip what the judgement saw without looking at it.
             let first_unseen = self.recent.partition_point(|w| w.seq <= judged.seen_writes);
-            self.recent
-                .range(first_unseen..)
-                .chain(self.pending.iter())
-                .collect()
+            self.recent.range(first_unseen..).collect()
         })
     }
 
-    /// `judged`'s history with the writes it could not see; `None` when nothing changes.
+    /// `judged`'s history with the writes it could not see (committed since it was read, and
+    /// earlier in this batch); `None` when nothing changes.
     fn updated_history(
         &self,
         conn: &mut DbConnection,
@@ -83,28 +81,13 @@ impl IntakeWriter {
     ) -> Result<Option<AuthorHistory>, StorageError> {
         let row = &judged.row;
         let window = judged.duplicate_window();
-        let Some(unseen) = self.unseen(judged) else {
+        let (mut history, unseen) = match self.unseen_committed(judged) {
+            Some(unseen) => (judged.history.clone(), unseen),
             // Judged long ago (a stalled request): read the history again, inside this
-            // transaction, where every earlier write is visible.
-            let facts = comments::author_history(
-                conn,
-                &row.author_key,
-                &row.client_ip,
-                &row.body_fingerprint,
-                window.map(|w| row.created_at - w),
-            )?;
-            let history = AuthorHistory {
-                prior_published: facts.prior_published,
-                same_body_by_author_secs_ago: secs_between(
-                    facts.last_same_body_by_author,
-                    row.created_at,
-                ),
-                same_body_by_ip_secs_ago: secs_between(facts.last_same_body_by_ip, row.created_at),
-            };
-            return Ok((history != judged.history).then_some(history));
+            // transaction, where every committed write is visible.
+            None => (stored_history(conn, judged, window)?, Vec::new()),
         };
-        let mut history = judged.history.clone();
-        for write in unseen {
+        for write in unseen.into_iter().chain(self.pending.iter()) {
             let same_author = write.author_key == row.author_key;
             if same_author && write.published {
                 history.prior_published += 1;
@@ -128,6 +111,27 @@ impl IntakeWriter {
     }
 }
 
+/// The author's history as the database holds it now.
+fn stored_history(
+    conn: &mut DbConnection,
+    judged: &Judged,
+    window: Option<time::Duration>,
+) -> Result<AuthorHistory, StorageError> {
+    let row = &judged.row;
+    let facts = comments::author_history(
+        conn,
+        &row.author_key,
+        &row.client_ip,
+        &row.body_fingerprint,
+        window.map(|w| row.created_at - w),
+    )?;
+    Ok(AuthorHistory {
+        prior_published: facts.prior_published,
+        same_body_by_author_secs_ago: secs_between(facts.last_same_body_by_author, row.created_at),
+        same_body_by_ip_secs_ago: secs_between(facts.last_same_body_by_ip, row.created_at),
+    })
+}
+
 impl BatchWriter for IntakeWriter {
     type Item = Judged;
     type Output = SubmittedComment;
@@ -137,18 +141,27 @@ impl BatchWriter for IntakeWriter {
         conn: &mut DbConnection,
         items: &mut [Judged],
     ) -> Result<Vec<SubmittedComment>, StorageError> {
-        let mut outputs = Vec::with_capacity(items.len());
         for judged in items.iter_mut() {
             if let Some(history) = self.updated_history(conn, judged)? {
                 judged.rejudge(history)?;
             }
-            comments::insert(conn, &judged.row)?;
-            rule_hits::insert(conn, &judged.row.id, &judged.rule_ids())?;
             self.pending.push(RecentWrite::of(self.next_seq, judged));
             self.next_seq += 1;
-            outputs.push(judged.submitted());
         }
-        Ok(outputs)
+        // Every row at once: on PostgreSQL one statement per table instead of a round trip
+        // per comment.
+        let rows: Vec<&comments::NewCommentRow> = items.iter().map(|j| &j.row).collect();
+        comments::insert_many(conn, &rows)?;
+        let hits: Vec<(String, String)> = items
+            .iter()
+            .flat_map(|j| {
+                j.rule_ids()
+                    .into_iter()
+                    .map(|rule| (rule, j.row.id.clone()))
+            })
+            .collect();
+        rule_hits::insert_many(conn, &hits)?;
+        Ok(items.iter().map(Judged::submitted).collect())
     }
 
     fn finish(&mut self, committed: bool) {

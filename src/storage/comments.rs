@@ -62,10 +62,30 @@ pub struct HistoryFacts {
     pub last_same_body_by_ip: Option<PrimitiveDateTime>,
 }
 
-pub fn insert(conn: &mut DbConnection, row: &NewCommentRow) -> Result<(), StorageError> {
-    diesel::insert_into(comments::table)
-        .values(row)
-        .execute(conn)?;
+/// Rows per statement: 17 parameters a row stays far below SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound parameters.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Inserts judged comments, many rows per statement (one round trip on PostgreSQL).
+pub fn insert_many(conn: &mut DbConnection, rows: &[&NewCommentRow]) -> Result<(), StorageError> {
+    match conn {
+        // diesel runs an SQLite batch row by row in a transaction of its own, which cannot
+        // nest in ours: one cached statement per row costs as little.
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                diesel::insert_into(comments::table)
+                    .values(*row)
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Pg(c) => {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                diesel::insert_into(comments::table)
+                    .values(chunk.to_vec())
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(())
 }
 
