@@ -8,8 +8,6 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 use time::PrimitiveDateTime;
 
-type Backend = <DbConnection as diesel::Connection>::Backend;
-
 /// Which queue to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueKind {
@@ -54,34 +52,63 @@ pub struct QueueRow {
     pub flag_count: i32,
 }
 
-/// Builds the shared WHERE clause of queue reads and bulk selections.
-fn filtered<'a>(kind: QueueKind, filter: &QueueFilter) -> comments::BoxedQuery<'a, Backend> {
-    let mut query = comments::table.into_boxed();
-    query = match kind {
-        QueueKind::Pending => query.filter(comments::status.eq("pending")),
-        QueueKind::Flagged => query.filter(comments::flagged_at.is_not_null()),
-        QueueKind::Rejected => query.filter(comments::status.eq("rejected")),
-        QueueKind::Published => query.filter(comments::status.eq("published")),
-    };
-    if let Some(article) = &filter.article_id {
-        query = query.filter(comments::article_id.eq(article.clone()));
-    }
-    if let Some(author) = &filter.author_key {
-        query = query.filter(comments::author_key.eq(author.clone()));
-    }
-    if let Some(before) = filter.created_before {
-        query = query.filter(comments::created_at.lt(before));
-    }
-    if let Some(rule) = &filter.rule_id {
-        let hits = comment_rule_hits::table
-            .filter(comment_rule_hits::rule_id.eq(rule.clone()))
-            .select(comment_rule_hits::comment_id);
-        query = query.filter(comments::id.eq_any(hits));
-    }
-    if let Some(after) = &filter.after_id {
-        query = query.filter(comments::id.gt(after.clone()));
-    }
-    query
+/// Narrows a boxed query over `comments` (alone or joined with its rule hits) to one queue and
+/// the filter's article, author and age: the WHERE clause queue reads and bulk selections share.
+macro_rules! narrowed {
+    ($query:expr, $kind:expr, $filter:expr) => {{
+        let filter: &QueueFilter = $filter;
+        let mut query = $query;
+        query = match $kind {
+            QueueKind::Pending => query.filter(comments::status.eq("pending")),
+            QueueKind::Flagged => query.filter(comments::flagged_at.is_not_null()),
+            QueueKind::Rejected => query.filter(comments::status.eq("rejected")),
+            QueueKind::Published => query.filter(comments::status.eq("published")),
+        };
+        if let Some(article) = &filter.article_id {
+            query = query.filter(comments::article_id.eq(article.clone()));
+        }
+        if let Some(author) = &filter.author_key {
+            query = query.filter(comments::author_key.eq(author.clone()));
+        }
+        if let Some(before) = filter.created_before {
+            query = query.filter(comments::created_at.lt(before));
+        }
+        query
+    }};
+}
+
+/// Comments of the queue matching `filter` in id order, after the cursor, then `finish` picks
+/// the columns. With a rule, the rule's hits drive the read (in comment id order, from their
+/// primary key), so a page costs about as many look-ups as it has rows, however many comments
+/// the queue holds.
+macro_rules! queue_read {
+    ($conn:expr, $kind:expr, $filter:expr, $limit:expr, |$query:ident| $finish:expr) => {{
+        let filter: &QueueFilter = $filter;
+        match &filter.rule_id {
+            None => {
+                let mut $query = narrowed!(comments::table.into_boxed(), $kind, filter);
+                if let Some(after) = &filter.after_id {
+                    $query = $query.filter(comments::id.gt(after.clone()));
+                }
+                let $query = $query.order(comments::id.asc()).limit($limit);
+                $finish.load($conn)?
+            }
+            Some(rule) => {
+                let joined = comments::table
+                    .inner_join(comment_rule_hits::table)
+                    .filter(comment_rule_hits::rule_id.eq(rule.clone()))
+                    .into_boxed();
+                let mut $query = narrowed!(joined, $kind, filter);
+                if let Some(after) = &filter.after_id {
+                    $query = $query.filter(comment_rule_hits::comment_id.gt(after.clone()));
+                }
+                let $query = $query
+                    .order(comment_rule_hits::comment_id.asc())
+                    .limit($limit);
+                $finish.load($conn)?
+            }
+        }
+    }};
 }
 
 pub fn list(
@@ -90,11 +117,8 @@ pub fn list(
     filter: &QueueFilter,
     limit: i64,
 ) -> Result<Vec<QueueRow>, StorageError> {
-    Ok(filtered(kind, filter)
-        .order(comments::id.asc())
-        .limit(limit)
-        .select(QueueRow::as_select())
-        .load(conn)?)
+    Ok(queue_read!(conn, kind, filter, limit, |query| query
+        .select(QueueRow::as_select())))
 }
 
 /// Ids of undecided comments matching a filter, oldest first, for bulk actions.
@@ -104,12 +128,9 @@ pub fn undecided_ids(
     filter: &QueueFilter,
     limit: i64,
 ) -> Result<Vec<String>, StorageError> {
-    Ok(filtered(kind, filter)
+    Ok(queue_read!(conn, kind, filter, limit, |query| query
         .filter(comments::decided_at.is_null())
-        .order(comments::id.asc())
-        .limit(limit)
-        .select(comments::id)
-        .load(conn)?)
+        .select(comments::id)))
 }
 
 /// An author's record: comments per status and the first time we saw them.
