@@ -154,8 +154,25 @@ struct Fuzzy {
     rules: Vec<bool>,
     by_prefix: FxMap<[u8; 2], Vec<u32>>,
     by_suffix: FxMap<[u8; 2], Vec<u32>>,
+    /// One bit per two-byte key present in `by_prefix` / `by_suffix`: most tokens share neither
+    /// with any fuzzy word, and a bit test is cheaper than a hash lookup.
+    prefix_bits: Vec<u64>,
+    suffix_bits: Vec<u64>,
     /// The spelling of each bucketed word, by word id.
     spelling: FxMap<u32, Box<str>>,
+}
+
+fn key_bit(bits: &[u64], key: [u8; 2]) -> bool {
+    let k = usize::from(u16::from_le_bytes(key));
+    bits.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
+}
+
+fn set_key_bit(bits: &mut Vec<u64>, key: [u8; 2]) {
+    let k = usize::from(u16::from_le_bytes(key));
+    if bits.is_empty() {
+        bits.resize(1 << 10, 0);
+    }
+    bits[k / 64] |= 1 << (k % 64);
 }
 
 impl Fuzzy {
@@ -172,11 +189,11 @@ impl Fuzzy {
             return;
         }
         let b = word.as_bytes();
-        self.by_prefix.entry([b[0], b[1]]).or_default().push(id);
-        self.by_suffix
-            .entry([b[b.len() - 2], b[b.len() - 1]])
-            .or_default()
-            .push(id);
+        let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
+        self.by_prefix.entry(prefix).or_default().push(id);
+        self.by_suffix.entry(suffix).or_default().push(id);
+        set_key_bit(&mut self.prefix_bits, prefix);
+        set_key_bit(&mut self.suffix_bits, suffix);
         self.spelling.insert(id, word.into());
     }
 
@@ -186,9 +203,14 @@ impl Fuzzy {
         if self.spelling.is_empty() || b.len() < FUZZY_MIN_CHARS - 1 {
             return;
         }
+        let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
         let buckets = [
-            self.by_prefix.get(&[b[0], b[1]]),
-            self.by_suffix.get(&[b[b.len() - 2], b[b.len() - 1]]),
+            key_bit(&self.prefix_bits, prefix)
+                .then(|| self.by_prefix.get(&prefix))
+                .flatten(),
+            key_bit(&self.suffix_bits, suffix)
+                .then(|| self.by_suffix.get(&suffix))
+                .flatten(),
         ];
         for &id in buckets.into_iter().flatten().flatten() {
             let Some(word) = self.spelling.get(&id) else {
@@ -239,6 +261,14 @@ fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
         i += n;
     }
     runs
+}
+
+/// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
+/// stretched words skip the per-word search).
+fn has_run_of_three(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
 }
 
 /// The tokens of one text with their word ids, exact and fuzzy.
@@ -365,9 +395,14 @@ impl PhraseIndex {
             fuzzy: Vec::new(),
         };
         let mut near = Vec::new();
+        let stretched = has_run_of_three(text);
         for (i, &(s, e)) in toks.iter().enumerate() {
             let word = &text[s..e];
-            looked.ids.push(self.lookup(word).unwrap_or(NONE));
+            let id = match self.exact(word) {
+                None if stretched => self.destretched(word),
+                id => id,
+            };
+            looked.ids.push(id.unwrap_or(NONE));
             if !self.fuzzy.spelling.is_empty() {
                 near.clear();
                 match self.lowercase && word.chars().any(char::is_uppercase) {
@@ -409,12 +444,9 @@ impl PhraseIndex {
         }
     }
 
-    /// The word's id; a stretched word ("fuuuuck", "pleaaase") is also looked up with each
-    /// run of three or more letters cut to two and to one.
-    fn lookup(&self, word: &str) -> Option<u32> {
-        if let Some(id) = self.exact(word) {
-            return Some(id);
-        }
+    /// The id of a stretched word ("fuuuuck", "pleaaase"), looked up with each run of three
+    /// or more letters cut to two and to one.
+    fn destretched(&self, word: &str) -> Option<u32> {
         let runs = stretched_runs(word);
         if runs.is_empty() {
             return None;
