@@ -70,12 +70,13 @@ pub(crate) struct Pattern {
     pub source: String,
 }
 
-/// The prefilter set over a subset of patterns (one view).
+/// The prefilter set over a subset of patterns (one view). Identical prefilter sources (the
+/// same pattern in two rules) are in the set once.
 #[derive(Debug)]
 pub(crate) struct ViewSet {
     set: RegexSet,
-    /// Set index → index into the pattern table.
-    members: Vec<usize>,
+    /// Set index → indices into the pattern table.
+    members: Vec<Vec<usize>>,
 }
 
 impl ViewSet {
@@ -84,29 +85,46 @@ impl ViewSet {
         if members.is_empty() {
             return Ok(None);
         }
-        let sources = members.iter().map(|&i| {
+        let mut sources: Vec<String> = Vec::new();
+        let mut grouped: Vec<Vec<usize>> = Vec::new();
+        for i in members {
             let p = &patterns[i];
             let body = prefilter_source(&p.source);
-            if p.case_insensitive {
+            let source = if p.case_insensitive {
                 format!("(?i){body}")
             } else {
                 body
+            };
+            match sources.iter().position(|s| *s == source) {
+                Some(k) => grouped[k].push(i),
+                None => {
+                    sources.push(source);
+                    grouped.push(vec![i]);
+                }
             }
-        });
-        let set = RegexSetBuilder::new(sources)
+        }
+        let set = RegexSetBuilder::new(&sources)
             .size_limit(SET_SIZE_LIMIT)
             .dfa_size_limit(SET_DFA_LIMIT)
             .build()
             .map_err(|e| format!("the combined regex set cannot be built: {e}"))?;
-        Ok(Some(ViewSet { set, members }))
+        Ok(Some(ViewSet {
+            set,
+            members: grouped,
+        }))
     }
 
     /// Indices (into the pattern table) of patterns that may match `text`.
     pub fn candidates(&self, text: &str) -> Vec<usize> {
+        // Most comments match no pattern: a search that may stop at the first match settles
+        // that faster than the overlapping search that names every pattern.
+        if !self.set.is_match(text) {
+            return Vec::new();
+        }
         self.set
             .matches(text)
             .into_iter()
-            .map(|i| self.members[i])
+            .flat_map(|i| self.members[i].iter().copied())
             .collect()
     }
 }
@@ -151,5 +169,19 @@ mod tests {
         let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
         assert_eq!(set.candidates("CATALOG"), vec![0]);
         assert!(!patterns[0].regex.is_match("CATALOG"));
+    }
+
+    #[test]
+    fn set_holds_a_pattern_shared_by_two_rules_once() {
+        let pattern = |rule| Pattern {
+            rule,
+            regex: compile_pattern("dog", true).unwrap(),
+            case_insensitive: true,
+            source: "dog".into(),
+        };
+        let patterns = vec![pattern(0), pattern(1)];
+        let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
+        assert_eq!(set.set.len(), 1);
+        assert_eq!(set.candidates("a DOG"), vec![0, 1]);
     }
 }

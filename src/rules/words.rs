@@ -144,35 +144,63 @@ pub(crate) struct PhraseIndex {
     lowercase: bool,
     nears: Vec<Near>,
     fuzzy: Fuzzy,
+    /// Every vocabulary word's first and last byte and length: most words of a comment are not
+    /// in the vocabulary, and this says so without hashing them.
+    vocab_bits: Bits,
+}
+
+/// The key of a word in `PhraseIndex::vocab_bits`.
+fn vocab_key(word: &str) -> u16 {
+    let b = word.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    hash16(first.unwrap_or(0), last.unwrap_or(0), b.len())
+}
+
+/// A set of 16-bit hashes in 8 KiB: a cheap "certainly not" before a hash-map lookup.
+#[derive(Debug, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn insert(&mut self, h: u16) {
+        if self.0.is_empty() {
+            self.0.resize(1 << 10, 0);
+        }
+        self.0[usize::from(h) / 64] |= 1 << (h % 64);
+    }
+
+    fn may_contain(&self, h: u16) -> bool {
+        self.0
+            .get(usize::from(h) / 64)
+            .is_some_and(|w| w & (1 << (h % 64)) != 0)
+    }
+}
+
+/// Two bytes and a length, hashed to 16 bits.
+fn hash16(a: u8, b: u8, len: usize) -> u16 {
+    let h = (u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1)
+        ^ (len as u32).wrapping_mul(0x85EB_CA6B);
+    ((h >> 16) ^ h) as u16
 }
 
 /// The words of `fuzzy` rules that may match within one edit, bucketed by their first two and
-/// last two bytes: one edit leaves at least one of the two intact in a word of 6+ letters.
+/// last two bytes and their length: one edit leaves at least one of the two intact in a word
+/// of 6+ letters, and changes the length by at most one.
 #[derive(Debug, Default)]
 struct Fuzzy {
     /// Rules whose word entries match fuzzily, by rule index.
     rules: Vec<bool>,
-    by_prefix: FxMap<[u8; 2], Vec<u32>>,
-    by_suffix: FxMap<[u8; 2], Vec<u32>>,
-    /// One bit per two-byte key present in `by_prefix` / `by_suffix`: most tokens share neither
-    /// with any fuzzy word, and a bit test is cheaper than a hash lookup.
-    prefix_bits: Vec<u64>,
-    suffix_bits: Vec<u64>,
+    by_prefix: FxMap<([u8; 2], usize), Vec<u32>>,
+    by_suffix: FxMap<([u8; 2], usize), Vec<u32>>,
+    /// The keys of `by_prefix` / `by_suffix`, with and without the length: most tokens share
+    /// neither end with a fuzzy word, and two bit tests say so.
+    prefix_bits: Bits,
+    suffix_bits: Bits,
+    prefix_any: Bits,
+    suffix_any: Bits,
+    /// Shortest and longest fuzzy word, in bytes.
+    lengths: (usize, usize),
     /// The spelling of each bucketed word, by word id.
     spelling: FxMap<u32, Box<str>>,
-}
-
-fn key_bit(bits: &[u64], key: [u8; 2]) -> bool {
-    let k = usize::from(u16::from_le_bytes(key));
-    bits.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
-}
-
-fn set_key_bit(bits: &mut Vec<u64>, key: [u8; 2]) {
-    let k = usize::from(u16::from_le_bytes(key));
-    if bits.is_empty() {
-        bits.resize(1 << 10, 0);
-    }
-    bits[k / 64] |= 1 << (k % 64);
 }
 
 impl Fuzzy {
@@ -190,38 +218,65 @@ impl Fuzzy {
         }
         let b = word.as_bytes();
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
-        self.by_prefix.entry(prefix).or_default().push(id);
-        self.by_suffix.entry(suffix).or_default().push(id);
-        set_key_bit(&mut self.prefix_bits, prefix);
-        set_key_bit(&mut self.suffix_bits, suffix);
+        self.by_prefix
+            .entry((prefix, b.len()))
+            .or_default()
+            .push(id);
+        self.by_suffix
+            .entry((suffix, b.len()))
+            .or_default()
+            .push(id);
+        self.prefix_bits
+            .insert(hash16(prefix[0], prefix[1], b.len()));
+        self.suffix_bits
+            .insert(hash16(suffix[0], suffix[1], b.len()));
+        self.prefix_any.insert(u16::from_le_bytes(prefix));
+        self.suffix_any.insert(u16::from_le_bytes(suffix));
+        self.lengths = if self.spelling.is_empty() {
+            (b.len(), b.len())
+        } else {
+            (self.lengths.0.min(b.len()), self.lengths.1.max(b.len()))
+        };
         self.spelling.insert(id, word.into());
     }
 
-    /// Words one edit away from `token` (never the token itself).
-    fn near_words(&self, token: &str, out: &mut Vec<u32>) {
+    /// Words one edit away from token `at` (never the token itself), appended to `out` as
+    /// (token index, word id).
+    fn near_words(&self, token: &str, at: u32, out: &mut Vec<(u32, u32)>) {
         let b = token.as_bytes();
-        if self.spelling.is_empty() || b.len() < FUZZY_MIN_CHARS - 1 {
+        let (shortest, longest) = self.lengths;
+        if self.spelling.is_empty() || b.len() + 1 < shortest || b.len() > longest + 1 {
             return;
         }
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
-        let buckets = [
-            key_bit(&self.prefix_bits, prefix)
-                .then(|| self.by_prefix.get(&prefix))
-                .flatten(),
-            key_bit(&self.suffix_bits, suffix)
-                .then(|| self.by_suffix.get(&suffix))
-                .flatten(),
+        let ends = [
+            self.prefix_any.may_contain(u16::from_le_bytes(prefix)),
+            self.suffix_any.may_contain(u16::from_le_bytes(suffix)),
         ];
-        for &id in buckets.into_iter().flatten().flatten() {
-            let Some(word) = self.spelling.get(&id) else {
-                continue;
-            };
-            if word.len().abs_diff(b.len()) <= 1
-                && !out.contains(&id)
-                && **word != *token
-                && one_edit_apart(word, token)
-            {
-                out.push(id);
+        if ends == [false, false] {
+            return;
+        }
+        let from = out.len();
+        for len in b.len() - 1..=b.len() + 1 {
+            let buckets = [
+                (ends[0], &self.prefix_bits, &self.by_prefix, prefix),
+                (ends[1], &self.suffix_bits, &self.by_suffix, suffix),
+            ];
+            for (end, bits, map, key) in buckets {
+                if !end || !bits.may_contain(hash16(key[0], key[1], len)) {
+                    continue;
+                }
+                for &id in map.get(&(key, len)).into_iter().flatten() {
+                    if out[from..].iter().any(|&(_, x)| x == id) {
+                        continue;
+                    }
+                    let Some(word) = self.spelling.get(&id) else {
+                        continue;
+                    };
+                    if **word != *token && one_edit_apart(word, token) {
+                        out.push((at, id));
+                    }
+                }
             }
         }
     }
@@ -229,9 +284,16 @@ impl Fuzzy {
 
 /// Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours.
 pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart_in(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    one_edit_apart_in(&a, &b)
+}
+
+fn one_edit_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let suffix = a[prefix..]
         .iter()
         .rev()
@@ -266,9 +328,15 @@ fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
 /// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
 /// stretched words skip the per-word search).
 fn has_run_of_three(text: &str) -> bool {
-    text.as_bytes()
-        .windows(3)
-        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic())
+    let (mut prev, mut run) = (0u8, 0);
+    for &b in text.as_bytes() {
+        run = if b == prev { run + 1 } else { 1 };
+        prev = b;
+        if run == 3 && b.is_ascii_alphabetic() {
+            return true;
+        }
+    }
+    false
 }
 
 /// The tokens of one text with their word ids, exact and fuzzy.
@@ -325,6 +393,7 @@ impl PhraseIndex {
                     self.max_word = self.max_word.max(word.len());
                     let next_id = self.vocab.len() as u32;
                     let id = *self.vocab.entry(word.as_str().into()).or_insert(next_id);
+                    self.vocab_bits.insert(vocab_key(word));
                     if fuzzy {
                         self.fuzzy.add_word(id, word);
                     }
@@ -394,7 +463,6 @@ impl PhraseIndex {
             ids: Vec::with_capacity(toks.len()),
             fuzzy: Vec::new(),
         };
-        let mut near = Vec::new();
         let stretched = has_run_of_three(text);
         for (i, &(s, e)) in toks.iter().enumerate() {
             let word = &text[s..e];
@@ -404,12 +472,13 @@ impl PhraseIndex {
             };
             looked.ids.push(id.unwrap_or(NONE));
             if !self.fuzzy.spelling.is_empty() {
-                near.clear();
-                match self.lowercase && word.chars().any(char::is_uppercase) {
-                    true => self.fuzzy.near_words(&word.to_lowercase(), &mut near),
-                    false => self.fuzzy.near_words(word, &mut near),
+                let at = i as u32;
+                if self.lowercase && word.chars().any(char::is_uppercase) {
+                    self.fuzzy
+                        .near_words(&word.to_lowercase(), at, &mut looked.fuzzy);
+                } else {
+                    self.fuzzy.near_words(word, at, &mut looked.fuzzy);
                 }
-                looked.fuzzy.extend(near.iter().map(|&id| (i as u32, id)));
             }
         }
         let mut next_joined = joined.iter().peekable();
@@ -437,10 +506,17 @@ impl PhraseIndex {
                 word.chars().any(char::is_uppercase)
             }
         };
+        let known = |w: &str| {
+            if self.vocab_bits.may_contain(vocab_key(w)) {
+                self.vocab.get(w).copied()
+            } else {
+                None
+            }
+        };
         if self.lowercase && upper() {
-            self.vocab.get(word.to_lowercase().as_str()).copied()
+            known(&word.to_lowercase())
         } else {
-            self.vocab.get(word).copied()
+            known(word)
         }
     }
 
