@@ -175,6 +175,11 @@ impl Bits {
     }
 }
 
+/// A word length as one bit of a `u16` (15 and longer share the top bit).
+fn length_bit(len: usize) -> u16 {
+    1 << len.min(15)
+}
+
 /// Two bytes and a length, hashed to 16 bits.
 fn hash16(a: u8, b: u8, len: usize) -> u16 {
     let h = (u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1)
@@ -191,12 +196,11 @@ struct Fuzzy {
     rules: Vec<bool>,
     by_prefix: FxMap<([u8; 2], usize), Vec<u32>>,
     by_suffix: FxMap<([u8; 2], usize), Vec<u32>>,
-    /// The keys of `by_prefix` / `by_suffix`, with and without the length: most tokens share
-    /// neither end with a fuzzy word, and two bit tests say so.
-    prefix_bits: Bits,
-    suffix_bits: Bits,
-    prefix_any: Bits,
-    suffix_any: Bits,
+    /// Per two-byte key (as an index), the lengths of the words in `by_prefix` / `by_suffix`
+    /// with that key, one bit per length (bit 15 for 15 and longer): one load tells whether a
+    /// token's end and length can lead anywhere.
+    prefix_lens: Vec<u16>,
+    suffix_lens: Vec<u16>,
     /// Shortest and longest fuzzy word, in bytes.
     lengths: (usize, usize),
     /// The spelling of each bucketed word, by word id.
@@ -226,12 +230,15 @@ impl Fuzzy {
             .entry((suffix, b.len()))
             .or_default()
             .push(id);
-        self.prefix_bits
-            .insert(hash16(prefix[0], prefix[1], b.len()));
-        self.suffix_bits
-            .insert(hash16(suffix[0], suffix[1], b.len()));
-        self.prefix_any.insert(u16::from_le_bytes(prefix));
-        self.suffix_any.insert(u16::from_le_bytes(suffix));
+        for (table, key) in [
+            (&mut self.prefix_lens, prefix),
+            (&mut self.suffix_lens, suffix),
+        ] {
+            if table.is_empty() {
+                table.resize(1 << 16, 0);
+            }
+            table[usize::from(u16::from_le_bytes(key))] |= length_bit(b.len());
+        }
         self.lengths = if self.spelling.is_empty() {
             (b.len(), b.len())
         } else {
@@ -249,21 +256,27 @@ impl Fuzzy {
             return;
         }
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
+        let lens = |table: &[u16], key: [u8; 2]| table[usize::from(u16::from_le_bytes(key))];
+        let near = length_bit(b.len() - 1) | length_bit(b.len()) | length_bit(b.len() + 1);
         let ends = [
-            self.prefix_any.may_contain(u16::from_le_bytes(prefix)),
-            self.suffix_any.may_contain(u16::from_le_bytes(suffix)),
+            (
+                lens(&self.prefix_lens, prefix) & near,
+                &self.by_prefix,
+                prefix,
+            ),
+            (
+                lens(&self.suffix_lens, suffix) & near,
+                &self.by_suffix,
+                suffix,
+            ),
         ];
-        if ends == [false, false] {
+        if ends[0].0 == 0 && ends[1].0 == 0 {
             return;
         }
         let from = out.len();
         for len in b.len() - 1..=b.len() + 1 {
-            let buckets = [
-                (ends[0], &self.prefix_bits, &self.by_prefix, prefix),
-                (ends[1], &self.suffix_bits, &self.by_suffix, suffix),
-            ];
-            for (end, bits, map, key) in buckets {
-                if !end || !bits.may_contain(hash16(key[0], key[1], len)) {
+            for &(found, map, key) in &ends {
+                if found & length_bit(len) == 0 {
                     continue;
                 }
                 for &id in map.get(&(key, len)).into_iter().flatten() {
