@@ -31,31 +31,66 @@ pub(crate) fn compile_pattern(source: &str, case_insensitive: bool) -> Result<Re
     Ok(re)
 }
 
-/// The pattern with `\b`, `\B` and `\b{...}` assertions removed: matches a superset of the
-/// original, and keeps Unicode word boundaries out of the big set.
+/// The pattern with `\b`, `\B` and `\b{...}` assertions removed and bounded repetitions
+/// opened up (`{0,30}` → `{0,}`, `{3}` → `{3,}`): it matches a superset of the original, keeps
+/// Unicode word boundaries out of the big set, and keeps counted repetitions from multiplying
+/// its DFA states. The exact pattern checks every candidate.
 pub(crate) fn prefilter_source(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut chars = source.chars().peekable();
+    // Depth of `[...]` classes: inside one, `{` is a literal.
+    let mut class = 0usize;
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('b') | Some('B') => {
-                if chars.peek() == Some(&'{') {
-                    for d in chars.by_ref() {
-                        if d == '}' {
-                            break;
+        match c {
+            '\\' => match chars.next() {
+                Some('b') | Some('B') => {
+                    if chars.peek() == Some(&'{') {
+                        for d in chars.by_ref() {
+                            if d == '}' {
+                                break;
+                            }
                         }
                     }
                 }
+                Some(d) => {
+                    out.push('\\');
+                    out.push(d);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                class += 1;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.extend(chars.next());
+                }
+                if chars.peek() == Some(&']') {
+                    out.extend(chars.next());
+                }
             }
-            Some(d) => {
-                out.push('\\');
-                out.push(d);
+            ']' if class > 0 => {
+                class -= 1;
+                out.push(c);
             }
-            None => out.push('\\'),
+            '{' if class == 0 => {
+                let rest: String = chars.clone().take_while(|&d| d != '}').collect();
+                let min = rest.split(',').next().unwrap_or_default();
+                let counted = !min.is_empty()
+                    && min.bytes().all(|b| b.is_ascii_digit())
+                    && rest.bytes().all(|b| b.is_ascii_digit() || b == b',')
+                    && rest.matches(',').count() <= 1
+                    && chars.clone().nth(rest.chars().count()) == Some('}');
+                if counted {
+                    for _ in 0..=rest.chars().count() {
+                        chars.next();
+                    }
+                    out.push_str(&format!("{{{min},}}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
         }
     }
     out
@@ -136,6 +171,18 @@ mod tests {
     #[test]
     fn prefilter_drops_word_boundaries_only() {
         assert_eq!(prefilter_source(r"\bfoo\B\d+\\b\b{start}x"), r"foo\d+\\bx");
+    }
+
+    #[test]
+    fn prefilter_opens_up_counted_repetitions_outside_classes() {
+        assert_eq!(
+            prefilter_source(r"a[^.!?]{0,30}?b\d{3}[{}]x{2,}\{1}[]{1}]"),
+            r"a[^.!?]{0,}?b\d{3,}[{}]x{2,}\{1}[]{1}]"
+        );
+        for (pattern, text) in [(r"\d{3}-\d{4}", "555-1234"), (r"a.{0,3}b", "a12b")] {
+            let relaxed = compile_pattern(&prefilter_source(pattern), true).unwrap();
+            assert!(relaxed.is_match(text), "{pattern}");
+        }
     }
 
     #[test]

@@ -175,6 +175,14 @@ impl Bits {
     }
 }
 
+/// Slots of the fuzzy end tables: two lowercase ASCII letters never share one.
+const END_SLOTS: usize = 4096;
+
+/// The slot of a two-byte word end in the fuzzy end tables.
+fn end_slot(key: [u8; 2]) -> usize {
+    (usize::from(key[0]) * 31 + usize::from(key[1])) % END_SLOTS
+}
+
 /// A word length as one bit of a `u16` (15 and longer share the top bit).
 fn length_bit(len: usize) -> u16 {
     1 << len.min(15)
@@ -196,9 +204,9 @@ struct Fuzzy {
     rules: Vec<bool>,
     by_prefix: FxMap<([u8; 2], usize), Vec<u32>>,
     by_suffix: FxMap<([u8; 2], usize), Vec<u32>>,
-    /// Per two-byte key (as an index), the lengths of the words in `by_prefix` / `by_suffix`
-    /// with that key, one bit per length (bit 15 for 15 and longer): one load tells whether a
-    /// token's end and length can lead anywhere.
+    /// Per two-byte key (folded to `END_SLOTS` slots, so the tables stay in cache), the
+    /// lengths of the words in `by_prefix` / `by_suffix` with that key, one bit per length (bit
+    /// 15 for 15 and longer): one load tells whether a token's end and length can lead anywhere.
     prefix_lens: Vec<u16>,
     suffix_lens: Vec<u16>,
     /// Shortest and longest fuzzy word, in bytes.
@@ -235,9 +243,9 @@ impl Fuzzy {
             (&mut self.suffix_lens, suffix),
         ] {
             if table.is_empty() {
-                table.resize(1 << 16, 0);
+                table.resize(END_SLOTS, 0);
             }
-            table[usize::from(u16::from_le_bytes(key))] |= length_bit(b.len());
+            table[end_slot(key)] |= length_bit(b.len());
         }
         self.lengths = if self.spelling.is_empty() {
             (b.len(), b.len())
@@ -256,7 +264,7 @@ impl Fuzzy {
             return;
         }
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
-        let lens = |table: &[u16], key: [u8; 2]| table[usize::from(u16::from_le_bytes(key))];
+        let lens = |table: &[u16], key: [u8; 2]| table[end_slot(key)];
         let near = length_bit(b.len() - 1) | length_bit(b.len()) | length_bit(b.len() + 1);
         let ends = [
             (
