@@ -10,7 +10,8 @@
 //! - `normalize`: the normalized view and its map back to raw byte offsets; `fold`: its first,
 //!   per-character pass; `markup`: HTML references and tags as a reader sees them;
 //! - `words`: the whole-word phrase index (token hashing) for word lists and exceptions, with
-//!   gaps, `near` pairs, fuzzy and stretched words; `entries`: the shape of one list entry;
+//!   gaps, `near` pairs and stretched words; `fuzzy`: one-edit matching for `fuzzy = 1`
+//!   rules; `entries`: the shape of one list entry;
 //! - `patterns`: regex rules (one prefilter `RegexSet` per view, exact regex per pattern);
 //! - `links`: link detection; `stats`: caps ratio, runs and length;
 //! - `evaluate`: running the rules over a comment; `error`: `RulesError`;
@@ -25,6 +26,7 @@ mod evaluate;
 mod examples;
 mod fold;
 mod format;
+mod fuzzy;
 mod input;
 mod links;
 mod lint;

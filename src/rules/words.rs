@@ -5,6 +5,7 @@
 //! with their runs cut short.
 
 use super::entries::Piece;
+use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -95,8 +96,6 @@ struct Near {
 const NONE: u32 = u32::MAX;
 /// Most occurrences of each term of a `near` entry that are paired up (bounds the work).
 const MAX_NEAR_TERMS: usize = 64;
-/// Words shorter than this (in characters) are never matched fuzzily.
-pub(crate) const FUZZY_MIN_CHARS: usize = 6;
 
 /// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
@@ -154,180 +153,6 @@ fn vocab_key(word: &str) -> u16 {
     let b = word.as_bytes();
     let (first, last) = (b.first().copied(), b.last().copied());
     hash16(first.unwrap_or(0), last.unwrap_or(0), b.len())
-}
-
-/// A set of 16-bit hashes in 8 KiB: a cheap "certainly not" before a hash-map lookup.
-#[derive(Debug, Default)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn insert(&mut self, h: u16) {
-        if self.0.is_empty() {
-            self.0.resize(1 << 10, 0);
-        }
-        self.0[usize::from(h) / 64] |= 1 << (h % 64);
-    }
-
-    fn may_contain(&self, h: u16) -> bool {
-        self.0
-            .get(usize::from(h) / 64)
-            .is_some_and(|w| w & (1 << (h % 64)) != 0)
-    }
-}
-
-/// Slots of the fuzzy end tables: two lowercase ASCII letters never share one.
-const END_SLOTS: usize = 4096;
-
-/// The slot of a two-byte word end in the fuzzy end tables.
-fn end_slot(key: [u8; 2]) -> usize {
-    (usize::from(key[0]) * 31 + usize::from(key[1])) % END_SLOTS
-}
-
-/// A word length as one bit of a `u16` (15 and longer share the top bit).
-fn length_bit(len: usize) -> u16 {
-    1 << len.min(15)
-}
-
-/// Two bytes and a length, hashed to 16 bits.
-fn hash16(a: u8, b: u8, len: usize) -> u16 {
-    let h = (u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1)
-        ^ (len as u32).wrapping_mul(0x85EB_CA6B);
-    ((h >> 16) ^ h) as u16
-}
-
-/// The words of `fuzzy` rules that may match within one edit, bucketed by their first two and
-/// last two bytes and their length: one edit leaves at least one of the two intact in a word
-/// of 6+ letters, and changes the length by at most one.
-#[derive(Debug, Default)]
-struct Fuzzy {
-    /// Rules whose word entries match fuzzily, by rule index.
-    rules: Vec<bool>,
-    by_prefix: FxMap<([u8; 2], usize), Vec<u32>>,
-    by_suffix: FxMap<([u8; 2], usize), Vec<u32>>,
-    /// Per two-byte key (folded to `END_SLOTS` slots, so the tables stay in cache), the
-    /// lengths of the words in `by_prefix` / `by_suffix` with that key, one bit per length (bit
-    /// 15 for 15 and longer): one load tells whether a token's end and length can lead anywhere.
-    prefix_lens: Vec<u16>,
-    suffix_lens: Vec<u16>,
-    /// Shortest and longest fuzzy word, in bytes.
-    lengths: (usize, usize),
-    /// The spelling of each bucketed word, by word id.
-    spelling: FxMap<u32, Box<str>>,
-}
-
-impl Fuzzy {
-    fn accepts(&self, owner: Owner, nears: &[Near]) -> bool {
-        let role = match owner.role {
-            Role::NearTerm { near, .. } => nears[near as usize].owner.role,
-            role => role,
-        };
-        role == Role::Word && self.rules.get(owner.rule as usize) == Some(&true)
-    }
-
-    fn add_word(&mut self, id: u32, word: &str) {
-        if word.chars().count() < FUZZY_MIN_CHARS || self.spelling.contains_key(&id) {
-            return;
-        }
-        let b = word.as_bytes();
-        let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
-        self.by_prefix
-            .entry((prefix, b.len()))
-            .or_default()
-            .push(id);
-        self.by_suffix
-            .entry((suffix, b.len()))
-            .or_default()
-            .push(id);
-        for (table, key) in [
-            (&mut self.prefix_lens, prefix),
-            (&mut self.suffix_lens, suffix),
-        ] {
-            if table.is_empty() {
-                table.resize(END_SLOTS, 0);
-            }
-            table[end_slot(key)] |= length_bit(b.len());
-        }
-        self.lengths = if self.spelling.is_empty() {
-            (b.len(), b.len())
-        } else {
-            (self.lengths.0.min(b.len()), self.lengths.1.max(b.len()))
-        };
-        self.spelling.insert(id, word.into());
-    }
-
-    /// Words one edit away from token `at` (never the token itself), appended to `out` as
-    /// (token index, word id).
-    fn near_words(&self, token: &str, at: u32, out: &mut Vec<(u32, u32)>) {
-        let b = token.as_bytes();
-        let (shortest, longest) = self.lengths;
-        if self.spelling.is_empty() || b.len() + 1 < shortest || b.len() > longest + 1 {
-            return;
-        }
-        let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
-        let lens = |table: &[u16], key: [u8; 2]| table[end_slot(key)];
-        let near = length_bit(b.len() - 1) | length_bit(b.len()) | length_bit(b.len() + 1);
-        let ends = [
-            (
-                lens(&self.prefix_lens, prefix) & near,
-                &self.by_prefix,
-                prefix,
-            ),
-            (
-                lens(&self.suffix_lens, suffix) & near,
-                &self.by_suffix,
-                suffix,
-            ),
-        ];
-        if ends[0].0 == 0 && ends[1].0 == 0 {
-            return;
-        }
-        let from = out.len();
-        for len in b.len() - 1..=b.len() + 1 {
-            for &(found, map, key) in &ends {
-                if found & length_bit(len) == 0 {
-                    continue;
-                }
-                for &id in map.get(&(key, len)).into_iter().flatten() {
-                    if out[from..].iter().any(|&(_, x)| x == id) {
-                        continue;
-                    }
-                    let Some(word) = self.spelling.get(&id) else {
-                        continue;
-                    };
-                    if **word != *token && one_edit_apart(word, token) {
-                        out.push((at, id));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours.
-pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        return one_edit_apart_in(a.as_bytes(), b.as_bytes());
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    one_edit_apart_in(&a, &b)
-}
-
-fn one_edit_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (da, db) = (a.len() - prefix - suffix, b.len() - prefix - suffix);
-    match (da, db) {
-        (0, 0) => false,
-        (1, 0) | (0, 1) | (1, 1) => true,
-        (2, 2) => a[prefix] == b[prefix + 1] && a[prefix + 1] == b[prefix],
-        _ => false,
-    }
 }
 
 /// The token's runs of three or more of the same letter ("sooooo"), as (start, length), at
@@ -430,11 +255,7 @@ impl PhraseIndex {
             };
         }
         if fuzzy {
-            let rule = owner.rule as usize;
-            if self.fuzzy.rules.len() <= rule {
-                self.fuzzy.rules.resize(rule + 1, false);
-            }
-            self.fuzzy.rules[rule] = true;
+            self.fuzzy.mark_rule(owner.rule);
         }
         let slot = &mut self.terminals[node as usize];
         if !slot.contains(&owner) {
@@ -492,7 +313,7 @@ impl PhraseIndex {
                 id => id,
             };
             looked.ids.push(id.unwrap_or(NONE));
-            if !self.fuzzy.spelling.is_empty() {
+            if !self.fuzzy.is_empty() {
                 let at = i as u32;
                 if self.lowercase && word.chars().any(char::is_uppercase) {
                     self.fuzzy
@@ -574,7 +395,11 @@ impl PhraseIndex {
         out: &mut Vec<Occurrence>,
     ) {
         for &owner in &self.terminals[node as usize] {
-            if fuzzy && !self.fuzzy.accepts(owner, &self.nears) {
+            let role = match owner.role {
+                Role::NearTerm { near, .. } => self.nears[near as usize].owner.role,
+                role => role,
+            };
+            if fuzzy && !self.fuzzy.accepts(owner.rule, role) {
                 continue;
             }
             out.push(Occurrence {
@@ -696,151 +521,5 @@ impl PhraseIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const W: Owner = Owner {
-        rule: 0,
-        role: Role::Word,
-    };
-
-    fn pieces(phrase: &str) -> Vec<Piece> {
-        phrase
-            .split(' ')
-            .map(|w| match w {
-                "*" => Piece::Gap,
-                w => Piece::Word(w.to_string()),
-            })
-            .collect()
-    }
-
-    fn index(phrases: &[&str], fuzzy: bool) -> PhraseIndex {
-        let mut idx = PhraseIndex::new(false);
-        for p in phrases {
-            idx.add(&pieces(p), W, fuzzy);
-        }
-        idx
-    }
-
-    fn found<'t>(idx: &PhraseIndex, text: &'t str, joined: &[(usize, usize)]) -> Vec<&'t str> {
-        idx.find(text, &tokens(text), joined)
-            .iter()
-            .filter(|o| o.owner.role == Role::Word)
-            .map(|o| &text[o.start..o.end])
-            .collect()
-    }
-
-    #[test]
-    fn finds_whole_words_and_phrases_only() {
-        let idx = index(&["twat", "check out my channel"], false);
-        let text = "my smartwatch, check out my channel! twat.";
-        assert_eq!(found(&idx, text, &[]), vec!["check out my channel", "twat"]);
-    }
-
-    #[test]
-    fn raw_index_lowercases_text_tokens() {
-        let mut idx = PhraseIndex::new(true);
-        idx.add(&pieces("spam"), W, false);
-        assert_eq!(idx.find("SPAM here", &tokens("SPAM here"), &[]).len(), 1);
-    }
-
-    #[test]
-    fn finds_words_inside_joined_letter_runs() {
-        let idx = index(&["free money", "ass"], false);
-        let text = "afree money and iassx";
-        assert_eq!(
-            found(&idx, text, &[(0, 5), (16, 21)]),
-            vec!["free money", "ass"]
-        );
-    }
-
-    #[test]
-    fn a_gap_takes_any_one_word() {
-        let idx = index(&["check out my *", "subscribe to my * channel"], false);
-        let text = "check out my mixtape, subscribe to my gaming channel, check out my";
-        assert_eq!(
-            found(&idx, text, &[]),
-            vec!["check out my mixtape", "subscribe to my gaming channel"]
-        );
-    }
-
-    #[test]
-    fn near_terms_pair_up_within_the_distance_in_either_order() {
-        let mut idx = PhraseIndex::new(false);
-        idx.add_near(&pieces("subscribe"), &pieces("my channel"), 2, W, false);
-        for (text, want) in [
-            (
-                "please subscribe to my channel",
-                vec!["subscribe to my channel"],
-            ),
-            (
-                "my channel: you subscribe",
-                vec!["my channel: you subscribe"],
-            ),
-            ("subscribe and then go to see my channel", vec![]),
-            ("subscribe", vec![]),
-        ] {
-            assert_eq!(found(&idx, text, &[]), want, "{text}");
-        }
-    }
-
-    #[test]
-    fn fuzzy_words_match_within_one_edit_only_when_long_enough() {
-        let idx = index(&["subscribe to my channel", "spam"], true);
-        let text = "suscribe to my chanel, spma, subscirbe to my channel";
-        assert_eq!(
-            found(&idx, text, &[]),
-            vec!["suscribe to my chanel", "subscirbe to my channel"]
-        );
-        let exact = index(&["subscribe"], false);
-        assert!(found(&exact, "suscribe", &[]).is_empty());
-    }
-
-    #[test]
-    fn fuzzy_matches_count_only_for_fuzzy_rules() {
-        let mut idx = PhraseIndex::new(false);
-        idx.add(&pieces("channel"), W, true);
-        let other = Owner {
-            rule: 1,
-            role: Role::Word,
-        };
-        idx.add(&pieces("channel"), other, false);
-        let text = "chanel";
-        let owners: Vec<u32> = idx
-            .find(text, &tokens(text), &[])
-            .iter()
-            .map(|o| o.owner.rule)
-            .collect();
-        assert_eq!(owners, vec![0]);
-    }
-
-    #[test]
-    fn one_edit_is_an_insertion_deletion_substitution_or_swap() {
-        for (a, b) in [
-            ("channel", "chanel"),
-            ("channel", "channell"),
-            ("channel", "chennel"),
-            ("channel", "chanenl"),
-        ] {
-            assert!(one_edit_apart(a, b), "{a} {b}");
-        }
-        for (a, b) in [
-            ("channel", "channel"),
-            ("channel", "chnanle"),
-            ("channel", "chan"),
-            ("abc", "bca"),
-        ] {
-            assert!(!one_edit_apart(a, b), "{a} {b}");
-        }
-    }
-
-    #[test]
-    fn stretched_words_match_their_entries() {
-        let idx = index(&["fuck", "ass", "please subscribe", "cool"], false);
-        let text = "fuuuuck this asssss, pleaaaaase subscribeeee, coooool";
-        assert_eq!(
-            found(&idx, text, &[]),
-            vec!["fuuuuck", "asssss", "pleaaaaase subscribeeee", "coooool"]
-        );
-    }
-}
+#[path = "tests_words.rs"]
+mod tests;
