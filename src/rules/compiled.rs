@@ -53,6 +53,10 @@ pub(crate) struct Rule {
     pub raw: bool,
     pub normalized: bool,
     pub has_exceptions: bool,
+    /// Word entries also match with one edit in words of 6+ letters.
+    pub fuzzy: bool,
+    /// Only an author's first comment is checked.
+    pub first_comment_only: bool,
     pub spec: Spec,
 }
 

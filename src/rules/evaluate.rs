@@ -6,7 +6,7 @@ use super::format::{Mode, Scope};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
 use super::stats::TextStats;
-use super::words::{Occurrence, Role};
+use super::words::{tokens, Occurrence, Role};
 use super::{AuthorHistory, CommentInput, Decision, Field, Hit, RuleMatch, Verdict, View};
 use std::cell::OnceCell;
 
@@ -20,6 +20,8 @@ struct FieldCtx<'a> {
     field: Field,
     raw: &'a str,
     norm: OnceCell<Normalized>,
+    /// Tokens of each view's text (for the phrase index).
+    toks: [OnceCell<Vec<(usize, usize)>>; 2],
     occ: [OnceCell<Vec<Occurrence>>; 2],
     candidates: [OnceCell<Vec<usize>>; 2],
     links: [OnceCell<Vec<Link>>; 2],
@@ -39,6 +41,7 @@ impl<'a> FieldCtx<'a> {
             field,
             raw,
             norm: OnceCell::new(),
+            toks: Default::default(),
             occ: Default::default(),
             candidates: Default::default(),
             links: Default::default(),
@@ -74,12 +77,16 @@ impl<'a> FieldCtx<'a> {
                 &c.phrases_norm
             };
             if idx.is_empty() {
-                Vec::new()
-            } else if view == View::Normalized {
-                let norm = self.norm.get_or_init(|| normalize(self.raw));
-                idx.find(norm.text(), norm.joined())
-            } else {
-                idx.find(self.raw, &[])
+                return Vec::new();
+            }
+            let text = self.text(view);
+            let toks = self.toks[slot(view)].get_or_init(|| tokens(text));
+            match view {
+                View::Normalized => {
+                    let norm = self.norm.get_or_init(|| normalize(self.raw));
+                    idx.find(text, toks, norm.joined())
+                }
+                View::Raw => idx.find(text, toks, &[]),
             }
         })
     }
@@ -197,6 +204,9 @@ fn evaluate_rule(
     fields: &[FieldCtx<'_>],
     h: &AuthorHistory,
 ) -> Option<Vec<Hit>> {
+    if rule.first_comment_only && h.prior_published > 0 {
+        return None;
+    }
     if matches!(rule.spec, Spec::Duplicate { .. } | Spec::FirstComment) {
         return history_match(&rule.spec, h).then(Vec::new);
     }

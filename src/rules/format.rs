@@ -93,7 +93,7 @@ impl Kind {
     /// Kind-specific keys this kind accepts (besides the common ones).
     pub(crate) fn keys(self) -> &'static [&'static str] {
         match self {
-            Kind::Words => &["words", "files"],
+            Kind::Words => &["words", "files", "fuzzy"],
             Kind::Regex => &["patterns", "case_insensitive"],
             Kind::LinkCount => &["max"],
             Kind::LinkDomains => &["deny", "allow"],
@@ -161,6 +161,10 @@ pub struct RuleTable {
     pub exceptions: Option<SpannedList>,
     pub words: Option<SpannedList>,
     pub files: Option<SpannedList>,
+    /// Edits a word of 6+ letters may be off by and still match (0 or 1).
+    pub fuzzy: Option<Spanned<i64>>,
+    /// Apply the rule only to an author's first comment (no published comment yet).
+    pub first_comment_only: Option<Spanned<bool>>,
     pub patterns: Option<SpannedList>,
     pub case_insensitive: Option<Spanned<bool>>,
     pub max: Option<Spanned<i64>>,
@@ -185,6 +189,7 @@ impl RuleTable {
         };
         add("words", self.words.as_ref().map(Spanned::span));
         add("files", self.files.as_ref().map(Spanned::span));
+        add("fuzzy", self.fuzzy.as_ref().map(Spanned::span));
         add("patterns", self.patterns.as_ref().map(Spanned::span));
         add(
             "case_insensitive",

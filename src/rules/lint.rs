@@ -1,11 +1,13 @@
-//! Warnings for `rules check`: rules that can never match, duplicate word entries, and
-//! over-broad entries that hit ordinary English (a sample carried in the binary). Notes for
+//! Warnings for `rules check`: rules that can never match, duplicate word entries, over-broad
+//! entries that hit ordinary English (a sample carried in the binary), and fuzzy entries that
+//! hit it through an edit. Notes for
 //! disabled and shadow rules. A loaded file is valid whatever these say.
 
 use super::compiled::{Compiled, Entry, Rule, Spec};
 use super::evaluate::evaluate;
 use super::format::{Kind, Mode};
-use super::words::Role;
+use super::normalize::normalize;
+use super::words::{tokens, Role};
 use super::{AuthorHistory, CommentInput, RuleSet, View};
 use regex_syntax::hir::{self, Class, Hir, HirKind};
 use serde::Serialize;
@@ -66,7 +68,9 @@ pub fn lint(rules: &RuleSet) -> Vec<Finding> {
         }
     }
     duplicates(c, &mut out);
-    over_broad(c, &mut out);
+    let sample = sample_lines();
+    over_broad(c, &sample, &mut out);
+    fuzzy_everyday(c, &sample, &mut out);
     out.sort_by_key(|f| (f.severity, f.line));
     out
 }
@@ -304,13 +308,66 @@ fn duplicates(c: &Compiled, out: &mut Vec<Finding>) {
     }
 }
 
-/// Words and regex rules that hit more than 1% of the everyday-English sample.
-fn over_broad(c: &Compiled, out: &mut Vec<Finding>) {
-    let lines: Vec<&str> = EVERYDAY_ENGLISH
+/// The lines of the everyday-English sample.
+fn sample_lines() -> Vec<&'static str> {
+    EVERYDAY_ENGLISH
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+        .collect()
+}
+
+/// Fuzzy rules whose entries match a line of the everyday-English sample only through an edit
+/// ("subscribe" taking "subscribed"): each such line is a false positive in waiting.
+fn fuzzy_everyday(c: &Compiled, lines: &[&str], out: &mut Vec<Finding>) {
+    if !c.rules.iter().any(|r| r.enabled && r.fuzzy) {
+        return;
+    }
+    // rule index → (lines hit, first line hit, matched texts)
+    let mut hits: BTreeMap<usize, (usize, &str, Vec<String>)> = BTreeMap::new();
+    for line in lines {
+        let norm = normalize(line);
+        let views = [
+            (&c.phrases_norm, norm.text(), norm.joined()),
+            (&c.phrases_raw, *line, &[][..]),
+        ];
+        let mut rules_hit = HashSet::new();
+        for (index, text, joined) in views {
+            for o in index.find(text, &tokens(text), joined) {
+                if !o.fuzzy || o.owner.role != Role::Word {
+                    continue;
+                }
+                let rule = o.owner.rule as usize;
+                let entry = hits.entry(rule).or_insert((0, line, Vec::new()));
+                if rules_hit.insert(rule) {
+                    entry.0 += 1;
+                }
+                let matched = text[o.start..o.end].to_lowercase();
+                if !entry.2.contains(&matched) {
+                    entry.2.push(matched);
+                }
+            }
+        }
+    }
+    for (i, (count, example, matched)) in hits {
+        let message = format!(
+            "fuzzy matching hits {count} of {} lines of ordinary English, matching {}: list the \
+             misspellings you mean as entries instead, or drop `fuzzy`",
+            lines.len(),
+            quoted_list(matched.iter().map(String::as_str), matched.len())
+        );
+        out.push(finding(
+            &c.rules[i],
+            Severity::Warning,
+            "fuzzy_everyday",
+            message,
+            Some(example.to_string()),
+        ));
+    }
+}
+
+/// Words and regex rules that hit more than 1% of the everyday-English sample.
+fn over_broad(c: &Compiled, lines: &[&str], out: &mut Vec<Finding>) {
     // rule index → (lines hit, first line hit, matched texts)
     let mut hits: BTreeMap<usize, (usize, &str, Vec<String>)> = BTreeMap::new();
     let index: HashMap<&str, usize> = c
@@ -319,7 +376,7 @@ fn over_broad(c: &Compiled, out: &mut Vec<Finding>) {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    for line in &lines {
+    for line in lines {
         let comment = CommentInput {
             body: line,
             author_name: "",

@@ -7,8 +7,11 @@
 //! - `compile`: validation of every table and rule kind, list files, building the matchers;
 //! - `compiled`: what compiling produces and evaluating reads;
 //! - `verdict`: decisions, statuses and the stored explanation; `input`: the comment as judged;
-//! - `normalize`: the normalized view and its map back to raw byte offsets;
-//! - `words`: the whole-word phrase index (token hashing) for word lists and exceptions;
+//! - `normalize`: the normalized view and its map back to raw byte offsets; `fold`: its first,
+//!   per-character pass; `markup`: HTML references and tags as a reader sees them;
+//! - `words`: the whole-word phrase index (token hashing) for word lists and exceptions, with
+//!   gaps, `near` pairs and stretched words; `fuzzy`: one-edit matching for `fuzzy = 1`
+//!   rules; `entries`: the shape of one list entry;
 //! - `patterns`: regex rules (one prefilter `RegexSet` per view, exact regex per pattern);
 //! - `links`: link detection; `stats`: caps ratio, runs and length;
 //! - `evaluate`: running the rules over a comment; `error`: `RulesError`;
@@ -17,13 +20,17 @@
 
 mod compile;
 mod compiled;
+mod entries;
 mod error;
 mod evaluate;
 mod examples;
+mod fold;
 mod format;
+mod fuzzy;
 mod input;
 mod links;
 mod lint;
+mod markup;
 mod normalize;
 mod patterns;
 mod stats;
@@ -34,6 +41,8 @@ mod words;
 mod tests;
 #[cfg(test)]
 mod tests_admin;
+#[cfg(test)]
+mod tests_entries;
 #[cfg(test)]
 mod tests_errors;
 #[cfg(test)]

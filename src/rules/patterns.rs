@@ -31,31 +31,66 @@ pub(crate) fn compile_pattern(source: &str, case_insensitive: bool) -> Result<Re
     Ok(re)
 }
 
-/// The pattern with `\b`, `\B` and `\b{...}` assertions removed: matches a superset of the
-/// original, and keeps Unicode word boundaries out of the big set.
+/// The pattern with `\b`, `\B` and `\b{...}` assertions removed and bounded repetitions
+/// opened up (`{0,30}` → `{0,}`, `{3}` → `{3,}`): it matches a superset of the original, keeps
+/// Unicode word boundaries out of the big set, and keeps counted repetitions from multiplying
+/// its DFA states. The exact pattern checks every candidate.
 pub(crate) fn prefilter_source(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut chars = source.chars().peekable();
+    // Depth of `[...]` classes: inside one, `{` is a literal.
+    let mut class = 0usize;
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('b') | Some('B') => {
-                if chars.peek() == Some(&'{') {
-                    for d in chars.by_ref() {
-                        if d == '}' {
-                            break;
+        match c {
+            '\\' => match chars.next() {
+                Some('b') | Some('B') => {
+                    if chars.peek() == Some(&'{') {
+                        for d in chars.by_ref() {
+                            if d == '}' {
+                                break;
+                            }
                         }
                     }
                 }
+                Some(d) => {
+                    out.push('\\');
+                    out.push(d);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                class += 1;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.extend(chars.next());
+                }
+                if chars.peek() == Some(&']') {
+                    out.extend(chars.next());
+                }
             }
-            Some(d) => {
-                out.push('\\');
-                out.push(d);
+            ']' if class > 0 => {
+                class -= 1;
+                out.push(c);
             }
-            None => out.push('\\'),
+            '{' if class == 0 => {
+                let rest: String = chars.clone().take_while(|&d| d != '}').collect();
+                let min = rest.split(',').next().unwrap_or_default();
+                let counted = !min.is_empty()
+                    && min.bytes().all(|b| b.is_ascii_digit())
+                    && rest.bytes().all(|b| b.is_ascii_digit() || b == b',')
+                    && rest.matches(',').count() <= 1
+                    && chars.clone().nth(rest.chars().count()) == Some('}');
+                if counted {
+                    for _ in 0..=rest.chars().count() {
+                        chars.next();
+                    }
+                    out.push_str(&format!("{{{min},}}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
         }
     }
     out
@@ -70,12 +105,13 @@ pub(crate) struct Pattern {
     pub source: String,
 }
 
-/// The prefilter set over a subset of patterns (one view).
+/// The prefilter set over a subset of patterns (one view). Identical prefilter sources (the
+/// same pattern in two rules) are in the set once.
 #[derive(Debug)]
 pub(crate) struct ViewSet {
     set: RegexSet,
-    /// Set index → index into the pattern table.
-    members: Vec<usize>,
+    /// Set index → indices into the pattern table.
+    members: Vec<Vec<usize>>,
 }
 
 impl ViewSet {
@@ -84,29 +120,46 @@ impl ViewSet {
         if members.is_empty() {
             return Ok(None);
         }
-        let sources = members.iter().map(|&i| {
+        let mut sources: Vec<String> = Vec::new();
+        let mut grouped: Vec<Vec<usize>> = Vec::new();
+        for i in members {
             let p = &patterns[i];
             let body = prefilter_source(&p.source);
-            if p.case_insensitive {
+            let source = if p.case_insensitive {
                 format!("(?i){body}")
             } else {
                 body
+            };
+            match sources.iter().position(|s| *s == source) {
+                Some(k) => grouped[k].push(i),
+                None => {
+                    sources.push(source);
+                    grouped.push(vec![i]);
+                }
             }
-        });
-        let set = RegexSetBuilder::new(sources)
+        }
+        let set = RegexSetBuilder::new(&sources)
             .size_limit(SET_SIZE_LIMIT)
             .dfa_size_limit(SET_DFA_LIMIT)
             .build()
             .map_err(|e| format!("the combined regex set cannot be built: {e}"))?;
-        Ok(Some(ViewSet { set, members }))
+        Ok(Some(ViewSet {
+            set,
+            members: grouped,
+        }))
     }
 
     /// Indices (into the pattern table) of patterns that may match `text`.
     pub fn candidates(&self, text: &str) -> Vec<usize> {
+        // Most comments match no pattern: a search that may stop at the first match settles
+        // that faster than the overlapping search that names every pattern.
+        if !self.set.is_match(text) {
+            return Vec::new();
+        }
         self.set
             .matches(text)
             .into_iter()
-            .map(|i| self.members[i])
+            .flat_map(|i| self.members[i].iter().copied())
             .collect()
     }
 }
@@ -118,6 +171,18 @@ mod tests {
     #[test]
     fn prefilter_drops_word_boundaries_only() {
         assert_eq!(prefilter_source(r"\bfoo\B\d+\\b\b{start}x"), r"foo\d+\\bx");
+    }
+
+    #[test]
+    fn prefilter_opens_up_counted_repetitions_outside_classes() {
+        assert_eq!(
+            prefilter_source(r"a[^.!?]{0,30}?b\d{3}[{}]x{2,}\{1}[]{1}]"),
+            r"a[^.!?]{0,}?b\d{3,}[{}]x{2,}\{1}[]{1}]"
+        );
+        for (pattern, text) in [(r"\d{3}-\d{4}", "555-1234"), (r"a.{0,3}b", "a12b")] {
+            let relaxed = compile_pattern(&prefilter_source(pattern), true).unwrap();
+            assert!(relaxed.is_match(text), "{pattern}");
+        }
     }
 
     #[test]
@@ -151,5 +216,19 @@ mod tests {
         let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
         assert_eq!(set.candidates("CATALOG"), vec![0]);
         assert!(!patterns[0].regex.is_match("CATALOG"));
+    }
+
+    #[test]
+    fn set_holds_a_pattern_shared_by_two_rules_once() {
+        let pattern = |rule| Pattern {
+            rule,
+            regex: compile_pattern("dog", true).unwrap(),
+            case_insensitive: true,
+            source: "dog".into(),
+        };
+        let patterns = vec![pattern(0), pattern(1)];
+        let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
+        assert_eq!(set.set.len(), 1);
+        assert_eq!(set.candidates("a DOG"), vec![0, 1]);
     }
 }

@@ -25,6 +25,8 @@ fn fast_path_matches_unit_pipeline() {
         "Café naïve “quoted” — ＦＲＥＥ 𝐟𝐫𝐞𝐞 vіаgrа \u{200B}x\u{00AD} 你好 123abc ß İ ﬁ ① Ⅻ",
         "l33t你5 h4x0r émoji 😀5a",
         "x\u{00A0}\u{00A0} y\u{3000}z",
+        "I&#39;m &quot;sure&quot; <b>f</b>.r.e.e <a href=\"http://x.io/?a&amp;b\">x</a><br />",
+        "&lt;script&gt; a & b <3 <sarcasm> &nosuch; &#128514;",
     ] {
         assert!(same_as_unit_pipeline(s), "{s:?}");
     }
@@ -33,6 +35,11 @@ fn fast_path_matches_unit_pipeline() {
 proptest::proptest! {
     #[test]
     fn fast_path_agrees_on_arbitrary_text(s in "\\PC{0,120}") {
+        proptest::prop_assert!(same_as_unit_pipeline(&s));
+    }
+
+    #[test]
+    fn fast_path_agrees_on_markup(s in "([a-z .]{0,4}|&(amp|#39|#x27|lt|hellip|nbsp|x);?|</?(a|b|br|p|i|zz)( href=[\"']?[a-z:/.&;#0-9]{0,12}[\"']?)? ?/?>?|<!--|-->){0,12}") {
         proptest::prop_assert!(same_as_unit_pipeline(&s));
     }
 
@@ -121,4 +128,52 @@ fn fingerprint_ignores_disguises() {
         body_fingerprint("buy cheap pills"),
         body_fingerprint("buy cheap pill")
     );
+}
+
+#[test]
+fn decodes_character_references_as_a_reader_sees_them() {
+    assert_eq!(
+        n("I&#39;m &quot;done&quot; &amp; out&hellip; caf&eacute; &#x27;x&#x27;"),
+        "i'm \"done\" & out... cafe 'x'"
+    );
+    assert_eq!(n("a&nbsp;b"), "a b");
+    assert_eq!(n("AT&T &amp co &unknown;"), "at&t &amp co &unknown;");
+}
+
+#[test]
+fn drops_tags_and_keeps_link_targets() {
+    assert_eq!(
+        n("line one<br />line two<p>three</p>"),
+        "line one line two three "
+    );
+    assert_eq!(n("f<b>u</b>ck <i>off</i>"), "fuck off");
+    assert_eq!(
+        n("see <a href=\"http://spam.io/x?a=1&amp;b=2\" rel=\"nofollow\">this</a>!"),
+        "see http://spam.io/x?a=1&b=2 this !"
+    );
+    assert_eq!(n("a <!-- hidden --> b"), "a b");
+    assert_eq!(
+        n("1 < 2 and 3 > 2, <3, <sarcasm>"),
+        "1 < 2 and 3 > 2, <3, <sarcasm>"
+    );
+}
+
+#[test]
+fn escaped_markup_is_text_not_tags() {
+    assert_eq!(n("&lt;b&gt;hi&lt;/b&gt;"), "<b>hi</b>");
+}
+
+#[test]
+fn spans_of_decoded_text_point_at_the_markup_as_written() {
+    let raw = "I&#39;m <a href=\"http://x.io/a&amp;b\">site</a>";
+    let norm = normalize(raw);
+    let text = norm.text();
+    let at = |s: &str| {
+        let p = text.find(s).unwrap();
+        &raw[norm.raw_range(p, p + s.len())]
+    };
+    assert_eq!(at("'"), "&#39;");
+    assert_eq!(at("i'm"), "I&#39;m");
+    assert_eq!(at("http://x.io/a&b"), "http://x.io/a&amp;b");
+    assert_eq!(at("site"), "site");
 }

@@ -40,6 +40,15 @@ proptest! {
     }
 
     #[test]
+    fn normalize_maps_markup_to_char_boundaries(s in "([a-zé€ .]{0,4}|&(amp|#39|#x1F600|lt|hellip|shy)?;?|</?(a|b|br|p)( href=[\"']?[a-zé:/.&;#0-9]{0,10}[\"']?)? ?/?>?|<!--|-->){0,12}", a in 0usize..200, b in 0usize..200) {
+        let n = normalize(&s);
+        let r = n.raw_range(a.min(b), a.max(b));
+        prop_assert!(r.start <= r.end && r.end <= s.len());
+        prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end));
+        prop_assert!(n.text().is_char_boundary(n.text().len()));
+    }
+
+    #[test]
     fn evaluate_never_panics_and_spans_are_valid(body in any::<String>(), name in "\\PC{0,20}", email in proptest::option::of("[a-z@.\u{430}\u{200b}]{0,20}")) {
         let c = CommentInput { body: &body, author_name: &name, author_email: email.as_deref(), history: AuthorHistory::default() };
         let v = all_kinds().evaluate(&c);

@@ -1,5 +1,11 @@
 //! Whole-word phrase matching by token hashing: every word-list entry and exception phrase of
 //! every rule lives in one token trie per view, so a text is tokenized and looked up once.
+//! Templates' gaps are edges any token follows; `near` entries pair up their terms' occurrences;
+//! words of `fuzzy` rules also match within one edit; stretched words ("sooooo") are looked up
+//! with their runs cut short.
+
+use super::entries::Piece;
+use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -48,11 +54,16 @@ impl FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Who owns a phrase: a rule's word entry or one of its exceptions.
+/// What a phrase is to the rule that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
     Word,
     Exception,
+    /// One term of the index's `near` entry `near` (its left or right term).
+    NearTerm {
+        near: u32,
+        right: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,13 +72,30 @@ pub(crate) struct Owner {
     pub role: Role,
 }
 
-/// One occurrence of a phrase: byte range in the view text.
+/// One occurrence of a phrase: byte range in the view text and the tokens it spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Occurrence {
     pub owner: Owner,
     pub start: usize,
     pub end: usize,
+    /// Index of its first and last token in the text.
+    pub first: u32,
+    pub last: u32,
+    /// Whether a word matched only within one edit (a `fuzzy` rule).
+    pub fuzzy: bool,
 }
+
+/// A `near` entry: its two terms are phrases of the index owned as `NearTerm`.
+#[derive(Debug, Clone, Copy)]
+struct Near {
+    owner: Owner,
+    within: u32,
+}
+
+/// No word id: the token is not in the vocabulary.
+const NONE: u32 = u32::MAX;
+/// Most occurrences of each term of a `near` entry that are paired up (bounds the work).
+const MAX_NEAR_TERMS: usize = 64;
 
 /// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
@@ -106,17 +134,78 @@ pub(crate) struct PhraseIndex {
     edges: FxMap<(u32, u32), u32>,
     /// Owners of phrases ending at each node (node 0 is the root).
     terminals: Vec<Vec<Owner>>,
+    /// Per node: the child reached through a `*` gap (0 when there is none).
+    gaps: Vec<u32>,
     max_len: usize,
     /// Longest vocabulary word in bytes: longer tokens are not looked up.
     max_word: usize,
     /// Whether tokens must be lowercased before lookup (raw view).
     lowercase: bool,
+    nears: Vec<Near>,
+    fuzzy: Fuzzy,
+    /// Every vocabulary word's first and last byte and length: most words of a comment are not
+    /// in the vocabulary, and this says so without hashing them.
+    vocab_bits: Bits,
+}
+
+/// The key of a word in `PhraseIndex::vocab_bits`.
+fn vocab_key(word: &str) -> u16 {
+    let b = word.as_bytes();
+    let (first, last) = (b.first().copied(), b.last().copied());
+    hash16(first.unwrap_or(0), last.unwrap_or(0), b.len())
+}
+
+/// The token's runs of three or more of the same letter ("sooooo"), as (start, length), at
+/// most four of them.
+fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
+    let b = word.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < b.len() && runs.len() < 4 {
+        let n = b[i..].iter().take_while(|&&x| x == b[i]).count();
+        if n >= 3 && b[i].is_ascii_alphabetic() {
+            runs.push((i, n));
+        }
+        i += n;
+    }
+    runs
+}
+
+/// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
+/// stretched words skip the per-word search).
+fn has_run_of_three(text: &str) -> bool {
+    let (mut prev, mut run) = (0u8, 0);
+    for &b in text.as_bytes() {
+        run = if b == prev { run + 1 } else { 1 };
+        prev = b;
+        if run == 3 && b.is_ascii_alphabetic() {
+            return true;
+        }
+    }
+    false
+}
+
+/// The tokens of one text with their word ids, exact and fuzzy.
+struct Looked<'t> {
+    toks: &'t [(usize, usize)],
+    ids: Vec<u32>,
+    /// (token index, word id) for words one edit away, in token order.
+    fuzzy: Vec<(u32, u32)>,
+}
+
+impl Looked<'_> {
+    fn fuzzy_at(&self, j: usize) -> &[(u32, u32)] {
+        let from = self.fuzzy.partition_point(|&(t, _)| (t as usize) < j);
+        let to = from + self.fuzzy[from..].partition_point(|&(t, _)| t as usize == j);
+        &self.fuzzy[from..to]
+    }
 }
 
 impl PhraseIndex {
     pub fn new(lowercase: bool) -> PhraseIndex {
         PhraseIndex {
             terminals: vec![Vec::new()],
+            gaps: vec![0],
             lowercase,
             ..PhraseIndex::default()
         }
@@ -126,57 +215,129 @@ impl PhraseIndex {
         self.max_len == 0
     }
 
-    /// Adds a phrase, given as already-folded text; returns false if it has no tokens.
-    pub fn add(&mut self, phrase: &str, owner: Owner) -> bool {
-        let toks = tokens(phrase);
-        if toks.is_empty() {
-            return false;
-        }
+    fn new_node(&mut self) -> u32 {
+        self.terminals.push(Vec::new());
+        self.gaps.push(0);
+        (self.terminals.len() - 1) as u32
+    }
+
+    /// Adds a phrase (folded words and gaps, not starting with a gap); with `fuzzy`, its words
+    /// of 6+ letters also match within one edit.
+    pub fn add(&mut self, pieces: &[Piece], owner: Owner, fuzzy: bool) {
         let mut node = 0u32;
-        for &(s, e) in &toks {
-            let word = &phrase[s..e];
-            self.max_word = self.max_word.max(word.len());
-            let next_id = self.vocab.len() as u32;
-            let id = *self.vocab.entry(word.into()).or_insert(next_id);
-            let next_node = self.terminals.len() as u32;
-            node = *self.edges.entry((node, id)).or_insert_with(|| next_node);
-            if node == next_node {
-                self.terminals.push(Vec::new());
-            }
+        for piece in pieces {
+            node = match piece {
+                Piece::Gap => match self.gaps[node as usize] {
+                    0 => {
+                        let next = self.new_node();
+                        self.gaps[node as usize] = next;
+                        next
+                    }
+                    next => next,
+                },
+                Piece::Word(word) => {
+                    self.max_word = self.max_word.max(word.len());
+                    let next_id = self.vocab.len() as u32;
+                    let id = *self.vocab.entry(word.as_str().into()).or_insert(next_id);
+                    self.vocab_bits.insert(vocab_key(word));
+                    if fuzzy {
+                        self.fuzzy.add_word(id, word);
+                    }
+                    match self.edges.get(&(node, id)) {
+                        Some(&next) => next,
+                        None => {
+                            let next = self.new_node();
+                            self.edges.insert((node, id), next);
+                            next
+                        }
+                    }
+                }
+            };
+        }
+        if fuzzy {
+            self.fuzzy.mark_rule(owner.rule);
         }
         let slot = &mut self.terminals[node as usize];
         if !slot.contains(&owner) {
             slot.push(owner);
         }
-        self.max_len = self.max_len.max(toks.len());
-        true
+        self.max_len = self.max_len.max(pieces.len());
     }
 
-    /// Every occurrence of every phrase in `text`. `joined` lists tokens (byte ranges) that
-    /// normalization glued together from separated letters ("a f r e e" → "afree"); phrases
-    /// may also start and end at any letter inside those.
-    pub fn find(&self, text: &str, joined: &[(usize, usize)]) -> Vec<Occurrence> {
+    /// Adds a `near` entry: both terms, at most `within` words apart, in either order.
+    pub fn add_near(
+        &mut self,
+        left: &[Piece],
+        right: &[Piece],
+        within: usize,
+        owner: Owner,
+        fuzzy: bool,
+    ) {
+        let near = self.nears.len() as u32;
+        self.nears.push(Near {
+            owner,
+            within: within as u32,
+        });
+        for (terms, right) in [(left, false), (right, true)] {
+            let term = Owner {
+                rule: owner.rule,
+                role: Role::NearTerm { near, right },
+            };
+            self.add(terms, term, fuzzy);
+        }
+    }
+
+    /// Every occurrence of every phrase in `text`, whose tokens are `toks`. `joined` lists
+    /// tokens (byte ranges) that normalization glued together from separated letters
+    /// ("a f r e e" → "afree"); phrases may also start and end at any letter inside those.
+    pub fn find(
+        &self,
+        text: &str,
+        toks: &[(usize, usize)],
+        joined: &[(usize, usize)],
+    ) -> Vec<Occurrence> {
         let mut out = Vec::new();
         if self.is_empty() {
             return out;
         }
-        let toks = tokens(text);
-        let ids: Vec<Option<u32>> = toks
-            .iter()
-            .map(|&(s, e)| self.lookup(&text[s..e]))
-            .collect();
+        let mut looked = Looked {
+            toks,
+            ids: Vec::with_capacity(toks.len()),
+            fuzzy: Vec::new(),
+        };
+        let stretched = has_run_of_three(text);
+        for (i, &(s, e)) in toks.iter().enumerate() {
+            let word = &text[s..e];
+            let id = match self.exact(word) {
+                None if stretched => self.destretched(word),
+                id => id,
+            };
+            looked.ids.push(id.unwrap_or(NONE));
+            if !self.fuzzy.is_empty() {
+                let at = i as u32;
+                if self.lowercase && word.chars().any(char::is_uppercase) {
+                    self.fuzzy
+                        .near_words(&word.to_lowercase(), at, &mut looked.fuzzy);
+                } else {
+                    self.fuzzy.near_words(word, at, &mut looked.fuzzy);
+                }
+            }
+        }
         let mut next_joined = joined.iter().peekable();
         for (i, &(s, e)) in toks.iter().enumerate() {
-            self.walk(0, i, s, &ids, &toks, &mut out);
+            self.walk(0, i, (i, s), &looked, false, &mut out);
             while next_joined.next_if(|j| j.0 < s).is_some() {}
             if next_joined.peek().is_some_and(|j| **j == (s, e)) {
-                self.split_token(text, i, &ids, &toks, &mut out);
+                self.split_token(text, i, &looked, &mut out);
             }
+        }
+        if !self.nears.is_empty() {
+            self.pair_near_terms(&mut out);
         }
         out
     }
 
-    fn lookup(&self, word: &str) -> Option<u32> {
+    fn exact(&self, word: &str) -> Option<u32> {
         if word.len() > self.max_word * 3 {
             return None; // lowercasing can shrink a word, but not by more than that
         }
@@ -187,52 +348,114 @@ impl PhraseIndex {
                 word.chars().any(char::is_uppercase)
             }
         };
+        let known = |w: &str| {
+            if self.vocab_bits.may_contain(vocab_key(w)) {
+                self.vocab.get(w).copied()
+            } else {
+                None
+            }
+        };
         if self.lowercase && upper() {
-            self.vocab.get(word.to_lowercase().as_str()).copied()
+            known(&word.to_lowercase())
         } else {
-            self.vocab.get(word).copied()
+            known(word)
         }
     }
 
-    /// Follows the trie from `node` through whole tokens `from..`, recording phrase ends.
-    fn walk(
+    /// The id of a stretched word ("fuuuuck", "pleaaase"), looked up with each run of three
+    /// or more letters cut to two and to one.
+    fn destretched(&self, word: &str) -> Option<u32> {
+        let runs = stretched_runs(word);
+        if runs.is_empty() {
+            return None;
+        }
+        // Masks from "every run cut to two" down to "every run cut to one".
+        (0..1u32 << runs.len()).rev().find_map(|mask| {
+            let mut v = String::with_capacity(word.len());
+            let mut at = 0;
+            for (k, &(start, len)) in runs.iter().enumerate() {
+                v.push_str(&word[at..start]);
+                let keep = if mask & (1 << k) != 0 { 2 } else { 1 };
+                v.push_str(&word[start..start + keep]);
+                at = start + len;
+            }
+            v.push_str(&word[at..]);
+            self.exact(&v)
+        })
+    }
+
+    /// Records the owners of `node` for a phrase over tokens `first..=last` (bytes `start..end`).
+    fn arrive(
         &self,
-        mut node: u32,
-        from: usize,
-        start: usize,
-        ids: &[Option<u32>],
-        toks: &[(usize, usize)],
+        node: u32,
+        first: (usize, usize),
+        last: usize,
+        end: usize,
+        fuzzy: bool,
         out: &mut Vec<Occurrence>,
     ) {
-        let depth = if node == 0 { 0 } else { 1 };
-        for j in from..toks.len().min(from + self.max_len - depth) {
-            let Some(id) = ids[j] else { break };
-            let Some(&next) = self.edges.get(&(node, id)) else {
-                break;
+        for &owner in &self.terminals[node as usize] {
+            let role = match owner.role {
+                Role::NearTerm { near, .. } => self.nears[near as usize].owner.role,
+                role => role,
             };
-            node = next;
-            for &owner in &self.terminals[node as usize] {
-                out.push(Occurrence {
-                    owner,
-                    start,
-                    end: toks[j].1,
-                });
+            if fuzzy && !self.fuzzy.accepts(owner.rule, role) {
+                continue;
             }
+            out.push(Occurrence {
+                owner,
+                start: first.1,
+                end,
+                first: first.0 as u32,
+                last: last as u32,
+                fuzzy,
+            });
+        }
+    }
+
+    /// Follows the trie from `node` through tokens `j..` (the phrase began at token and byte
+    /// `first`), recording phrase ends: through each token's exact word, its words one edit
+    /// away, and gaps.
+    fn walk(
+        &self,
+        node: u32,
+        j: usize,
+        first: (usize, usize),
+        looked: &Looked<'_>,
+        fuzzy: bool,
+        out: &mut Vec<Occurrence>,
+    ) {
+        let Some(&(_, end)) = looked.toks.get(j) else {
+            return;
+        };
+        let step = |next: u32, fuzzy: bool, out: &mut Vec<Occurrence>| {
+            self.arrive(next, first, j, end, fuzzy, out);
+            self.walk(next, j + 1, first, looked, fuzzy, out);
+        };
+        let id = looked.ids[j];
+        if id != NONE {
+            if let Some(&next) = self.edges.get(&(node, id)) {
+                step(next, fuzzy, out);
+            }
+        }
+        if !looked.fuzzy.is_empty() {
+            for &(_, id) in looked.fuzzy_at(j) {
+                if let Some(&next) = self.edges.get(&(node, id)) {
+                    step(next, true, out);
+                }
+            }
+        }
+        match self.gaps[node as usize] {
+            0 => {}
+            next => step(next, fuzzy, out),
         }
     }
 
     /// Phrases starting or ending inside a joined token.
-    fn split_token(
-        &self,
-        text: &str,
-        i: usize,
-        ids: &[Option<u32>],
-        toks: &[(usize, usize)],
-        out: &mut Vec<Occurrence>,
-    ) {
+    fn split_token(&self, text: &str, i: usize, looked: &Looked<'_>, out: &mut Vec<Occurrence>) {
         // Pieces longer than the longest vocabulary word cannot match: work stays linear.
         const MAX_LETTERS: usize = 5000;
-        let (s, e) = toks[i];
+        let (s, e) = looked.toks[i];
         let mut offs: Vec<usize> = text[s..e].char_indices().map(|(k, _)| s + k).collect();
         offs.push(e);
         let full = offs.len() - 1;
@@ -242,21 +465,55 @@ impl PhraseIndex {
                 if a == 0 && b == full {
                     continue; // the whole token: already walked
                 }
-                let Some(id) = self.lookup(&text[offs[a]..offs[b]]) else {
+                let Some(id) = self.exact(&text[offs[a]..offs[b]]) else {
                     continue;
                 };
                 let Some(&node) = self.edges.get(&(0, id)) else {
                     continue;
                 };
-                for &owner in &self.terminals[node as usize] {
-                    out.push(Occurrence {
-                        owner,
-                        start: offs[a],
-                        end: offs[b],
-                    });
-                }
+                self.arrive(node, (i, offs[a]), i, offs[b], false, out);
                 if b == full && self.max_len > 1 {
-                    self.walk(node, i + 1, offs[a], ids, toks, out);
+                    self.walk(node, i + 1, (i, offs[a]), looked, false, out);
+                }
+            }
+        }
+    }
+
+    /// Replaces the occurrences of `near` terms by one occurrence for each pair of terms of
+    /// the same entry close enough to each other.
+    fn pair_near_terms(&self, out: &mut Vec<Occurrence>) {
+        let is_term = |o: &Occurrence| matches!(o.owner.role, Role::NearTerm { .. });
+        if !out.iter().any(is_term) {
+            return;
+        }
+        let terms: Vec<Occurrence> = out.iter().copied().filter(is_term).collect();
+        out.retain(|o| !is_term(o));
+        for (k, near) in self.nears.iter().enumerate() {
+            let side = |right: bool| {
+                terms
+                    .iter()
+                    .filter(move |o| {
+                        o.owner.role
+                            == Role::NearTerm {
+                                near: k as u32,
+                                right,
+                            }
+                    })
+                    .take(MAX_NEAR_TERMS)
+            };
+            for l in side(false) {
+                for r in side(true) {
+                    let (a, b) = if l.first <= r.first { (l, r) } else { (r, l) };
+                    if a.last < b.first && b.first - a.last - 1 <= near.within {
+                        out.push(Occurrence {
+                            owner: near.owner,
+                            start: a.start,
+                            end: b.end,
+                            first: a.first,
+                            last: b.last,
+                            fuzzy: a.fuzzy || b.fuzzy,
+                        });
+                    }
                 }
             }
         }
@@ -264,53 +521,5 @@ impl PhraseIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const W: Owner = Owner {
-        rule: 0,
-        role: Role::Word,
-    };
-
-    #[test]
-    fn finds_whole_words_and_phrases_only() {
-        let mut idx = PhraseIndex::new(false);
-        assert!(idx.add("twat", W));
-        assert!(idx.add("check out my channel", W));
-        let text = "my smartwatch, check out my channel! twat.";
-        let found: Vec<&str> = idx
-            .find(text, &[])
-            .iter()
-            .map(|o| &text[o.start..o.end])
-            .collect();
-        assert_eq!(found, vec!["check out my channel", "twat"]);
-    }
-
-    #[test]
-    fn raw_index_lowercases_text_tokens() {
-        let mut idx = PhraseIndex::new(true);
-        idx.add("spam", W);
-        assert_eq!(idx.find("SPAM here", &[]).len(), 1);
-    }
-
-    #[test]
-    fn finds_words_inside_joined_letter_runs() {
-        let mut idx = PhraseIndex::new(false);
-        idx.add("free money", W);
-        idx.add("ass", W);
-        let text = "afree money and iassx";
-        let found: Vec<&str> = idx
-            .find(text, &[(0, 5), (16, 21)])
-            .iter()
-            .map(|o| &text[o.start..o.end])
-            .collect();
-        assert_eq!(found, vec!["free money", "ass"]);
-    }
-
-    #[test]
-    fn refuses_phrases_without_tokens() {
-        let mut idx = PhraseIndex::new(false);
-        assert!(!idx.add("!!!", W));
-        assert!(idx.is_empty());
-    }
-}
+#[path = "tests_words.rs"]
+mod tests;

@@ -4,7 +4,7 @@
 
 use gatehouse::policy::Policy;
 use gatehouse::rules::{
-    lint, AuthorHistory, CommentInput, Decision, RuleSet, Verdict, EVERYDAY_ENGLISH,
+    lint, AuthorHistory, CommentInput, Decision, RuleSet, Severity, Verdict, EVERYDAY_ENGLISH,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -220,10 +220,31 @@ fn default_rules_publish_a_single_mild_swear_word() {
 }
 
 #[test]
-fn default_rules_hold_strong_profanity_and_reject_threats_and_slurs() {
+fn default_rules_publish_swearing_that_is_not_aimed_at_anyone() {
+    let rules = default_rules();
+    for body in [
+        "This is bullshit.",
+        "Holy shit, what a goal.",
+        "HOLY SHIT THIS IS THE BEST NEWS ALL YEAR",
+    ] {
+        let verdict = rules.evaluate(&comment(body, "Reader"));
+        assert_eq!(
+            verdict.decision,
+            Decision::Publish,
+            "{body:?}: {}",
+            explain(&verdict)
+        );
+        assert!(verdict.score > 0.0, "{body:?} should still score");
+    }
+}
+
+#[test]
+fn default_rules_hold_aimed_swearing_and_reject_threats_and_slurs() {
     let rules = default_rules();
     let cases = [
-        ("This is bullshit.", Decision::Hold),
+        ("Fuck you.", Decision::Hold),
+        ("Shut the f*ck up", Decision::Hold),
+        ("What a stupid bitch.", Decision::Hold),
         ("I will kill you.", Decision::Reject),
         ("Someone should shoot him.", Decision::Reject),
         ("You deserve to die.", Decision::Reject),
@@ -234,6 +255,21 @@ fn default_rules_hold_strong_profanity_and_reject_threats_and_slurs() {
         let verdict = rules.evaluate(&comment(body, "Reader"));
         assert_eq!(verdict.decision, want, "{body:?}: {}", explain(&verdict));
     }
+}
+
+#[test]
+fn default_rules_hold_a_newcomers_link_request_but_not_a_regular_readers() {
+    let rules = default_rules();
+    let body =
+        "Please sign the petition for the bus route: https://www.petition.example/bus-route-42";
+    let newcomer = rules.evaluate(&CommentInput::sample(body, "New", None, true));
+    assert_eq!(newcomer.decision, Decision::Hold, "{}", explain(&newcomer));
+    assert!(newcomer
+        .matches
+        .iter()
+        .any(|m| m.rule_id == "links.newcomer_request"));
+    let regular = rules.evaluate(&CommentInput::sample(body, "Regular", None, false));
+    assert_eq!(regular.decision, Decision::Publish, "{}", explain(&regular));
 }
 
 #[test]
@@ -385,6 +421,15 @@ fn default_rules_list_files_are_referenced_lowercase_and_free_of_duplicates() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn shipped_rules_have_no_warnings() {
+    let warnings: Vec<_> = lint(&default_rules())
+        .into_iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
 }
 
 #[test]

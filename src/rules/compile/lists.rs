@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use crate::rules::compiled::{Compiled, Entry, Rule};
+use crate::rules::entries::{self, Piece, Shape};
 use crate::rules::error::{line_col, RulesError};
 use crate::rules::format::SpannedList;
 use crate::rules::normalize::normalize;
@@ -35,7 +36,38 @@ impl ListFiles for HashMap<String, String> {
     }
 }
 
-/// Adds one phrase to the views the rule reads; `Err(message)` if it has no words.
+/// The words of one chunk of an entry, as `Piece`s of a phrase.
+fn words_of(chunk: &str) -> Vec<String> {
+    tokens(chunk)
+        .into_iter()
+        .map(|(s, e)| chunk[s..e].to_string())
+        .collect()
+}
+
+/// How `rules check` names an entry: its words, gaps and `near/N`, single-spaced.
+fn key_of(shape: &Shape) -> String {
+    let phrase = |pieces: &[Piece]| {
+        let words: Vec<&str> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Word(w) => w.as_str(),
+                Piece::Gap => "*",
+            })
+            .collect();
+        words.join(" ")
+    };
+    match shape {
+        Shape::Phrase(p) => phrase(p),
+        Shape::Near {
+            left,
+            right,
+            within,
+        } => format!("{} near/{within} {}", phrase(left), phrase(right)),
+    }
+}
+
+/// Adds one entry (phrase, template or `near` form) to the views the rule reads; `Err(message)`
+/// if it is not a valid entry.
 fn add_phrase(
     out: &mut Compiled,
     rule: &Rule,
@@ -48,31 +80,39 @@ fn add_phrase(
         rule: index as u32,
         role,
     };
+    let fuzzy = rule.fuzzy && role == Role::Word;
     let norm = rule
         .normalized
         .then(|| normalize(phrase).text().to_string());
     let raw = rule.raw.then(|| phrase.to_lowercase());
-    if let Some(text) = norm.as_ref().or(raw.as_ref()) {
-        let words: Vec<&str> = tokens(text).into_iter().map(|(s, e)| &text[s..e]).collect();
-        out.entries.push(Entry {
-            rule: index,
-            role,
-            key: words.join(" "),
-            origin: origin(),
-        });
-    }
+    let mut origin = Some(origin);
     for (text, view_is_raw) in [(norm, false), (raw, true)] {
         let Some(text) = text else { continue };
-        if tokens(&text).is_empty() {
-            return Err(format!("entry `{phrase}` contains no letters or digits"));
+        let shape =
+            entries::parse(&text, words_of).map_err(|m| format!("entry `{phrase}`: {m}"))?;
+        if let Some(origin) = origin.take() {
+            out.entries.push(Entry {
+                rule: index,
+                role,
+                key: key_of(&shape),
+                origin: origin(),
+            });
         }
-        if rule.enabled {
-            let idx = if view_is_raw {
-                &mut out.phrases_raw
-            } else {
-                &mut out.phrases_norm
-            };
-            idx.add(&text, owner);
+        if !rule.enabled {
+            continue;
+        }
+        let idx = if view_is_raw {
+            &mut out.phrases_raw
+        } else {
+            &mut out.phrases_norm
+        };
+        match &shape {
+            Shape::Phrase(pieces) => idx.add(pieces, owner, fuzzy),
+            Shape::Near {
+                left,
+                right,
+                within,
+            } => idx.add_near(left, right, *within, owner, fuzzy),
         }
     }
     Ok(())

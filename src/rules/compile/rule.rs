@@ -59,6 +59,8 @@ pub(super) fn compile_rule(
             .exceptions
             .as_ref()
             .is_some_and(|e| !e.get_ref().is_empty()),
+        fuzzy: fuzzy(ctx, r, id)?,
+        first_comment_only: r.first_comment_only.as_ref().is_some_and(|f| *f.get_ref()),
         spec: Spec::FirstComment,
     };
     let this = RuleAt {
@@ -142,6 +144,10 @@ fn check_keys_apply(ctx: &Ctx<'_>, r: &RuleTable, id: &str, kind: Kind) -> Resul
         let text_keys = [
             ("fields", r.fields.as_ref().map(|f| f.span().start)),
             ("target", r.target.as_ref().map(|f| f.span().start)),
+            (
+                "first_comment_only",
+                r.first_comment_only.as_ref().map(|f| f.span().start),
+            ),
         ];
         if let Some((key, Some(offset))) = text_keys.into_iter().find(|(_, o)| o.is_some()) {
             return Err(not_for_kind(key, offset));
@@ -171,6 +177,22 @@ fn weight(
             Err(ctx.err(at, Some(id), "a rule with action \"score\" needs `weight`"))
         }
         None => Ok(0.0),
+    }
+}
+
+/// Whether word entries match with one edit: `fuzzy` is 0 (the default) or 1.
+fn fuzzy(ctx: &Ctx<'_>, r: &RuleTable, id: &str) -> Result<bool, RulesError> {
+    match &r.fuzzy {
+        None => Ok(false),
+        Some(f) => match *f.get_ref() {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(ctx.err(
+                f.span().start,
+                Some(id),
+                "`fuzzy` must be 0 or 1 (edits allowed in a word of 6 or more letters)",
+            )),
+        },
     }
 }
 

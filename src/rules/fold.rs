@@ -1,0 +1,258 @@
+//! The first pass of normalization: each raw character folded on its own (HTML references
+//! decoded and tags dropped, NFKC, case folding, invisible characters removed, homoglyphs to
+//! ASCII, whitespace runs to one space), written with the raw byte range it came from.
+
+use super::markup::{reference_at, tag_at};
+use unicode_normalization::UnicodeNormalization;
+
+/// One normalized character and the raw byte range it came from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unit {
+    pub ch: char,
+    pub start: usize,
+    pub end: usize,
+    pub joined: bool,
+}
+
+fn confusable_options() -> decancer::Options {
+    decancer::Options::default()
+        .disable_bidi()
+        .retain_hebrew()
+        .retain_arabic()
+        .retain_devanagari()
+        .retain_bengali()
+        .retain_armenian()
+        .retain_gujarati()
+        .retain_tamil()
+        .retain_thai()
+        .retain_lao()
+        .retain_burmese()
+        .retain_khmer()
+        .retain_mongolian()
+        .retain_chinese()
+        .retain_japanese()
+        .retain_korean()
+        .retain_braille()
+        .retain_emojis()
+}
+
+/// Zero-width, format and other invisible characters that are removed outright.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// Where folding writes its characters: the unit list of the full pipeline, or the flat
+/// text and spans of the fast path (same characters, same spans).
+pub(crate) trait Sink {
+    /// Appends one character that came from raw bytes `start..end`.
+    fn put(&mut self, ch: char, start: usize, end: usize);
+    /// Appends a space, or widens the previous space to cover `..end`.
+    fn space(&mut self, start: usize, end: usize);
+    /// Appends a run of ASCII graphic bytes that starts at raw byte `start`, lowercased.
+    fn ascii_run(&mut self, run: &[u8], start: usize) {
+        for (k, b) in run.iter().enumerate() {
+            self.put(char::from(b.to_ascii_lowercase()), start + k, start + k + 1);
+        }
+    }
+}
+
+impl Sink for Vec<Unit> {
+    fn put(&mut self, ch: char, start: usize, end: usize) {
+        self.push(Unit {
+            ch,
+            start,
+            end,
+            joined: false,
+        });
+    }
+
+    fn space(&mut self, start: usize, end: usize) {
+        match self.last_mut() {
+            Some(last) if last.ch == ' ' => last.end = end,
+            _ => self.put(' ', start, end),
+        }
+    }
+}
+
+/// The flat form: normalized text (UTF-8 bytes) and, per byte of it, the raw range of its
+/// character.
+pub(crate) struct Flat {
+    pub text: Vec<u8>,
+    pub spans: Vec<(usize, usize)>,
+}
+
+impl Sink for Flat {
+    fn ascii_run(&mut self, run: &[u8], start: usize) {
+        self.text.extend(run.iter().map(u8::to_ascii_lowercase));
+        self.spans
+            .extend((start..start + run.len()).map(|i| (i, i + 1)));
+    }
+
+    #[inline]
+    fn put(&mut self, ch: char, start: usize, end: usize) {
+        if ch.is_ascii() {
+            self.text.push(ch as u8);
+            self.spans.push((start, end));
+            return;
+        }
+        let mut buf = [0u8; 4];
+        let enc = ch.encode_utf8(&mut buf).as_bytes();
+        self.text.extend_from_slice(enc);
+        for _ in 0..enc.len() {
+            self.spans.push((start, end));
+        }
+    }
+
+    #[inline]
+    fn space(&mut self, start: usize, end: usize) {
+        // Every ' ' comes through here, so a trailing ' ' is a space unit of one byte.
+        if self.text.last() == Some(&b' ') {
+            if let Some(last) = self.spans.last_mut() {
+                last.1 = end;
+            }
+        } else {
+            self.text.push(b' ');
+            self.spans.push((start, end));
+        }
+    }
+}
+
+fn push_lower(units: &mut impl Sink, c: char, start: usize, end: usize) {
+    if c.is_whitespace() || c.is_control() {
+        units.space(start, end);
+    } else if c.is_ascii() {
+        units.put(c.to_ascii_lowercase(), start, end);
+    } else {
+        for l in c.to_lowercase() {
+            units.put(l, start, end);
+        }
+    }
+}
+
+fn push_non_ascii(
+    units: &mut impl Sink,
+    c: char,
+    start: usize,
+    end: usize,
+    opts: decancer::Options,
+) {
+    if is_invisible(c) {
+        return;
+    }
+    if c.is_whitespace() {
+        units.space(start, end);
+        return;
+    }
+    for d in std::iter::once(c).nfkc() {
+        if d.is_ascii() {
+            push_lower(units, d, start, end);
+            continue;
+        }
+        if is_invisible(d) {
+            continue;
+        }
+        match decancer::cure_char(d, opts) {
+            decancer::Translation::Character(x) => push_lower(units, x, start, end),
+            decancer::Translation::String(s) => {
+                for x in s.chars() {
+                    push_lower(units, x, start, end);
+                }
+            }
+            decancer::Translation::None => {}
+        }
+    }
+}
+
+/// Folds one character that came from raw bytes `start..end` (a character of the text, or the
+/// one a character reference stands for).
+fn push_char(units: &mut impl Sink, c: char, start: usize, end: usize, opts: decancer::Options) {
+    if c.is_ascii() {
+        push_lower(units, c, start, end);
+    } else {
+        push_non_ascii(units, c, start, end, opts);
+    }
+}
+
+/// First pass over `raw[from..to]`: per-character folding, with whitespace runs collapsed to
+/// one space. With `markup`, HTML tags are dropped (a link's target kept between spaces, a
+/// block tag read as a space) and character references decoded; inside a link target only
+/// references are.
+fn fold_part<S: Sink>(
+    raw: &str,
+    from: usize,
+    to: usize,
+    units: &mut S,
+    opts: decancer::Options,
+    markup: bool,
+) {
+    let bytes = &raw.as_bytes()[..to];
+    let mut start = from;
+    while start < to {
+        let b = bytes[start];
+        if b == b'&' {
+            if let Some((c, len)) = reference_at(&raw[start..to]) {
+                push_char(units, c, start, start + len, opts);
+                start += len;
+                continue;
+            }
+        } else if b == b'<' && markup {
+            if let Some(tag) = tag_at(&raw[start..to]) {
+                let end = start + tag.len;
+                if let Some(href) = tag.href {
+                    units.space(start, start + href.start);
+                    fold_part(
+                        raw,
+                        start + href.start,
+                        start + href.end,
+                        units,
+                        opts,
+                        false,
+                    );
+                    units.space(start + href.end, end);
+                } else if tag.breaks {
+                    units.space(start, end);
+                }
+                start = end;
+                continue;
+            }
+        }
+        if b < 0x80 {
+            if b.is_ascii_graphic() {
+                // `&` and `<` end a run: each may start markup.
+                let len = 1 + bytes[start + 1..]
+                    .iter()
+                    .position(|&x| !x.is_ascii_graphic() || x == b'&' || x == b'<')
+                    .unwrap_or(to - start - 1);
+                units.ascii_run(&bytes[start..start + len], start);
+                start += len;
+            } else {
+                units.space(start, start + 1);
+                start += 1;
+            }
+            continue;
+        }
+        let Some(c) = raw[start..].chars().next() else {
+            break;
+        };
+        let end = start + c.len_utf8();
+        push_non_ascii(units, c, start, end, opts);
+        start = end;
+    }
+}
+
+/// First pass over the whole text.
+#[inline]
+pub(crate) fn fold<S: Sink>(raw: &str, units: &mut S) {
+    fold_part(raw, 0, raw.len(), units, confusable_options(), true);
+}
+
+pub(crate) fn fold_units(raw: &str) -> Vec<Unit> {
+    let mut units = Vec::with_capacity(raw.len());
+    fold(raw, &mut units);
+    units
+}

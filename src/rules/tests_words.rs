@@ -1,0 +1,150 @@
+//! Unit tests of the phrase index: whole words, joined letters, gaps, `near` pairs, fuzzy and
+//! stretched words.
+
+use super::*;
+use crate::rules::fuzzy::one_edit_apart;
+
+const W: Owner = Owner {
+    rule: 0,
+    role: Role::Word,
+};
+
+fn pieces(phrase: &str) -> Vec<Piece> {
+    phrase
+        .split(' ')
+        .map(|w| match w {
+            "*" => Piece::Gap,
+            w => Piece::Word(w.to_string()),
+        })
+        .collect()
+}
+
+fn index(phrases: &[&str], fuzzy: bool) -> PhraseIndex {
+    let mut idx = PhraseIndex::new(false);
+    for p in phrases {
+        idx.add(&pieces(p), W, fuzzy);
+    }
+    idx
+}
+
+fn found<'t>(idx: &PhraseIndex, text: &'t str, joined: &[(usize, usize)]) -> Vec<&'t str> {
+    idx.find(text, &tokens(text), joined)
+        .iter()
+        .filter(|o| o.owner.role == Role::Word)
+        .map(|o| &text[o.start..o.end])
+        .collect()
+}
+
+#[test]
+fn finds_whole_words_and_phrases_only() {
+    let idx = index(&["twat", "check out my channel"], false);
+    let text = "my smartwatch, check out my channel! twat.";
+    assert_eq!(found(&idx, text, &[]), vec!["check out my channel", "twat"]);
+}
+
+#[test]
+fn raw_index_lowercases_text_tokens() {
+    let mut idx = PhraseIndex::new(true);
+    idx.add(&pieces("spam"), W, false);
+    assert_eq!(idx.find("SPAM here", &tokens("SPAM here"), &[]).len(), 1);
+}
+
+#[test]
+fn finds_words_inside_joined_letter_runs() {
+    let idx = index(&["free money", "ass"], false);
+    let text = "afree money and iassx";
+    assert_eq!(
+        found(&idx, text, &[(0, 5), (16, 21)]),
+        vec!["free money", "ass"]
+    );
+}
+
+#[test]
+fn a_gap_takes_any_one_word() {
+    let idx = index(&["check out my *", "subscribe to my * channel"], false);
+    let text = "check out my mixtape, subscribe to my gaming channel, check out my";
+    assert_eq!(
+        found(&idx, text, &[]),
+        vec!["check out my mixtape", "subscribe to my gaming channel"]
+    );
+}
+
+#[test]
+fn near_terms_pair_up_within_the_distance_in_either_order() {
+    let mut idx = PhraseIndex::new(false);
+    idx.add_near(&pieces("subscribe"), &pieces("my channel"), 2, W, false);
+    for (text, want) in [
+        (
+            "please subscribe to my channel",
+            vec!["subscribe to my channel"],
+        ),
+        (
+            "my channel: you subscribe",
+            vec!["my channel: you subscribe"],
+        ),
+        ("subscribe and then go to see my channel", vec![]),
+        ("subscribe", vec![]),
+    ] {
+        assert_eq!(found(&idx, text, &[]), want, "{text}");
+    }
+}
+
+#[test]
+fn fuzzy_words_match_within_one_edit_only_when_long_enough() {
+    let idx = index(&["subscribe to my channel", "spam"], true);
+    let text = "suscribe to my chanel, spma, subscirbe to my channel";
+    assert_eq!(
+        found(&idx, text, &[]),
+        vec!["suscribe to my chanel", "subscirbe to my channel"]
+    );
+    let exact = index(&["subscribe"], false);
+    assert!(found(&exact, "suscribe", &[]).is_empty());
+}
+
+#[test]
+fn fuzzy_matches_count_only_for_fuzzy_rules() {
+    let mut idx = PhraseIndex::new(false);
+    idx.add(&pieces("channel"), W, true);
+    let other = Owner {
+        rule: 1,
+        role: Role::Word,
+    };
+    idx.add(&pieces("channel"), other, false);
+    let text = "chanel";
+    let owners: Vec<u32> = idx
+        .find(text, &tokens(text), &[])
+        .iter()
+        .map(|o| o.owner.rule)
+        .collect();
+    assert_eq!(owners, vec![0]);
+}
+
+#[test]
+fn one_edit_is_an_insertion_deletion_substitution_or_swap() {
+    for (a, b) in [
+        ("channel", "chanel"),
+        ("channel", "channell"),
+        ("channel", "chennel"),
+        ("channel", "chanenl"),
+    ] {
+        assert!(one_edit_apart(a, b), "{a} {b}");
+    }
+    for (a, b) in [
+        ("channel", "channel"),
+        ("channel", "chnanle"),
+        ("channel", "chan"),
+        ("abc", "bca"),
+    ] {
+        assert!(!one_edit_apart(a, b), "{a} {b}");
+    }
+}
+
+#[test]
+fn stretched_words_match_their_entries() {
+    let idx = index(&["fuck", "ass", "please subscribe", "cool"], false);
+    let text = "fuuuuck this asssss, pleaaaaase subscribeeee, coooool";
+    assert_eq!(
+        found(&idx, text, &[]),
+        vec!["fuuuuck", "asssss", "pleaaaaase subscribeeee", "coooool"]
+    );
+}
