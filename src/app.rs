@@ -71,7 +71,13 @@ impl Application {
             prefix = %config.redis_prefix,
             "rate limits"
         );
-        let intake = Intake::start(pool.clone(), GroupCommitConfig::default())?;
+        let intake = Intake::start(
+            pool.clone(),
+            GroupCommitConfig {
+                queue_capacity: config.intake_queue.max(1),
+                max_batch: config.intake_batch.max(1),
+            },
+        )?;
         let state = web::Data::new(AppState {
             pool,
             intake,

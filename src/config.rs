@@ -84,6 +84,15 @@ pub struct ServeConfig {
     #[arg(long, env = "GATEHOUSE_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Judged comments that may wait for the intake writer; beyond that, submissions are
+    /// answered 503 with Retry-After instead of queueing without bound.
+    #[arg(long, env = "GATEHOUSE_INTAKE_QUEUE", default_value_t = 4096)]
+    pub intake_queue: usize,
+
+    /// Comments the intake writer stores in one transaction (one durable commit) at most.
+    #[arg(long, env = "GATEHOUSE_INTAKE_BATCH", default_value_t = 512)]
+    pub intake_batch: usize,
+
     /// Redis for rate limits shared by every instance, e.g. redis://127.0.0.1:6379. Without
     /// it each instance limits on its own; while it is unreachable, instances fall back to that.
     #[arg(long, env = "GATEHOUSE_REDIS_URL")]

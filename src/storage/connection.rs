@@ -179,7 +179,11 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StorageErr
     Ok(diesel::r2d2::Pool::builder()
         .max_size(max_size.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .test_on_check_out(false)
+        // A PostgreSQL connection the server ended (a restart, a terminated backend) looks
+        // healthy to the pool until used: test it on checkout, so one request's failure does
+        // not come back with every request that draws that connection. SQLite files do not
+        // go away.
+        .test_on_check_out(url.backend() == Backend::Postgres)
         .build(ConnectionManager { url: url.clone() })?)
 }
 

@@ -32,7 +32,9 @@ pub enum StorageError {
 
 /// Messages SQLite and PostgreSQL give when the database cannot take writes for a reason
 /// outside the query itself.
-const UNWRITABLE: [&str; 8] = [
+const UNWRITABLE: [&str; 10] = [
+    "database is locked",
+    "no connection to the server",
     "database or disk is full",
     "readonly database",
     "disk i/o error",
@@ -75,5 +77,37 @@ impl From<diesel::result::Error> for StorageError {
             }
             other => StorageError::Query(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    #[test]
+    fn a_full_sqlite_database_is_a_transient_failure() {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE t (x TEXT); PRAGMA max_page_count = 2; INSERT INTO t VALUES ('a');",
+        )
+        .unwrap();
+        let big = "x".repeat(100_000);
+        let err = diesel::sql_query(format!("INSERT INTO t VALUES ('{big}')"))
+            .execute(&mut conn)
+            .unwrap_err();
+        let err = StorageError::from(err);
+        assert!(matches!(err, StorageError::Unwritable(_)), "{err:?}");
+        assert!(err.is_transient());
+    }
+
+    #[test]
+    fn a_broken_query_is_not_transient() {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let err = diesel::sql_query("SELECT * FROM no_such_table")
+            .execute(&mut conn)
+            .unwrap_err();
+        assert!(!StorageError::from(err).is_transient());
     }
 }

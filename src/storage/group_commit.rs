@@ -38,15 +38,6 @@ pub struct GroupCommitConfig {
     pub max_batch: usize,
 }
 
-impl Default for GroupCommitConfig {
-    fn default() -> Self {
-        GroupCommitConfig {
-            queue_capacity: 4096,
-            max_batch: 512,
-        }
-    }
-}
-
 /// The queue is full: the caller should answer "busy, retry shortly".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the write queue is full")]

@@ -21,6 +21,7 @@ mod listing;
 mod migrate_data;
 mod migrations;
 mod openapi_and_health;
+mod overload;
 mod pages_and_assets;
 mod queue_and_decisions;
 mod rate_limits;
