@@ -9,6 +9,7 @@ use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
+use crate::storage::checkpoint::Checkpointer;
 use crate::storage::group_commit::GroupCommitConfig;
 use crate::storage::{self, DatabaseUrl, OpenMode, StorageError};
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
@@ -39,6 +40,8 @@ const LIMITER_SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub struct Application {
     port: u16,
     server: Server,
+    /// SQLite's WAL checkpoints, off the write path (none on PostgreSQL); stop with the server.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Application {
@@ -78,6 +81,7 @@ impl Application {
                 max_batch: config.intake_batch.max(1),
             },
         )?;
+        let checkpointer = Checkpointer::start(pool.clone(), database.backend());
         let state = web::Data::new(AppState {
             pool,
             intake,
@@ -134,6 +138,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            checkpointer,
         })
     }
 
@@ -147,7 +152,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        drop(self.checkpointer);
+        result
     }
 }
 

@@ -138,11 +138,13 @@ fn absolute(path: &std::path::Path) -> PathBuf {
 }
 
 /// WAL lets readers run beside the writer; FULL makes every commit durable before we answer;
-/// the busy timeout makes writers queue instead of failing. `optimize` refreshes the planner's
+/// the busy timeout makes writers queue instead of failing; checkpoints run on their own
+/// thread (`checkpoint.rs`), not inside a commit. `optimize` refreshes the planner's
 /// statistics where tables changed a lot (bounded by `analysis_limit`), so queue filters pick
 /// their indexes on a large database.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
+PRAGMA wal_autocheckpoint = 0;
 PRAGMA busy_timeout = 10000;
 PRAGMA foreign_keys = ON;
 PRAGMA analysis_limit = 1000;

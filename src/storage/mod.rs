@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bans;
+pub mod checkpoint;
 pub mod comments;
 mod connection;
 pub mod decisions;

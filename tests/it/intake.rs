@@ -256,3 +256,29 @@ async fn identical_comments_sent_at_once_are_not_both_published(db: Db) {
     }
     assert_eq!(app.stored_count(), 40);
 }
+
+/// SQLite's WAL is copied back into the database by a thread of its own, not inside the intake
+/// writer's commits (which never checkpoint): the database file grows while the server runs.
+#[actix_web::test]
+async fn the_sqlite_wal_is_checkpointed_while_the_server_runs() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let path = app.database_url.trim_start_matches("sqlite://").to_string();
+    let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    for i in 0..300 {
+        let body = format!(
+            "Comment {i}: {}",
+            "a longer thought about the council budget. ".repeat(8)
+        );
+        app.submit(Comment::new(&body).by(&format!("Reader {i}")))
+            .await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while size() <= before + 100_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file never grew: the WAL is not checkpointed"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
