@@ -29,10 +29,10 @@ impl Checkpointer {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("wal-checkpoint".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    Err(RecvTimeoutError::Timeout) => checkpoint(&pool),
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+            .spawn(move || {
+                // Runs until told to stop, or until the owner is gone.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    checkpoint(&pool);
                 }
             })
             .map_err(|e| tracing::warn!(error = %e, "cannot start the WAL checkpointer"))
