@@ -4,10 +4,11 @@ use super::client::ClientIp;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
 use super::AppState;
-use crate::moderation::{self, ArticleId, NewComment};
+use crate::moderation::idempotency::Idempotency;
+use crate::moderation::{self, ArticleId, NewComment, SubmittedComment};
 use crate::rules::CommentStatus;
 use crate::timestamps;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -89,24 +90,29 @@ fn reader_message(status: CommentStatus) -> &'static str {
     post,
     path = "/api/v1/articles/{article_id}/comments",
     tag = "comments",
-    params(("article_id" = String, Path, description = "The site's article id: 1-128 of A-Z a-z 0-9 - _ . : ~")),
+    params(
+        ("article_id" = String, Path, description = "The site's article id: 1-128 of A-Z a-z 0-9 - _ . : ~"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Names this submission (1-255 visible ASCII characters, e.g. a UUID): a retry with the same key and request within 24 hours gets the first answer again instead of storing the comment twice"),
+    ),
     request_body = SubmitCommentRequest,
     responses(
-        (status = 201, description = "Stored durably; `status` says whether it is visible", body = SubmitCommentResponse),
+        (status = 201, description = "Stored durably; `status` says whether it is visible", body = SubmitCommentResponse,
+            headers(("Idempotent-Replayed" = bool, description = "Present (true) when this is the first answer to the same Idempotency-Key, repeated"))),
         (status = 400, description = "Malformed JSON or an invalid field", body = ErrorBody),
         (status = 404, description = "parent_id names no comment", body = ErrorBody),
         (status = 413, description = "Body over the size limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Empty after trimming, or a parent on another article / not published", body = ErrorBody),
+        (status = 422, description = "Empty after trimming, a parent on another article / not published, or an Idempotency-Key already used for another comment", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 503, description = "Database unavailable or too many comments waiting to be stored; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn submit(
     state: web::Data<AppState>,
     article_id: web::Path<String>,
     ClientIp(ip): ClientIp,
+    http_request: HttpRequest,
     JsonBody(request): JsonBody<SubmitCommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let article_id = ArticleId::parse(&article_id)?;
@@ -117,6 +123,16 @@ pub async fn submit(
         &request.body,
         request.parent_id.as_deref(),
     )?;
+    let now = timestamps::now();
+    let idempotency = idempotency_key(&http_request)?
+        .map(|key| Idempotency::new(&key, &comment))
+        .transpose()?;
+    // A retry is answered as before, without spending a rate-limit unit.
+    if let Some(key) = &idempotency {
+        if let Some(earlier) = state.intake.earlier_answer(key, now).await? {
+            return Ok(created(earlier));
+        }
+    }
     let live = state.policy.current();
     let rules = live.rules.clone();
     // Quotas, policy and rules from the same loaded file: one version judges the request.
@@ -131,19 +147,51 @@ pub async fn submit(
         .await?;
     let stored = state
         .intake
-        .submit(rules, live.moderation, comment, ip, timestamps::now())
+        .submit(rules, live.moderation, comment, ip, now, idempotency)
         .await?;
+    if let Some(verdict) = &stored.verdict {
+        live.counters.record(verdict);
+    }
+    Ok(created(stored))
+}
+
+/// The `Idempotency-Key` header, if the client sent one.
+fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    request
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| {
+            value.to_str().map(str::to_string).map_err(|_| {
+                ApiError::validation(
+                    Some("Idempotency-Key".into()),
+                    "Idempotency-Key must be visible ASCII characters",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The 201 for a stored (or, on a retry, earlier stored) comment.
+fn created(stored: SubmittedComment) -> HttpResponse {
     super::request_span::record_comment_id(&stored.id);
-    live.counters.record(&stored.verdict);
-    Ok(HttpResponse::Created().json(SubmitCommentResponse {
+    let mut response = HttpResponse::Created();
+    if stored.replayed {
+        response.insert_header((IDEMPOTENT_REPLAYED, "true"));
+    }
+    response.json(SubmitCommentResponse {
         id: stored.id,
         article_id: stored.article_id,
         parent_id: stored.parent_id,
         status: stored.status.as_str(),
         message: reader_message(stored.status),
         created_at: timestamps::rfc3339(stored.created_at),
-    }))
+    })
 }
+
+/// The request header naming one submission, so a retry is answered without storing twice.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The response header of an answer repeated for a retry.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
 /// List an article's published comments in thread order.
 #[utoipa::path(

@@ -10,14 +10,21 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
 
-/// CORS for `origins`: the API's methods and JSON bodies, `Retry-After` readable by scripts.
+/// CORS for `origins`: the API's methods and JSON bodies with idempotency keys, `Retry-After`
+/// and `Idempotent-Replayed` readable by scripts.
 pub fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST"])
-        .allowed_headers([header::CONTENT_TYPE])
-        .expose_headers([header::RETRY_AFTER])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static(super::comments::IDEMPOTENCY_KEY),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(super::comments::IDEMPOTENT_REPLAYED),
+        ])
         .max_age(3600)
         // Requests from other origins still get a JSON answer; the browser withholds it.
         .block_on_origin_mismatch(false)

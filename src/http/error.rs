@@ -198,6 +198,11 @@ impl From<ModerationError> for ApiError {
             ModerationError::AlreadyDecided { message } => {
                 ApiError::new(ErrorCode::AlreadyDecided, message)
             }
+            ModerationError::IdempotencyKeyReused => ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this Idempotency-Key was already used for a different comment; use a new key",
+            )
+            .with_field("Idempotency-Key"),
             ModerationError::Overloaded => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     ParentNotPublished,
     /// A reply would nest deeper than threads may.
     ThreadTooDeep,
+    /// An `Idempotency-Key` already used for a different comment.
+    IdempotencyKeyReused,
     /// Too many requests; `Retry-After` says how long to wait.
     RateLimited,
     /// No live session.
@@ -58,7 +60,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
         ErrorCode::NotFound,
@@ -70,6 +72,7 @@ impl ErrorCode {
         ErrorCode::ParentOnOtherArticle,
         ErrorCode::ParentNotPublished,
         ErrorCode::ThreadTooDeep,
+        ErrorCode::IdempotencyKeyReused,
         ErrorCode::RateLimited,
         ErrorCode::Unauthorized,
         ErrorCode::InvalidCredentials,
@@ -97,6 +100,7 @@ impl ErrorCode {
             ErrorCode::ParentOnOtherArticle => "parent_on_other_article",
             ErrorCode::ParentNotPublished => "parent_not_published",
             ErrorCode::ThreadTooDeep => "thread_too_deep",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::InvalidCredentials => "invalid_credentials",
@@ -132,6 +136,7 @@ impl ErrorCode {
             | ErrorCode::ParentOnOtherArticle
             | ErrorCode::ParentNotPublished
             | ErrorCode::ThreadTooDeep
+            | ErrorCode::IdempotencyKeyReused
             | ErrorCode::InvalidRules => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,

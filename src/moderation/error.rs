@@ -28,6 +28,9 @@ pub enum ModerationError {
     /// Another moderator decided first (HTTP 409); the message says who and when.
     #[error("{message}")]
     AlreadyDecided { message: String },
+    /// The idempotency key already named another request.
+    #[error("this Idempotency-Key was already used for a different comment")]
+    IdempotencyKeyReused,
     /// More comments are waiting to be stored than the writer takes: retry shortly.
     #[error("too many comments are waiting to be stored")]
     Overloaded,

@@ -2,8 +2,9 @@
 //! evaluated in parallel), then handed to the one intake writer, which stores it with everything
 //! else waiting in one durable commit. `submit` returns only once the comment is committed.
 
-use super::intake_writer::IntakeWriter;
-use super::judge::{judge, SubmittedComment};
+use super::idempotency::{self, Idempotency};
+use super::intake_writer::{IntakeWriter, Outcome};
+use super::judge::{judge, Submission, SubmittedComment};
 use super::{Database, ModerationError, ModerationSettings, NewComment};
 use crate::rules::RuleSet;
 use crate::storage::group_commit::{GroupCommit, GroupCommitConfig};
@@ -16,7 +17,7 @@ use time::PrimitiveDateTime;
 /// The intake of new comments for one database.
 pub struct Intake {
     pool: Database,
-    writer: GroupCommit<super::judge::Judged, SubmittedComment>,
+    writer: GroupCommit<super::judge::Judged, Outcome>,
     /// Comments the writer has committed; read before a judgement's history.
     committed: Arc<AtomicU64>,
 }
@@ -40,8 +41,22 @@ impl Intake {
         })
     }
 
+    /// The answer already given to `idempotency`'s key, if any (a retry), read before the
+    /// retry spends a rate-limit unit or a judgement.
+    pub async fn earlier_answer(
+        &self,
+        idempotency: &Idempotency,
+        now: PrimitiveDateTime,
+    ) -> Result<Option<SubmittedComment>, ModerationError> {
+        let (pool, key) = (self.pool.clone(), idempotency.clone());
+        tokio::task::spawn_blocking(move || idempotency::lookup(&pool, &key, now))
+            .await
+            .map_err(|e| StorageError::Unwritable(format!("reading failed: {e}")))?
+    }
+
     /// Judges `comment` with `rules` and stores it. Returns once the comment is durable;
-    /// `Overloaded` when the writer's queue is full.
+    /// `Overloaded` when the writer's queue is full. With an idempotency key, a key already
+    /// answered (by a submission stored meanwhile) gets that answer instead.
     pub async fn submit(
         &self,
         rules: Arc<RuleSet>,
@@ -49,6 +64,7 @@ impl Intake {
         comment: NewComment,
         client_ip: IpAddr,
         now: PrimitiveDateTime,
+        idempotency: Option<Idempotency>,
     ) -> Result<SubmittedComment, ModerationError> {
         let seen_writes = self.committed.load(Ordering::Acquire);
         let pool = self.pool.clone();
@@ -58,12 +74,15 @@ impl Intake {
             let mut conn = pool.get().map_err(StorageError::from)?;
             judge(
                 &mut conn,
-                rules,
-                &settings,
-                comment,
-                client_ip,
-                now,
-                seen_writes,
+                Submission {
+                    rules,
+                    settings,
+                    comment,
+                    client_ip,
+                    created_at: now,
+                    seen_writes,
+                    idempotency,
+                },
             )
         })
         .await
@@ -72,15 +91,21 @@ impl Intake {
             .writer
             .submit(judged)
             .map_err(|_| ModerationError::Overloaded)?;
-        let stored = answer.await.map_err(|_| StorageError::WriterStopped)??;
-        tracing::info!(
-            comment_id = %stored.id,
-            article_id = %stored.article_id,
-            status = stored.status.as_str(),
-            score = stored.verdict.score,
-            rules_version = %stored.verdict.rules_version,
-            "comment judged and stored"
-        );
+        let stored = answer.await.map_err(|_| StorageError::WriterStopped)???;
+        match &stored.verdict {
+            Some(verdict) => tracing::info!(
+                comment_id = %stored.id,
+                article_id = %stored.article_id,
+                status = stored.status.as_str(),
+                score = verdict.score,
+                rules_version = %verdict.rules_version,
+                "comment judged and stored"
+            ),
+            None => tracing::info!(
+                comment_id = %stored.id,
+                "retried submission answered as before"
+            ),
+        }
         Ok(stored)
     }
 }

@@ -3,10 +3,12 @@
 //! (earlier in the same batch, or in batches committed while it was being judged), so the
 //! duplicate and first-comment rules see a comment posted a moment earlier.
 
+use super::idempotency::{Idempotency, KEY_LIFETIME};
 use super::judge::{secs_between, Judged, SubmittedComment};
+use super::ModerationError;
 use crate::rules::{AuthorHistory, CommentStatus};
 use crate::storage::group_commit::BatchWriter;
-use crate::storage::{comments, rule_hits, DbConnection, StorageError};
+use crate::storage::{comments, idempotency, rule_hits, DbConnection, StorageError};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use time::PrimitiveDateTime;
 /// Writes kept in memory for the history check, at most. A comment judged longer ago than
 /// the oldest kept write is brought up to date from the database instead.
 const RECENT_WRITES: usize = 50_000;
+/// How often expired idempotency keys are deleted.
+const PURGE_KEYS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// What the history check needs to know of one stored comment.
 struct RecentWrite {
@@ -50,6 +54,8 @@ pub(crate) struct IntakeWriter {
     evicted_through: u64,
     /// Written in the open transaction, not committed yet.
     pending: Vec<RecentWrite>,
+    /// When expired idempotency keys were last deleted.
+    keys_purged_at: std::time::Instant,
 }
 
 impl IntakeWriter {
@@ -60,7 +66,19 @@ impl IntakeWriter {
             recent: VecDeque::new(),
             evicted_through: 0,
             pending: Vec::new(),
+            keys_purged_at: std::time::Instant::now(),
         }
+    }
+
+    /// Deletes idempotency keys past their lifetime, every few minutes, inside a batch that
+    /// writes anyway.
+    fn purge_expired_keys(&mut self, conn: &mut DbConnection) -> Result<(), StorageError> {
+        if self.keys_purged_at.elapsed() < PURGE_KEYS_EVERY {
+            return Ok(());
+        }
+        self.keys_purged_at = std::time::Instant::now();
+        idempotency::purge(conn, crate::timestamps::now() - KEY_LIFETIME)?;
+        Ok(())
     }
 
     /// The committed writes `judged`'s history could not see, if memory still holds them all.
@@ -132,27 +150,77 @@ fn stored_history(
     })
 }
 
+/// What became of one judged comment in its batch.
+pub(crate) type Outcome = Result<SubmittedComment, ModerationError>;
+
+impl IntakeWriter {
+    /// The answer already given to `judged`'s idempotency key, earlier in this batch or in the
+    /// database; `None` when it is the key's first use (or has none).
+    fn answered_before(
+        conn: &mut DbConnection,
+        batch: &[(Idempotency, SubmittedComment)],
+        judged: &Judged,
+    ) -> Result<Option<Outcome>, StorageError> {
+        let Some(key) = &judged.idempotency else {
+            return Ok(None);
+        };
+        if let Some((earlier_key, earlier)) = batch.iter().find(|(k, _)| k.same_key(key)) {
+            return Ok(Some(if earlier_key.same_request(key) {
+                Ok(SubmittedComment {
+                    verdict: None,
+                    replayed: true,
+                    ..earlier.clone()
+                })
+            } else {
+                Err(ModerationError::IdempotencyKeyReused)
+            }));
+        }
+        match key.earlier_answer(conn, judged.row.created_at) {
+            Ok(None) => Ok(None),
+            Ok(Some(replay)) => Ok(Some(Ok(replay))),
+            Err(ModerationError::Storage(err)) => Err(err),
+            Err(refusal) => Ok(Some(Err(refusal))),
+        }
+    }
+}
+
 impl BatchWriter for IntakeWriter {
     type Item = Judged;
-    type Output = SubmittedComment;
+    type Output = Outcome;
 
     fn write_batch(
         &mut self,
         conn: &mut DbConnection,
         items: &mut [Judged],
-    ) -> Result<Vec<SubmittedComment>, StorageError> {
+    ) -> Result<Vec<Outcome>, StorageError> {
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(items.len());
+        let mut keyed: Vec<(Idempotency, SubmittedComment)> = Vec::new();
         for judged in items.iter_mut() {
+            if let Some(answer) = Self::answered_before(conn, &keyed, judged)? {
+                outcomes.push(Some(answer));
+                continue;
+            }
             if let Some(history) = self.updated_history(conn, judged)? {
                 judged.rejudge(history)?;
             }
             self.pending.push(RecentWrite::of(self.next_seq, judged));
             self.next_seq += 1;
+            if let Some(key) = &judged.idempotency {
+                keyed.push((key.clone(), judged.submitted()));
+            }
+            outcomes.push(None);
         }
-        // Every row at once: on PostgreSQL one statement per table instead of a round trip
+        // Every new row at once: on PostgreSQL one statement per table instead of a round trip
         // per comment.
-        let rows: Vec<&comments::NewCommentRow> = items.iter().map(|j| &j.row).collect();
+        let new: Vec<&Judged> = items
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| outcome.is_none())
+            .map(|(judged, _)| judged)
+            .collect();
+        let rows: Vec<&comments::NewCommentRow> = new.iter().map(|j| &j.row).collect();
         comments::insert_many(conn, &rows)?;
-        let hits: Vec<(String, String)> = items
+        let hits: Vec<(String, String)> = new
             .iter()
             .flat_map(|j| {
                 j.rule_ids()
@@ -161,7 +229,15 @@ impl BatchWriter for IntakeWriter {
             })
             .collect();
         rule_hits::insert_many(conn, &hits)?;
-        Ok(items.iter().map(Judged::submitted).collect())
+        for (key, stored) in &keyed {
+            idempotency::insert(conn, &key.row(stored))?;
+        }
+        self.purge_expired_keys(conn)?;
+        Ok(items
+            .iter()
+            .zip(outcomes)
+            .map(|(judged, outcome)| outcome.unwrap_or_else(|| Ok(judged.submitted())))
+            .collect())
     }
 
     fn finish(&mut self, committed: bool) {

@@ -3,6 +3,7 @@
 //! with history the reads could not see yet (`Judged::rejudge`).
 
 use super::bans::{matching_ban, BanKind};
+use super::idempotency::Idempotency;
 use super::settings::{BanAction, ModerationSettings};
 use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
@@ -24,8 +25,11 @@ pub struct SubmittedComment {
     pub parent_id: Option<String>,
     pub status: CommentStatus,
     pub created_at: PrimitiveDateTime,
-    /// The full explanation, for per-rule statistics; never shown to the submitter.
-    pub verdict: Verdict,
+    /// The full explanation, for per-rule statistics; never shown to the submitter. `None` for
+    /// a replayed answer (the comment was judged when first submitted).
+    pub verdict: Option<Verdict>,
+    /// The answer given earlier to the same idempotency key, repeated.
+    pub replayed: bool,
 }
 
 /// A judged comment on its way to the writer, with what it takes to judge it again.
@@ -35,6 +39,8 @@ pub struct Judged {
     pub history: AuthorHistory,
     /// The writer's commit count when the history was read: later writes were not seen.
     pub seen_writes: u64,
+    /// The client's idempotency key for this submission, if it sent one.
+    pub idempotency: Option<Idempotency>,
     rules: Arc<RuleSet>,
     comment: NewComment,
     ban: Option<(BanKind, BanAction)>,
@@ -76,7 +82,8 @@ impl Judged {
             parent_id: self.row.parent_id.clone(),
             status: CommentStatus::from(self.verdict.decision),
             created_at: self.row.created_at,
-            verdict: self.verdict.clone(),
+            verdict: Some(self.verdict.clone()),
+            replayed: false,
         }
     }
 }
@@ -100,16 +107,29 @@ fn verdict_for(
     (verdict, status)
 }
 
-/// Reads what judging `comment` needs and judges it with `rules`. Nothing is written.
-pub fn judge(
-    conn: &mut DbConnection,
-    rules: Arc<RuleSet>,
-    settings: &ModerationSettings,
-    comment: NewComment,
-    client_ip: IpAddr,
-    created_at: PrimitiveDateTime,
-    seen_writes: u64,
-) -> Result<Judged, ModerationError> {
+/// A submission to judge, with what it is judged by and against.
+pub struct Submission {
+    pub rules: Arc<RuleSet>,
+    pub settings: ModerationSettings,
+    pub comment: NewComment,
+    pub client_ip: IpAddr,
+    pub created_at: PrimitiveDateTime,
+    /// The writer's commit count, read before the history is.
+    pub seen_writes: u64,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// Reads what judging the submission needs and judges it. Nothing is written.
+pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, ModerationError> {
+    let Submission {
+        rules,
+        settings,
+        comment,
+        client_ip,
+        created_at,
+        seen_writes,
+        idempotency,
+    } = submission;
     let id = uuid::Uuid::now_v7().to_string();
     let parent_id = comment.parent_id.map(|p| p.to_string());
     let (thread_path, depth) = match &parent_id {
@@ -157,6 +177,7 @@ pub fn judge(
         verdict,
         history,
         seen_writes,
+        idempotency,
         rules,
         comment,
         ban,

@@ -8,6 +8,7 @@ pub mod decide;
 mod error;
 pub mod flags;
 mod health;
+pub mod idempotency;
 pub mod identity;
 mod intake;
 mod intake_writer;

@@ -10,6 +10,7 @@ pub mod decisions;
 mod error;
 pub mod flags;
 pub mod group_commit;
+pub mod idempotency;
 mod migrations;
 pub mod queue;
 pub mod rule_hits;

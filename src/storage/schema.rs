@@ -96,7 +96,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        comment_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(idempotency_keys -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(comment_rule_hits -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -106,5 +117,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     flags,
     bans,
-    audit_log
+    audit_log,
+    idempotency_keys
 );

@@ -16,6 +16,7 @@ mod cors_and_proxies;
 mod crash;
 mod default_rules;
 mod flags_and_bans;
+mod idempotency;
 mod intake;
 mod listing;
 mod migrate_data;

@@ -50,9 +50,18 @@
       .format(date);
   }
 
+  /** A fresh idempotency key: one per comment, kept for its retries. */
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   /** A parsed API answer: {status, body, retryAfter}; throws only when the network fails. */
-  function request(method, path, payload) {
+  function request(method, path, payload, key) {
     var init = { method: method, headers: { Accept: "application/json" }, credentials: "omit" };
+    if (key) init.headers["Idempotency-Key"] = key;
     if (payload !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
@@ -248,8 +257,17 @@
     }
     this.submit.disabled = true;
     this.announce("Sending…", "info");
-    request("POST", "/articles/" + encodeURIComponent(this.articleId) + "/comments", payload)
-      .then(function (answer) { self.handleAnswer(answer, payload); })
+    // Sending the same comment again (after a network failure) reuses its key, so the server
+    // stores it once even if the first attempt did arrive.
+    var json = JSON.stringify(payload);
+    if (!this.unsent || this.unsent.json !== json) this.unsent = { json: json, key: newKey() };
+    var key = this.unsent.key;
+    request("POST", "/articles/" + encodeURIComponent(this.articleId) + "/comments", payload, key)
+      .then(function (answer) {
+        // Nothing was stored on 429 and 503: a retry may keep the key; any other answer is final.
+        if (answer.status !== 429 && answer.status !== 503) self.unsent = null;
+        self.handleAnswer(answer, payload);
+      })
       .catch(function () {
         self.announce("Your comment could not be sent: the comment server did not answer. " +
           "Your text is still here; please try again.", "error");
