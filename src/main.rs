@@ -41,6 +41,8 @@ enum Command {
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the SQLite database to a new file, safe while serving.
+    Backup(gatehouse::cli::backup::BackupArgs),
     /// Admin tools for the rules file: check, test and eval work on files alone; backtest
     /// replays the comments stored in a database.
     Rules {
@@ -62,6 +64,7 @@ async fn main() -> ExitCode {
         Command::Migrate(database) => migrate(&database),
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
         Command::User(command) => gatehouse::cli::users::run(command),
+        Command::Backup(args) => gatehouse::cli::backup::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

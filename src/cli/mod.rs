@@ -5,9 +5,10 @@
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
 //! `summary` (confusion matrix, per-rule precision and per-label outcomes for `eval`),
-//! `backtest`, `users`, `transfer`.
+//! `backtest`, `users`, `transfer`, `backup` (an online copy of an SQLite database).
 
 pub mod backtest;
+pub mod backup;
 pub mod eval;
 pub mod rules;
 mod summary;

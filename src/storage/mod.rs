@@ -2,6 +2,7 @@
 //! PostgreSQL, and the embedded migrations. Never imports actix.
 
 pub mod audit;
+pub mod backup;
 pub mod bans;
 pub mod checkpoint;
 pub mod comments;

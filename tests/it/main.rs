@@ -10,6 +10,7 @@ mod accounts_and_login;
 mod admin_rules;
 mod authorization;
 mod backtest;
+mod backup;
 mod bad_input;
 mod browser;
 mod cors_and_proxies;
