@@ -5,7 +5,7 @@
 # unless BENCH_KEEP is set. BENCH_RUST_LOG overrides the server's RUST_LOG (default warn).
 
 BENCH_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BENCH_BIN="$BENCH_REPO/target/release/gatehouse"
+BENCH_BIN="${CARGO_TARGET_DIR:-$BENCH_REPO/target}/release/gatehouse"
 BENCH_POSTGRES_ADMIN="${BENCH_POSTGRES_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 BENCH_WORK="$(mktemp -d /tmp/gatehouse-bench.XXXXXX)"
 BENCH_SERVER_PID=""

@@ -4,7 +4,8 @@
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::config::{validate_cors_origin, ServeConfig};
-use crate::http::{self, json::BodyLimit, AppState};
+use crate::http::json::{BodyLimit, RulesBodyLimit};
+use crate::http::{self, AppState};
 use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
@@ -96,6 +97,7 @@ impl Application {
         });
         let trusted = web::Data::new(TrustedProxies::new(config.trusted_proxies.clone()));
         let body_limit = web::Data::new(BodyLimit(config.body_limit));
+        let rules_body_limit = web::Data::new(RulesBodyLimit(config.rules_body_limit));
         let origins = config.cors_origins.clone();
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
@@ -119,6 +121,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(trusted.clone())
                 .app_data(body_limit.clone())
+                .app_data(rules_body_limit.clone())
                 .configure(http::routes)
         })
         .listen(listener)

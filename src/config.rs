@@ -67,6 +67,11 @@ pub struct ServeConfig {
     #[arg(long, env = "GATEHOUSE_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
+    /// Largest rules file an admin may send to the rules API (edit, check, test, backtest), in
+    /// bytes: a site's word lists can run to megabytes.
+    #[arg(long, env = "GATEHOUSE_RULES_BODY_LIMIT", default_value_t = 8 * 1024 * 1024)]
+    pub rules_body_limit: usize,
+
     /// Do not watch the rules file for changes (reload with SIGHUP or the admin API instead),
     /// e.g. on file systems without change notification.
     #[arg(long, env = "GATEHOUSE_NO_WATCH_RULES")]

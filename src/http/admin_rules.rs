@@ -5,7 +5,7 @@
 use super::access::Admin;
 use super::error::{ApiError, ErrorBody};
 use super::error_code::ErrorCode;
-use super::json::JsonBody;
+use super::json::RulesJsonBody;
 use super::AppState;
 use crate::moderation::backtest::{self, BacktestOptions, BacktestReport};
 use crate::policy::{ChangeSummary, EditError};
@@ -114,7 +114,7 @@ pub async fn put_rules(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     req: HttpRequest,
-    JsonBody(request): JsonBody<ReplaceRulesRequest>,
+    RulesJsonBody(request): RulesJsonBody<ReplaceRulesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let if_match = req
         .headers()
@@ -211,7 +211,7 @@ pub struct RulesTestResponse {
 pub async fn test_rules(
     state: web::Data<AppState>,
     _admin: Admin,
-    JsonBody(request): JsonBody<RulesTestRequest>,
+    RulesJsonBody(request): RulesJsonBody<RulesTestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let source = request.source;
     let comment = request.comment;
@@ -261,7 +261,7 @@ pub struct BacktestRequest {
 pub async fn backtest_rules(
     state: web::Data<AppState>,
     _admin: Admin,
-    JsonBody(request): JsonBody<BacktestRequest>,
+    RulesJsonBody(request): RulesJsonBody<BacktestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let since = request
         .since

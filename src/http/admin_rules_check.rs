@@ -4,7 +4,7 @@
 
 use super::access::Admin;
 use super::error::{ApiError, ErrorBody};
-use super::json::JsonBody;
+use super::json::RulesJsonBody;
 use super::AppState;
 use crate::rules::{lint, Finding, RulesError, Severity};
 use actix_web::{web, HttpResponse};
@@ -115,7 +115,7 @@ fn check(state: &AppState, source: &str) -> RulesCheckResponse {
 pub async fn check_rules(
     state: web::Data<AppState>,
     _admin: Admin,
-    JsonBody(request): JsonBody<RulesCheckRequest>,
+    RulesJsonBody(request): RulesJsonBody<RulesCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state.into_inner();
     let report = web::block(move || check(&state, &request.source)).await?;

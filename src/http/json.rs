@@ -11,11 +11,23 @@ use serde::de::DeserializeOwned;
 /// Body limit used when the app registers none.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
+/// Body limit for a rules file sent by an admin when the app registers none.
+pub const DEFAULT_RULES_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 /// The configured maximum body size, registered as app data.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// The maximum body size of the admin routes that carry a whole rules file (a site's word
+/// lists can run to megabytes), registered as app data. Only admins reach those routes, so a
+/// larger limit there does not widen what an anonymous client can send.
+#[derive(Debug, Clone, Copy)]
+pub struct RulesBodyLimit(pub usize);
+
 pub struct JsonBody<T>(pub T);
+
+/// `JsonBody` under `RulesBodyLimit`: for the admin routes that take a rules file's source.
+pub struct RulesJsonBody<T>(pub T);
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
@@ -47,6 +59,15 @@ fn read_json<T: DeserializeOwned + 'static>(
         .app_data::<web::Data<BodyLimit>>()
         .map(|l| l.0)
         .unwrap_or(DEFAULT_BODY_LIMIT);
+    read_json_within(req, payload, allow_empty, limit)
+}
+
+fn read_json_within<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allow_empty: bool,
+    limit: usize,
+) -> LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
     let declared_length = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -81,26 +102,46 @@ fn read_json<T: DeserializeOwned + 'static>(
     })
 }
 
+/// A required JSON body: the media type is checked first, so a non-JSON body is a 415 even
+/// when it is also too large.
+fn required_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    read: LocalBoxFuture<'static, Result<Option<T>, ApiError>>,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let json = is_json(req);
+    Box::pin(async move {
+        if !json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        read.await?
+            .ok_or_else(|| ApiError::new(ErrorCode::MalformedJson, "the body is empty"))
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
-        let read = read_json::<T>(req, payload, false);
-        Box::pin(async move {
-            // The media type is checked first so a non-JSON body is a 415 even when large.
-            if !json {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the body as JSON with Content-Type: application/json",
-                ));
-            }
-            match read.await? {
-                Some(value) => Ok(JsonBody(value)),
-                None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
-            }
-        })
+        let body = required_json(req, read_json::<T>(req, payload, false));
+        Box::pin(async move { body.await.map(JsonBody) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for RulesJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<RulesBodyLimit>>()
+            .map(|l| l.0)
+            .unwrap_or(DEFAULT_RULES_BODY_LIMIT);
+        let body = required_json(req, read_json_within::<T>(req, payload, false, limit));
+        Box::pin(async move { body.await.map(RulesJsonBody) })
     }
 }
 

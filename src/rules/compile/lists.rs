@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::rules::compiled::{Compiled, Entry, Rule};
 use crate::rules::entries::{self, Piece, Shape};
-use crate::rules::error::{line_col, RulesError};
+use crate::rules::error::RulesError;
 use crate::rules::format::SpannedList;
 use crate::rules::normalize::normalize;
 use crate::rules::words::{tokens, Owner, Role};
@@ -128,7 +128,7 @@ pub(crate) fn add_phrases(
     what: &str,
 ) -> Result<usize, RulesError> {
     for p in list.get_ref() {
-        let origin = || format!("line {}", line_col(ctx.source, p.span().start).0);
+        let origin = || format!("line {}", ctx.line_of(p.span().start));
         add_phrase(out, rule, index, role, p.get_ref(), origin)
             .map_err(|m| ctx.err(p.span().start, Some(&rule.id), format!("{what} {m}")))?;
     }

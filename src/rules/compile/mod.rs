@@ -10,7 +10,7 @@ mod values;
 pub use lists::ListFiles;
 
 use super::compiled::{field_slot, Compiled};
-use super::error::RulesError;
+use super::error::{LineIndex, RulesError};
 use super::examples::{run_examples, Example};
 use super::format::{LooseFile, RulesTables};
 use super::patterns::ViewSet;
@@ -29,6 +29,7 @@ pub(crate) struct Ctx<'a> {
     pub hasher: sha2::Sha256,
     /// List files read so far, by the name the rules file gives them.
     pub files: HashMap<String, String>,
+    pub lines: LineIndex,
 }
 
 impl Ctx<'_> {
@@ -39,6 +40,11 @@ impl Ctx<'_> {
         msg: impl Into<String>,
     ) -> RulesError {
         RulesError::at(self.origin, self.source, offset, rule, msg)
+    }
+
+    /// 1-based line of byte `offset` of the rules file.
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.lines.line_of(offset)
     }
 }
 
@@ -104,6 +110,7 @@ pub(crate) fn compile(
         lists,
         hasher: sha2::Sha256::new(),
         files: HashMap::new(),
+        lines: LineIndex::new(source),
     };
     ctx.hasher.update(source.as_bytes());
     let mut out = Compiled {

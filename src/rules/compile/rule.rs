@@ -6,7 +6,7 @@ use super::lists::add_phrases;
 use super::values::valid_id;
 use super::Ctx;
 use crate::rules::compiled::{Compiled, Rule, Spec};
-use crate::rules::error::{line_col, RulesError};
+use crate::rules::error::RulesError;
 use crate::rules::format::{Kind, RuleTable, Target};
 use crate::rules::words::Role;
 use crate::rules::{Action, Field};
@@ -51,7 +51,7 @@ pub(super) fn compile_rule(
         weight,
         enabled: r.enabled.unwrap_or(true),
         mode: r.mode.unwrap_or_default(),
-        line: line_col(ctx.source, at).0,
+        line: ctx.line_of(at),
         fields,
         raw: kind.reads_text() && target != Target::Normalized,
         normalized: kind.reads_text() && target != Target::Raw,

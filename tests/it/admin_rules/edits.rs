@@ -15,6 +15,7 @@ backend_tests!(
     replaced_rules_judge_the_next_comment_and_are_audited,
     rules_test_traces_a_comment_against_live_rules_or_a_candidate,
     the_short_version_rules_check_prints_is_a_valid_if_match,
+    a_rules_file_larger_than_a_comment_body_may_be_sent_by_an_admin,
 );
 
 const SHADOW_RULE: &str = r#"
@@ -201,4 +202,33 @@ async fn the_short_version_rules_check_prints_is_a_valid_if_match(db: Db) {
         412,
         "the short form of a replaced version is stale"
     );
+}
+
+async fn a_rules_file_larger_than_a_comment_body_may_be_sent_by_an_admin(db: Db) {
+    let (app, token) = admin_app(db, "", false).await;
+    let version = get_rules(&app, &token).await["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 20,000 entries: about 300 KB, well past the 64 KiB a comment body may have.
+    let words: Vec<String> = (0..20_000).map(|i| format!("\"zqxword{i}\"")).collect();
+    let big_rule = format!(
+        "[[rule]]\nid = \"site.list\"\ndescription = \"A site's own list\"\n\
+         kind = \"words\"\naction = \"hold\"\nwords = [{}]\n",
+        words.join(", ")
+    );
+    let candidate = rules_with(&big_rule);
+    assert!(candidate.len() > 256 * 1024);
+    let response = put_rules(&app, &token, Some(&version), &candidate).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let held = app.submit(Comment::new("Is zqxword19999 a word?")).await;
+    assert_eq!(held["status"], "pending");
+
+    let comment = app
+        .post_comment(
+            "a1",
+            json!({"author_name": "Jane", "body": "x".repeat(300 * 1024)}),
+        )
+        .await;
+    assert_eq!(comment.status().as_u16(), 413);
 }
