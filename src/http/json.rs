@@ -15,6 +15,14 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// How long a body may take to arrive once the headers are in, registered as app data; a
+/// client that stalls mid-body gets 408 and its connection closed instead of holding it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+/// Body timeout used when the app registers none.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub struct JsonBody<T>(pub T);
 
 fn too_large(limit: usize) -> ApiError {
@@ -37,11 +45,17 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Like `JsonBody`, but an empty body is `None` (for actions whose body is optional).
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
-/// Reads and parses the body; `None` when `allow_empty` and there is no body at all.
+/// Like `JsonBody`, but NUL characters in strings reach the handler: for the one handler that
+/// must record such a request before refusing it (a failed login is audited whatever the name).
+pub struct JsonBodyAllowingNul<T>(pub T);
+
+/// Reads and parses the body; `None` when `allow_empty` and there is no body at all. Unless
+/// `allow_nul`, a NUL in any string is a 400 naming the field (see `nul`).
 fn read_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     allow_empty: bool,
+    allow_nul: bool,
 ) -> LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
     let limit = req
         .app_data::<web::Data<BodyLimit>>()
@@ -52,22 +66,38 @@ fn read_json<T: DeserializeOwned + 'static>(
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    let timeout = req
+        .app_data::<web::Data<BodyTimeout>>()
+        .map(|t| t.0)
+        .unwrap_or(DEFAULT_BODY_TIMEOUT);
     let json = is_json(req);
     let mut payload = payload.take();
     Box::pin(async move {
         if declared_length.is_some_and(|len| len > limit) {
             return Err(too_large(limit));
         }
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::validation(None, format!("could not read the request body: {e}"))
-            })?;
-            if body.len() + chunk.len() > limit {
-                return Err(too_large(limit));
+        let read = async {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::validation(None, format!("could not read the request body: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
+            Ok(body)
+        };
+        let body = tokio::time::timeout(timeout, read).await.map_err(|_| {
+            ApiError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    timeout.as_secs()
+                ),
+            )
+        })??;
         if allow_empty && body.is_empty() {
             return Ok(None);
         }
@@ -77,18 +107,22 @@ fn read_json<T: DeserializeOwned + 'static>(
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
+        if !allow_nul {
+            super::nul::check_json(&body)?;
+        }
         parse(&body).map(Some)
     })
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
-        let read = read_json::<T>(req, payload, false);
-        Box::pin(async move {
+/// The required body of `JsonBody` and `JsonBodyAllowingNul`.
+fn required_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    allow_nul: bool,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let json = is_json(req);
+    let read = read_json::<T>(req, payload, false, allow_nul);
+    Box::pin(async move {
             // The media type is checked first so a non-JSON body is a 415 even when large.
             if !json {
                 return Err(ApiError::new(
@@ -97,10 +131,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 ));
             }
             match read.await? {
-                Some(value) => Ok(JsonBody(value)),
+                Some(value) => Ok(value),
                 None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
             }
-        })
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = required_json::<T>(req, payload, false);
+        Box::pin(async move { read.await.map(JsonBody) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBodyAllowingNul<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = required_json::<T>(req, payload, true);
+        Box::pin(async move { read.await.map(JsonBodyAllowingNul) })
     }
 }
 
@@ -109,7 +162,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let read = read_json::<T>(req, payload, true);
+        let read = read_json::<T>(req, payload, true, false);
         Box::pin(async move { read.await.map(OptionalJsonBody) })
     }
 }

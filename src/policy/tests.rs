@@ -121,4 +121,7 @@ fn a_version_may_be_shortened_to_twelve_characters() {
     assert!(live.is_version(&version[..SHORT_VERSION_LEN].to_uppercase()));
     assert!(!live.is_version(&version[..SHORT_VERSION_LEN - 1]));
     assert!(!live.is_version("0123456789ab"));
+    assert!(live.is_version("*"), "If-Match: * is any current version");
+    assert!(live.is_version(&format!("\"{version}\"")), "an entity tag");
+    assert!(!live.is_version("\"0123456789ab\""));
 }

@@ -407,6 +407,14 @@ impl TestApp {
         body["token"].as_str().unwrap().to_string()
     }
 
+    /// Signs in an account made with `create_user`; returns the bearer token.
+    pub async fn token_for_existing(&self, username: &str) -> String {
+        let response = self.login(username, TEST_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
     /// An authenticated GET that must answer 200; its JSON body.
     pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
         let response = self

@@ -91,6 +91,17 @@ async fn replacing_rules_needs_the_current_version_and_valid_content(db: Db) {
     let after = get_rules(&app, &token).await;
     assert_eq!(after["version"], before["version"], "nothing changed");
     assert_eq!(std::fs::read_to_string(&app.rules_path).unwrap(), on_disk);
+
+    // `If-Match: *` is "whatever version is current" (RFC 9110).
+    let any = app
+        .authed(Method::PUT, "/api/v1/admin/rules", &token)
+        .header("if-match", "*")
+        .json(&json!({"source": candidate}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status().as_u16(), 200);
+    assert_ne!(get_rules(&app, &token).await["version"], before["version"]);
 }
 
 async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
