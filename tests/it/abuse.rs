@@ -380,3 +380,28 @@ async fn dot_segments_and_invisible_bodies_are_refused(db: Db) {
     assert_eq!(body["error"]["field"], "author_name");
     assert_eq!(app.stored_count(), 0);
 }
+
+#[actix_web::test]
+async fn client_mistakes_never_write_error_lines_to_the_log() {
+    let setup = crate::serve_process::ServeSetup::new(Db::Sqlite);
+    let server = setup.start().await;
+    let huge_header = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(70_000));
+    let requests: Vec<Vec<u8>> = vec![
+        b"HELLO THERE\r\n\r\n".to_vec(),
+        b"GET /healthz HTTP/9.9\r\n\r\n".to_vec(),
+        b"GET /api/v1/moderation/queue HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+        b"GET /api/v1/moderation/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\nConnection: close\r\n\r\n".to_vec(),
+        b"POST /api/v1/articles/a1/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n".to_vec(),
+        b"POST /api/v1/articles/a1/comments HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}".to_vec(),
+        huge_header.into_bytes(),
+        b"GET /api/v1/articles/a1/comments?limit=%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+    ];
+    for request in requests {
+        raw_exchange(server.port, request).await;
+    }
+    // The server is still well, and a request after the mistakes flushed the log.
+    let health = reqwest::get(server.url("/healthz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.logged_errors(), Vec::<String>::new());
+}

@@ -197,7 +197,13 @@ impl TestAppBuilder {
         std::fs::write(&rules_path, &self.rules).expect("write rules");
         let lists = repo_path("rules");
         if lists.is_dir() {
-            std::os::unix::fs::symlink(&lists, dir.path().join("rules")).expect("link lists");
+            // Copied, not linked: list files must resolve inside the rules file's folder.
+            let copy = dir.path().join("rules");
+            std::fs::create_dir(&copy).expect("lists folder");
+            for entry in std::fs::read_dir(&lists).expect("read lists") {
+                let entry = entry.expect("list entry");
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy list");
+            }
         }
         let mut config = self.config;
         config.rules = rules_path;

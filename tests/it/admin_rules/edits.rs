@@ -15,6 +15,7 @@ backend_tests!(
     replaced_rules_judge_the_next_comment_and_are_audited,
     rules_test_traces_a_comment_against_live_rules_or_a_candidate,
     the_short_version_rules_check_prints_is_a_valid_if_match,
+    the_rules_api_cannot_read_files_outside_the_rules_folder,
 );
 
 const SHADOW_RULE: &str = r#"
@@ -212,4 +213,38 @@ async fn the_short_version_rules_check_prints_is_a_valid_if_match(db: Db) {
         412,
         "the short form of a replaced version is stale"
     );
+}
+
+async fn the_rules_api_cannot_read_files_outside_the_rules_folder(db: Db) {
+    let (app, token) = admin_app(db, "", false).await;
+    let version = get_rules(&app, &token).await["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in [
+        "/etc/passwd",
+        "../../../../etc/hostname",
+        "/proc/self/environ",
+        "/dev/zero",
+    ] {
+        let rule = format!(
+            "[[rule]]\nid = \"leak\"\ndescription = \"x\"\nkind = \"words\"\naction = \"hold\"\nfiles = [\"{name}\"]\n"
+        );
+        let answer = put_rules(&app, &token, Some(&version), &rules_with(&rule)).await;
+        assert_eq!(answer.status().as_u16(), 422, "{name}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_rules", "{name}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("no such file in"), "{name}: {message}");
+        assert!(!message.contains("root:"), "{name}: {message}");
+        let checked = app
+            .authed(Method::POST, "/api/v1/admin/rules/check", &token)
+            .json(&json!({"source": rules_with(&rule)}))
+            .send()
+            .await
+            .unwrap();
+        let checked: Value = checked.json().await.unwrap();
+        assert_eq!(checked["valid"], false, "{name}: {checked}");
+    }
+    assert_eq!(get_rules(&app, &token).await["version"], version.as_str());
 }
