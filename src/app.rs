@@ -97,7 +97,8 @@ impl Application {
             hashing: HashingPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         });
         let trusted = web::Data::new(
-            TrustedProxies::new(config.trusted_proxies.clone()).with_header(config.client_ip_header),
+            TrustedProxies::new(config.trusted_proxies.clone())
+                .with_header(config.client_ip_header),
         );
         let body_limit = web::Data::new(BodyLimit(config.body_limit));
         let body_timeout = web::Data::new(BodyTimeout(Duration::from_secs(
@@ -194,21 +195,25 @@ fn raise_open_files_limit() {
     };
     match raised {
         Some(before) => {
-            tracing::info!(from = before, to = limit.rlim_cur, "raised the open files limit")
+            tracing::info!(
+                from = before,
+                to = limit.rlim_cur,
+                "raised the open files limit"
+            )
         }
         None => tracing::warn!("could not raise the open files limit"),
     }
 }
 
 /// The soft limit on open files now (for tests and diagnostics).
-pub fn open_files_limit() -> Option<u64> {
+pub fn open_files_limit() -> Option<libc::rlim_t> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit only writes the struct passed in.
     (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0)
-        .then_some(limit.rlim_cur as u64)
+        .then_some(limit.rlim_cur)
 }
 
 /// Sweeps idle keys until the limiters are dropped.

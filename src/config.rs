@@ -85,7 +85,11 @@ pub struct ServeConfig {
 
     /// Connections one client address may hold open; requests on more are answered 429 and
     /// those connections closed. Trusted proxies are not bounded.
-    #[arg(long, env = "GATEHOUSE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    #[arg(
+        long,
+        env = "GATEHOUSE_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
     pub max_connections_per_address: usize,
 
     /// Do not watch the rules file for changes (reload with SIGHUP or the admin API instead),

@@ -150,10 +150,7 @@ pub fn update(
         }
         let was_active_admin = before.role == Role::Admin && !before.disabled;
         let is_active_admin = after.role == Role::Admin && !after.disabled;
-        if was_active_admin
-            && !is_active_admin
-            && users::count_active_admins_locked(conn)? <= 1
-        {
+        if was_active_admin && !is_active_admin && users::count_active_admins_locked(conn)? <= 1 {
             return Err(AuthError::LastAdmin(username.clone()));
         }
         users::update_role_and_disabled(

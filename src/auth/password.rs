@@ -177,7 +177,9 @@ mod tests {
             let _ = hold.recv();
         });
         running.recv().unwrap(); // the thread is busy from here on
-        let queued: Vec<_> = (0..QUEUED_PER_THREAD).map(|n| pool.run(move || n)).collect();
+        let queued: Vec<_> = (0..QUEUED_PER_THREAD)
+            .map(|n| pool.run(move || n))
+            .collect();
         let refused = pool.run(|| 0).await;
         assert!(matches!(refused, Err(AuthError::Busy)), "{refused:?}");
         release.send(()).unwrap();

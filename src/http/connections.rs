@@ -100,9 +100,7 @@ pub async fn refuse_excess(
         .error_response();
         return Ok(req.into_response(response));
     }
-    let over = req
-        .conn_data::<CountedConnection>()
-        .is_some_and(|c| c.over);
+    let over = req.conn_data::<CountedConnection>().is_some_and(|c| c.over);
     if over {
         let mut response = ApiError::new(
             ErrorCode::RateLimited,
@@ -110,7 +108,9 @@ pub async fn refuse_excess(
         )
         .with_retry_after(1)
         .error_response();
-        response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        response
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(req.into_response(response));
     }
     Ok(next.call(req).await?.map_into_boxed_body())

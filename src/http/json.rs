@@ -123,17 +123,17 @@ fn required_json<T: DeserializeOwned + 'static>(
     let json = is_json(req);
     let read = read_json::<T>(req, payload, false, allow_nul);
     Box::pin(async move {
-            // The media type is checked first so a non-JSON body is a 415 even when large.
-            if !json {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the body as JSON with Content-Type: application/json",
-                ));
-            }
-            match read.await? {
-                Some(value) => Ok(value),
-                None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
-            }
+        // The media type is checked first so a non-JSON body is a 415 even when large.
+        if !json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        match read.await? {
+            Some(value) => Ok(value),
+            None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
+        }
     })
 }
 

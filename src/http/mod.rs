@@ -177,7 +177,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         let methods: Vec<(&RouteDef, Method)> = routes
             .iter()
             .flat_map(|r| {
-                let head = (r.method == Method::GET).then(|| (*r, Method::HEAD));
+                let head = (r.method == Method::GET).then_some((*r, Method::HEAD));
                 std::iter::once((*r, r.method.clone())).chain(head)
             })
             .collect();

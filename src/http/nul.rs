@@ -79,17 +79,32 @@ mod tests {
         check_json(body.as_bytes())
             .err()
             .map(|e| format!("{e:?}"))
-            .map(|debug| debug.split("field: Some(\"").nth(1).unwrap_or("").split('"').next().unwrap_or("").to_string())
+            .map(|debug| {
+                debug
+                    .split("field: Some(\"")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split('"')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
     }
 
     #[test]
     fn names_where_the_nul_is() {
-        assert_eq!(field(r#"{"username": "a\u0000b"}"#).as_deref(), Some("username"));
+        assert_eq!(
+            field(r#"{"username": "a\u0000b"}"#).as_deref(),
+            Some("username")
+        );
         assert_eq!(
             field(r#"{"filter": {"author": "x\u0000"}}"#).as_deref(),
             Some("filter.author")
         );
-        assert_eq!(field(r#"{"ids": ["ok", "\u0000"]}"#).as_deref(), Some("ids[1]"));
+        assert_eq!(
+            field(r#"{"ids": ["ok", "\u0000"]}"#).as_deref(),
+            Some("ids[1]")
+        );
         assert_eq!(field(r#"{"a\u0000": 1}"#).as_deref(), Some("a"));
         assert_eq!(field(r#""\u0000""#).as_deref(), Some("body"));
     }

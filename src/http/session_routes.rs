@@ -57,9 +57,12 @@ pub async fn login(
         .login_throttle
         .begin(&throttle_key, address, Instant::now())?;
     let now = timestamps::now();
-    let nul_field = [("username", &request.username), ("password", &request.password)]
-        .into_iter()
-        .find(|(_, value)| value.contains('\0'));
+    let nul_field = [
+        ("username", &request.username),
+        ("password", &request.password),
+    ]
+    .into_iter()
+    .find(|(_, value)| value.contains('\0'));
     if let Some((field, _)) = nul_field {
         // A failure like any other, audited under the name as sent (NUL shown as U+FFFD:
         // PostgreSQL text cannot hold it); no account can match it, so nothing is hashed.

@@ -46,7 +46,6 @@ struct ListFolder<'a> {
 /// The largest list file read; larger ones (or `/dev/zero`-like endless ones) are refused.
 pub const MAX_LIST_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
-
 impl ListFolder<'_> {
     /// The file `name` names, checked to be a regular file inside the folder.
     fn confined(&self, name: &str) -> Result<PathBuf, String> {

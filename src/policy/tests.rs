@@ -169,14 +169,19 @@ fn list_files_must_stay_inside_the_folder_of_the_file() {
         let rule = SPAM_LIST_RULE.replace("rules/spam.txt", &name);
         let e = Policy::from_source(&path, &format!("{HEAD}{rule}")).unwrap_err();
         assert!(!e.message.contains("hunter2"), "{}", e.message);
-        assert!(e.message.contains("no such file in"), "{name}: {}", e.message);
+        assert!(
+            e.message.contains("no such file in"),
+            "{name}: {}",
+            e.message
+        );
         outside_messages.push(e.message.replace(&name, "NAME"));
     }
     // A path outside that exists and one that does not get the same answer.
     let gone = SPAM_LIST_RULE.replace("rules/spam.txt", &missing_outside.display().to_string());
     let e = Policy::from_source(&path, &format!("{HEAD}{gone}")).unwrap_err();
     assert_eq!(
-        e.message.replace(&missing_outside.display().to_string(), "NAME"),
+        e.message
+            .replace(&missing_outside.display().to_string(), "NAME"),
         outside_messages[0]
     );
     // Inside, but not a regular file: refused without reading (a FIFO would hang).

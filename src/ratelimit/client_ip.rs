@@ -141,7 +141,11 @@ mod tests {
     #[test]
     fn takes_rightmost_untrusted_hop_of_x_forwarded_for() {
         let trusted = proxies(&["10.0.0.0/8"]);
-        let got = client_ip(ip("10.0.0.2"), &["6.6.6.6, 203.0.113.5, 10.0.0.9"], &trusted);
+        let got = client_ip(
+            ip("10.0.0.2"),
+            &["6.6.6.6, 203.0.113.5, 10.0.0.9"],
+            &trusted,
+        );
         assert_eq!(
             got,
             ip("203.0.113.5"),
@@ -186,10 +190,7 @@ mod tests {
     #[test]
     fn uses_the_peer_when_a_trusted_proxy_sends_no_header() {
         let trusted = proxies(&["127.0.0.1/32"]);
-        assert_eq!(
-            client_ip(ip("127.0.0.1"), &[], &trusted),
-            ip("127.0.0.1")
-        );
+        assert_eq!(client_ip(ip("127.0.0.1"), &[], &trusted), ip("127.0.0.1"));
     }
 
     #[test]

@@ -92,7 +92,12 @@ fn wait(failures: Option<&Failures>, policy: &ThrottlePolicy, now: Instant) -> O
     (now < allowed_at).then(|| allowed_at - now)
 }
 
-fn fail<K: Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, policy: &ThrottlePolicy, now: Instant) {
+fn fail<K: Hash + Eq>(
+    map: &mut HashMap<K, Failures>,
+    key: K,
+    policy: &ThrottlePolicy,
+    now: Instant,
+) {
     let entry = map.entry(key).or_insert(Failures {
         count: 0,
         last: now,
@@ -115,7 +120,8 @@ struct Bucket {
 impl Bucket {
     /// The level now (in units of `refill_every`, kept as time so it drains exactly).
     fn drained(self, now: Instant) -> Duration {
-        self.level.saturating_sub(now.saturating_duration_since(self.at))
+        self.level
+            .saturating_sub(now.saturating_duration_since(self.at))
     }
 }
 
@@ -231,7 +237,9 @@ impl LoginThrottle {
     /// attempt no longer counts for the address or the account.
     pub fn succeeded(&self, attempt: LoginAttempt) {
         let mut state = self.state();
-        state.pairs.remove(&(attempt.account.clone(), attempt.address));
+        state
+            .pairs
+            .remove(&(attempt.account.clone(), attempt.address));
         if let Some(f) = state.addresses.get_mut(&attempt.address) {
             f.count = f.count.saturating_sub(1);
         }
@@ -268,11 +276,18 @@ mod tests {
 
     fn fail_times(throttle: &LoginThrottle, user: &str, address: IpAddr, n: u32, now: Instant) {
         for _ in 0..n {
-            throttle.begin(user, address, now).expect("not yet throttled");
+            let _counted = throttle
+                .begin(user, address, now)
+                .expect("not yet throttled");
         }
     }
 
-    fn retry(throttle: &LoginThrottle, user: &str, address: IpAddr, now: Instant) -> Option<Duration> {
+    fn retry(
+        throttle: &LoginThrottle,
+        user: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Option<Duration> {
         match throttle.begin(user, address, now) {
             Ok(attempt) => {
                 throttle.succeeded(attempt);
@@ -287,13 +302,22 @@ mod tests {
         let throttle = LoginThrottle::default();
         let t0 = Instant::now();
         fail_times(&throttle, "ann", IP, 6, t0);
-        assert_eq!(retry(&throttle, "ann", IP, t0), Some(Duration::from_secs(1)));
+        assert_eq!(
+            retry(&throttle, "ann", IP, t0),
+            Some(Duration::from_secs(1))
+        );
         fail_times(&throttle, "ann", IP, 1, t0 + Duration::from_secs(1));
         let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(retry(&throttle, "ann", IP, t1), Some(Duration::from_secs(2)));
+        assert_eq!(
+            retry(&throttle, "ann", IP, t1),
+            Some(Duration::from_secs(2))
+        );
         fail_times(&throttle, "ann", IP, 1, t1 + Duration::from_secs(2));
         let t2 = t1 + Duration::from_secs(2);
-        assert_eq!(retry(&throttle, "ann", IP, t2), Some(Duration::from_secs(4)));
+        assert_eq!(
+            retry(&throttle, "ann", IP, t2),
+            Some(Duration::from_secs(4))
+        );
     }
 
     #[test]
@@ -326,7 +350,10 @@ mod tests {
                 now += wait;
             }
         }
-        assert_eq!(retry(&throttle, "ann", IP, now), Some(Duration::from_secs(60)));
+        assert_eq!(
+            retry(&throttle, "ann", IP, now),
+            Some(Duration::from_secs(60))
+        );
     }
 
     fn retry_without_refund(
@@ -335,7 +362,10 @@ mod tests {
         address: IpAddr,
         now: Instant,
     ) -> Option<Duration> {
-        throttle.begin(user, address, now).err().map(|r| r.retry_after)
+        throttle
+            .begin(user, address, now)
+            .err()
+            .map(|r| r.retry_after)
     }
 
     #[test]
@@ -395,7 +425,10 @@ mod tests {
         }
         let attempt = throttle.begin("ann", ip(9), t0).unwrap();
         throttle.succeeded(attempt);
-        assert!(throttle.begin("ann", IP, t0).is_err(), "address still throttled");
+        assert!(
+            throttle.begin("ann", IP, t0).is_err(),
+            "address still throttled"
+        );
         assert!(throttle.begin("ann", ip(9), t0).is_ok());
     }
 

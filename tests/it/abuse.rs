@@ -150,7 +150,11 @@ async fn head_answers_every_get_route_without_a_body(db: Db) {
         }
         let path = route.path.replace("{article_id}", "a1");
         let get = app.authed(Method::GET, &path, &token).send().await.unwrap();
-        let head = app.authed(Method::HEAD, &path, &token).send().await.unwrap();
+        let head = app
+            .authed(Method::HEAD, &path, &token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(head.status(), get.status(), "{path}");
         assert_eq!(
             head.headers().get("content-type"),
@@ -259,11 +263,7 @@ async fn connections_past_the_per_address_bound_are_refused_and_closed(db: Db) {
         })
         .collect();
     // The fourth is answered at once with 429 and closed.
-    let answer = raw_exchange(
-        port,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
-    )
-    .await;
+    let answer = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()).await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
     assert!(answer.contains("\"rate_limited\""), "{answer}");
     assert!(answer.to_lowercase().contains("retry-after"), "{answer}");
@@ -320,7 +320,10 @@ async fn concurrent_wrong_passwords_are_counted_before_hashing(db: Db) {
         statuses.iter().all(|s| *s == 401 || *s == 429),
         "{statuses:?}"
     );
-    assert!(checked <= 6, "{checked} passwords were checked: {statuses:?}");
+    assert!(
+        checked <= 6,
+        "{checked} passwords were checked: {statuses:?}"
+    );
     for answer in answers.into_iter().filter(|a| a.status().as_u16() == 429) {
         let retry: u64 = answer.headers()["retry-after"]
             .to_str()
@@ -346,7 +349,12 @@ async fn a_moderator_signs_in_from_another_address_while_one_guesses(db: Db) {
     };
     let mut refused = 0;
     for _ in 0..10 {
-        if login_from("198.51.100.66", "a guess, wrong").await.unwrap().status() == 429 {
+        if login_from("198.51.100.66", "a guess, wrong")
+            .await
+            .unwrap()
+            .status()
+            == 429
+        {
             refused += 1;
         }
     }
@@ -376,7 +384,12 @@ async fn dot_segments_and_invisible_bodies_are_refused(db: Db) {
     let body = expect_error(app.post_comment("a1", invisible).await, 422, "empty_body").await;
     assert_eq!(body["error"]["field"], "body");
     let spoofed = json!({"author_name": "Ann\u{202E}nimda", "body": "hello"});
-    let body = expect_error(app.post_comment("a1", spoofed).await, 400, "validation_failed").await;
+    let body = expect_error(
+        app.post_comment("a1", spoofed).await,
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(body["error"]["field"], "author_name");
     assert_eq!(app.stored_count(), 0);
 }
@@ -385,7 +398,10 @@ async fn dot_segments_and_invisible_bodies_are_refused(db: Db) {
 async fn client_mistakes_never_write_error_lines_to_the_log() {
     let setup = crate::serve_process::ServeSetup::new(Db::Sqlite);
     let server = setup.start().await;
-    let huge_header = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(70_000));
+    let huge_header = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(70_000)
+    );
     let requests: Vec<Vec<u8>> = vec![
         b"HELLO THERE\r\n\r\n".to_vec(),
         b"GET /healthz HTTP/9.9\r\n\r\n".to_vec(),

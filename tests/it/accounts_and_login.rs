@@ -296,7 +296,12 @@ async fn the_last_active_admin_cannot_be_disabled_or_demoted(db: Db) {
     app.create_user("deputy", Role::Admin);
     let stepped_down = patch("chief", json!({"role": "moderator"})).await.unwrap();
     assert_eq!(stepped_down.status().as_u16(), 200);
-    let users: Value = app.get_json(&app.token_for_existing("deputy").await, "/api/v1/admin/users").await;
+    let users: Value = app
+        .get_json(
+            &app.token_for_existing("deputy").await,
+            "/api/v1/admin/users",
+        )
+        .await;
     let active_admins = users["users"]
         .as_array()
         .unwrap()

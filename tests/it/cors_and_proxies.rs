@@ -132,8 +132,12 @@ async fn behind_a_proxy_only_the_named_client_ip_header_is_believed(db: Db) {
         .configure(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()])
         .spawn()
         .await;
-    let first = post(&app, "for=198.51.100.1", "203.0.113.9", 1).await.unwrap();
-    let second = post(&app, "for=198.51.100.2", "203.0.113.9", 2).await.unwrap();
+    let first = post(&app, "for=198.51.100.1", "203.0.113.9", 1)
+        .await
+        .unwrap();
+    let second = post(&app, "for=198.51.100.2", "203.0.113.9", 2)
+        .await
+        .unwrap();
     assert_eq!(status(first).await, "published");
     assert_eq!(status(second).await, "pending", "Forwarded must be ignored");
 
@@ -145,11 +149,21 @@ async fn behind_a_proxy_only_the_named_client_ip_header_is_believed(db: Db) {
         })
         .spawn()
         .await;
-    let first = post(&app, "for=198.51.100.1", "203.0.113.1", 1).await.unwrap();
-    let second = post(&app, "for=198.51.100.1", "203.0.113.2", 2).await.unwrap();
-    let third = post(&app, "for=198.51.100.3", "203.0.113.2", 3).await.unwrap();
+    let first = post(&app, "for=198.51.100.1", "203.0.113.1", 1)
+        .await
+        .unwrap();
+    let second = post(&app, "for=198.51.100.1", "203.0.113.2", 2)
+        .await
+        .unwrap();
+    let third = post(&app, "for=198.51.100.3", "203.0.113.2", 3)
+        .await
+        .unwrap();
     assert_eq!(status(first).await, "published");
-    assert_eq!(status(second).await, "pending", "X-Forwarded-For must be ignored");
+    assert_eq!(
+        status(second).await,
+        "pending",
+        "X-Forwarded-For must be ignored"
+    );
     assert_eq!(status(third).await, "published");
 }
 
