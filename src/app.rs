@@ -212,8 +212,7 @@ pub fn open_files_limit() -> Option<libc::rlim_t> {
         rlim_max: 0,
     };
     // SAFETY: getrlimit only writes the struct passed in.
-    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0)
-        .then_some(limit.rlim_cur)
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit.rlim_cur)
 }
 
 /// Sweeps idle keys until the limiters are dropped.

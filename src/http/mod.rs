@@ -20,6 +20,7 @@ pub mod moderation;
 pub mod moderation_rules;
 pub mod nul;
 pub mod openapi;
+pub mod openapi_constraints;
 pub mod pages;
 pub mod request_span;
 pub mod session_routes;
