@@ -4,7 +4,8 @@
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::config::{validate_cors_origin, ServeConfig};
-use crate::http::json::{BodyLimit, RulesBodyLimit};
+use crate::http::connections::ConnectionLimits;
+use crate::http::json::{BodyLimit, BodyTimeout, RulesBodyLimit};
 use crate::http::{self, AppState};
 use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
@@ -95,9 +96,20 @@ impl Application {
             login_throttle: LoginThrottle::default(),
             hashing: HashingPool::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         });
-        let trusted = web::Data::new(TrustedProxies::new(config.trusted_proxies.clone()));
+        let trusted = web::Data::new(
+            TrustedProxies::new(config.trusted_proxies.clone())
+                .with_header(config.client_ip_header),
+        );
         let body_limit = web::Data::new(BodyLimit(config.body_limit));
         let rules_body_limit = web::Data::new(RulesBodyLimit(config.rules_body_limit));
+        let body_timeout = web::Data::new(BodyTimeout(Duration::from_secs(
+            config.body_timeout_secs.max(1),
+        )));
+        let connections = ConnectionLimits::new(
+            config.max_connections_per_address,
+            trusted.get_ref().clone(),
+        );
+        raise_open_files_limit();
         let origins = config.cors_origins.clone();
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
@@ -118,12 +130,15 @@ impl Application {
                 .wrap(from_fn(http::cors::refusals_as_json))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(http::request_span::request_span))
+                .wrap(from_fn(http::connections::refuse_excess))
                 .app_data(state.clone())
                 .app_data(trusted.clone())
                 .app_data(body_limit.clone())
                 .app_data(rules_body_limit.clone())
+                .app_data(body_timeout.clone())
                 .configure(http::routes)
         })
+        .on_connect(move |connection, data| connections.on_connect(connection, data))
         .listen(listener)
         .map_err(bind_error)?;
         if let Some(workers) = config.workers {
@@ -159,6 +174,47 @@ impl Application {
         drop(self.checkpointer);
         result
     }
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection is a descriptor, and
+/// the usual soft default (1,024) is reached long before the machine's real capacity.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed in.
+    let raised = unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        if limit.rlim_cur >= limit.rlim_max {
+            return;
+        }
+        let before = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        (libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0).then_some(before)
+    };
+    match raised {
+        Some(before) => {
+            tracing::info!(
+                from = before,
+                to = limit.rlim_cur,
+                "raised the open files limit"
+            )
+        }
+        None => tracing::warn!("could not raise the open files limit"),
+    }
+}
+
+/// The soft limit on open files now (for tests and diagnostics).
+pub fn open_files_limit() -> Option<libc::rlim_t> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed in.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit.rlim_cur)
 }
 
 /// Sweeps idle keys until the limiters are dropped.

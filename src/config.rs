@@ -1,5 +1,6 @@
 //! Settings for the server and the CLI, from flags or `GATEHOUSE_*` environment variables.
 
+use crate::ratelimit::ClientIpHeader;
 use ipnet::IpNet;
 use std::path::PathBuf;
 
@@ -54,6 +55,16 @@ pub struct ServeConfig {
     )]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// The one header a trusted proxy sets the client address in; any other forwarding header
+    /// is ignored (a proxy passes a client's own headers through).
+    #[arg(
+        long,
+        env = "GATEHOUSE_CLIENT_IP_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: ClientIpHeader,
+
     /// Origins allowed to call the API from a browser, e.g. https://news.example.com
     /// (repeatable or comma-separated). Without one, no CORS headers are sent.
     #[arg(
@@ -71,6 +82,20 @@ pub struct ServeConfig {
     /// bytes: a site's word lists can run to megabytes.
     #[arg(long, env = "GATEHOUSE_RULES_BODY_LIMIT", default_value_t = 8 * 1024 * 1024)]
     pub rules_body_limit: usize,
+
+    /// Seconds a request body may take to arrive once its headers are in; a client that
+    /// stalls longer gets 408 and its connection is closed.
+    #[arg(long, env = "GATEHOUSE_BODY_TIMEOUT_SECS", default_value_t = 15)]
+    pub body_timeout_secs: u64,
+
+    /// Connections one client address may hold open; requests on more are answered 429 and
+    /// those connections closed. Trusted proxies are not bounded.
+    #[arg(
+        long,
+        env = "GATEHOUSE_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_connections_per_address: usize,
 
     /// Do not watch the rules file for changes (reload with SIGHUP or the admin API instead),
     /// e.g. on file systems without change notification.

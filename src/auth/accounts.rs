@@ -126,7 +126,8 @@ pub fn set_password(
     })
 }
 
-/// Changes role and/or the disabled flag; disabling ends the account's sessions.
+/// Changes role and/or the disabled flag; disabling ends the account's sessions. Refused when
+/// it would leave no active admin (nobody could manage accounts or rules any more).
 pub fn update(
     pool: &Pool,
     username: &str,
@@ -146,6 +147,11 @@ pub fn update(
         };
         if after == before {
             return Ok(after);
+        }
+        let was_active_admin = before.role == Role::Admin && !before.disabled;
+        let is_active_admin = after.role == Role::Admin && !after.disabled;
+        if was_active_admin && !is_active_admin && users::count_active_admins_locked(conn)? <= 1 {
+            return Err(AuthError::LastAdmin(username.clone()));
         }
         users::update_role_and_disabled(
             conn,

@@ -19,8 +19,13 @@ pub enum AuthError {
     InvalidUsername(String),
     #[error("username {0:?} is taken")]
     UsernameTaken(String),
+    #[error("{0:?} is the last active admin: make another account admin first")]
+    LastAdmin(String),
     #[error("no user {0:?}")]
     UnknownUser(String),
+    /// Too many passwords are being checked at once; try again in a second.
+    #[error("too many sign-ins at once")]
+    Busy,
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]

@@ -5,7 +5,6 @@ use super::AuthError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
-use tokio::sync::Semaphore;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
@@ -70,31 +69,69 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-/// Runs hashing work on tokio's blocking pool, at most `permits` at a time.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs hashing work on a few threads of its own, at most one hash per thread at a time, with a
+/// bounded queue in front. Each argon2 hash takes 19 MiB: on a general pool a login flood would
+/// spread them over hundreds of threads (and as many allocator arenas that keep the memory),
+/// so the number of threads is what bounds memory. A full queue is refused at once (`Busy`)
+/// rather than piling up requests.
 #[derive(Clone)]
 pub struct HashingPool {
-    permits: Arc<Semaphore>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
 }
 
+/// Hashes that may wait for a thread, per thread.
+const QUEUED_PER_THREAD: usize = 32;
+
 impl HashingPool {
-    pub fn new(max_concurrent: usize) -> Self {
-        HashingPool {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads * QUEUED_PER_THREAD);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || loop {
+                    // The lock is held only to take the next job, never while hashing.
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break, // the pool was dropped
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
         }
+        HashingPool { jobs }
     }
 
-    pub async fn run<T: Send + 'static>(
+    /// Queues `work` now (or refuses it now, `Busy`); the future resolves with its result.
+    pub fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AuthError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))
+    ) -> impl std::future::Future<Output = Result<T, AuthError>> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        let queued = self.jobs.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => AuthError::Busy,
+            std::sync::mpsc::TrySendError::Disconnected(_) => {
+                AuthError::Hashing("no hashing thread is running".into())
+            }
+        });
+        async move {
+            queued?;
+            result
+                .await
+                .map_err(|_| AuthError::Hashing("the hashing thread stopped".into()))
+        }
     }
 }
 
@@ -128,6 +165,29 @@ mod tests {
         assert!(check_policy("twelve chars").is_ok());
         assert!(check_policy(&"é".repeat(128)).is_ok());
         assert!(check_policy(&"x".repeat(1025)).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_hashing_pool_refuses_work_beyond_its_queue_instead_of_piling_it_up() {
+        let pool = HashingPool::new(1);
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let holding = pool.run(move || {
+            let _ = started.send(());
+            let _ = hold.recv();
+        });
+        running.recv().unwrap(); // the thread is busy from here on
+        let queued: Vec<_> = (0..QUEUED_PER_THREAD)
+            .map(|n| pool.run(move || n))
+            .collect();
+        let refused = pool.run(|| 0).await;
+        assert!(matches!(refused, Err(AuthError::Busy)), "{refused:?}");
+        release.send(()).unwrap();
+        holding.await.unwrap();
+        for (n, job) in queued.into_iter().enumerate() {
+            assert_eq!(job.await.unwrap(), n);
+        }
+        assert_eq!(pool.run(|| 7).await.unwrap(), 7);
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub async fn enforce(
         let principal = authenticate(req.request(), needed).await?;
         req.extensions_mut().insert(principal);
     }
+    // After access, so a caller without the right learns nothing about the request.
+    super::nul::check_request(req.request())?;
     next.call(req).await
 }
 

@@ -1,9 +1,9 @@
 //! `ClientIp`: the requester's address, from the socket or, behind a trusted proxy, from the
-//! forwarding headers.
+//! one forwarding header the operator named.
 
 use super::error::ApiError;
 use crate::ratelimit::{client_ip, TrustedProxies};
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use std::net::IpAddr;
 
@@ -20,15 +20,13 @@ impl FromRequest for ClientIp {
         let trusted = req.app_data::<web::Data<TrustedProxies>>();
         let ip = match trusted {
             Some(trusted) if !trusted.is_empty() => {
-                let values = |name| -> Vec<&str> {
-                    req.headers()
-                        .get_all(name)
-                        .filter_map(|v| v.to_str().ok())
-                        .collect()
-                };
-                let forwarded = values(header::FORWARDED);
-                let x_forwarded_for = values(header::X_FORWARDED_FOR);
-                client_ip(peer, &forwarded, &x_forwarded_for, trusted)
+                // Only the header the operator named: another one may be the client's own.
+                let values: Vec<&str> = req
+                    .headers()
+                    .get_all(trusted.header().name())
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                client_ip(peer, &values, trusted)
             }
             _ => peer,
         };

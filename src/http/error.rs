@@ -63,6 +63,11 @@ impl ApiError {
         }
     }
 
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
@@ -130,6 +135,10 @@ impl ResponseError for ApiError {
         }
         if self.www_authenticate {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if self.code == ErrorCode::RequestTimeout {
+            // The rest of the body may still be on its way: this connection is done.
+            response.force_close();
         }
         response.json(ErrorBody {
             error: ErrorDetail {
@@ -243,7 +252,18 @@ impl From<AuthError> for ApiError {
                 ErrorCode::UsernameTaken,
                 format!("username {name:?} is taken"),
             ),
+            AuthError::LastAdmin(name) => ApiError::new(
+                ErrorCode::LastAdmin,
+                format!("{name:?} is the last active admin: make another account admin first"),
+            ),
             AuthError::UnknownUser(_) => ApiError::not_found("no such user"),
+            AuthError::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "too many sign-ins are being checked at once; please try again in a second",
+                )
+            },
             AuthError::Hashing(detail) => ApiError::internal(&detail),
             AuthError::Storage(err) => err.into(),
         }

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The body is over the size limit.
     PayloadTooLarge,
+    /// The request (its head or its body) did not arrive in time.
+    RequestTimeout,
+    /// The request's URL is too long.
+    UriTooLong,
     /// A cross-origin request from an origin, or with a method or header, not allowed.
     CorsRejected,
     /// The body is not `Content-Type: application/json`.
@@ -47,6 +51,8 @@ pub enum ErrorCode {
     UsernameTaken,
     /// A concurrent request made the same change.
     Conflict,
+    /// The change would leave no active admin.
+    LastAdmin,
     /// The rules changed since the version in `If-Match`.
     StaleVersion,
     /// A rules edit that does not validate or whose examples fail.
@@ -60,12 +66,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::RequestTimeout,
+        ErrorCode::UriTooLong,
         ErrorCode::CorsRejected,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::EmptyBody,
@@ -80,6 +88,7 @@ impl ErrorCode {
         ErrorCode::AlreadyDecided,
         ErrorCode::UsernameTaken,
         ErrorCode::Conflict,
+        ErrorCode::LastAdmin,
         ErrorCode::StaleVersion,
         ErrorCode::InvalidRules,
         ErrorCode::PreconditionRequired,
@@ -94,6 +103,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::UriTooLong => "uri_too_long",
             ErrorCode::CorsRejected => "cors_rejected",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::EmptyBody => "empty_body",
@@ -108,6 +119,7 @@ impl ErrorCode {
             ErrorCode::AlreadyDecided => "already_decided",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::LastAdmin => "last_admin",
             ErrorCode::StaleVersion => "stale_version",
             ErrorCode::InvalidRules => "invalid_rules",
             ErrorCode::PreconditionRequired => "precondition_required",
@@ -126,11 +138,14 @@ impl ErrorCode {
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::AlreadyDecided | ErrorCode::UsernameTaken | ErrorCode::Conflict => {
-                StatusCode::CONFLICT
-            }
+            ErrorCode::AlreadyDecided
+            | ErrorCode::UsernameTaken
+            | ErrorCode::Conflict
+            | ErrorCode::LastAdmin => StatusCode::CONFLICT,
             ErrorCode::StaleVersion => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::UriTooLong => StatusCode::URI_TOO_LONG,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::EmptyBody
             | ErrorCode::ParentOnOtherArticle

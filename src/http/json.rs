@@ -24,6 +24,14 @@ pub struct BodyLimit(pub usize);
 #[derive(Debug, Clone, Copy)]
 pub struct RulesBodyLimit(pub usize);
 
+/// How long a body may take to arrive once the headers are in, registered as app data; a
+/// client that stalls mid-body gets 408 and its connection closed instead of holding it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+/// Body timeout used when the app registers none.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub struct JsonBody<T>(pub T);
 
 /// `JsonBody` under `RulesBodyLimit`: for the admin routes that take a rules file's source.
@@ -49,47 +57,73 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Like `JsonBody`, but an empty body is `None` (for actions whose body is optional).
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
-/// Reads and parses the body; `None` when `allow_empty` and there is no body at all.
+/// Like `JsonBody`, but NUL characters in strings reach the handler: for the one handler that
+/// must record such a request before refusing it (a failed login is audited whatever the name).
+pub struct JsonBodyAllowingNul<T>(pub T);
+
+/// What a body extractor accepts beyond a JSON document within the body limit.
+#[derive(Clone, Copy, Default)]
+struct Accepting {
+    /// No body at all (`None`).
+    empty: bool,
+    /// NUL characters in strings.
+    nul: bool,
+    /// A rules file: `RulesBodyLimit` instead of `BodyLimit`.
+    rules_file: bool,
+}
+
+/// Reads and parses the body; `None` when an empty body is accepted and there is none. Unless
+/// NUL is accepted, a NUL in any string is a 400 naming the field (see `nul`).
 fn read_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
-    allow_empty: bool,
+    accepting: Accepting,
 ) -> LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
-    let limit = req
-        .app_data::<web::Data<BodyLimit>>()
-        .map(|l| l.0)
-        .unwrap_or(DEFAULT_BODY_LIMIT);
-    read_json_within(req, payload, allow_empty, limit)
-}
-
-fn read_json_within<T: DeserializeOwned + 'static>(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    allow_empty: bool,
-    limit: usize,
-) -> LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
+    let limit = if accepting.rules_file {
+        req.app_data::<web::Data<RulesBodyLimit>>()
+            .map_or(DEFAULT_RULES_BODY_LIMIT, |l| l.0)
+    } else {
+        req.app_data::<web::Data<BodyLimit>>()
+            .map_or(DEFAULT_BODY_LIMIT, |l| l.0)
+    };
     let declared_length = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    let timeout = req
+        .app_data::<web::Data<BodyTimeout>>()
+        .map(|t| t.0)
+        .unwrap_or(DEFAULT_BODY_TIMEOUT);
     let json = is_json(req);
     let mut payload = payload.take();
     Box::pin(async move {
         if declared_length.is_some_and(|len| len > limit) {
             return Err(too_large(limit));
         }
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::validation(None, format!("could not read the request body: {e}"))
-            })?;
-            if body.len() + chunk.len() > limit {
-                return Err(too_large(limit));
+        let read = async {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::validation(None, format!("could not read the request body: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
-        if allow_empty && body.is_empty() {
+            Ok(body)
+        };
+        let body = tokio::time::timeout(timeout, read).await.map_err(|_| {
+            ApiError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    timeout.as_secs()
+                ),
+            )
+        })??;
+        if accepting.empty && body.is_empty() {
             return Ok(None);
         }
         if !json {
@@ -98,26 +132,33 @@ fn read_json_within<T: DeserializeOwned + 'static>(
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
+        if !accepting.nul {
+            super::nul::check_json(&body)?;
+        }
         parse(&body).map(Some)
     })
 }
 
-/// A required JSON body: the media type is checked first, so a non-JSON body is a 415 even
-/// when it is also too large.
+/// The required body of `JsonBody`, `RulesJsonBody` and `JsonBodyAllowingNul`.
 fn required_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
-    read: LocalBoxFuture<'static, Result<Option<T>, ApiError>>,
+    payload: &mut Payload,
+    accepting: Accepting,
 ) -> LocalBoxFuture<'static, Result<T, ApiError>> {
     let json = is_json(req);
+    let read = read_json::<T>(req, payload, accepting);
     Box::pin(async move {
+        // The media type is checked first so a non-JSON body is a 415 even when large.
         if !json {
             return Err(ApiError::new(
                 ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        read.await?
-            .ok_or_else(|| ApiError::new(ErrorCode::MalformedJson, "the body is empty"))
+        match read.await? {
+            Some(value) => Ok(value),
+            None => Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty")),
+        }
     })
 }
 
@@ -126,8 +167,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = required_json(req, read_json::<T>(req, payload, false));
-        Box::pin(async move { body.await.map(JsonBody) })
+        let read = required_json::<T>(req, payload, Accepting::default());
+        Box::pin(async move { read.await.map(JsonBody) })
     }
 }
 
@@ -136,12 +177,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for RulesJsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<RulesBodyLimit>>()
-            .map(|l| l.0)
-            .unwrap_or(DEFAULT_RULES_BODY_LIMIT);
-        let body = required_json(req, read_json_within::<T>(req, payload, false, limit));
-        Box::pin(async move { body.await.map(RulesJsonBody) })
+        let rules_file = Accepting {
+            rules_file: true,
+            ..Accepting::default()
+        };
+        let read = required_json::<T>(req, payload, rules_file);
+        Box::pin(async move { read.await.map(RulesJsonBody) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBodyAllowingNul<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let nul = Accepting {
+            nul: true,
+            ..Accepting::default()
+        };
+        let read = required_json::<T>(req, payload, nul);
+        Box::pin(async move { read.await.map(JsonBodyAllowingNul) })
     }
 }
 
@@ -150,7 +205,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let read = read_json::<T>(req, payload, true);
+        let empty = Accepting {
+            empty: true,
+            ..Accepting::default()
+        };
+        let read = read_json::<T>(req, payload, empty);
         Box::pin(async move { read.await.map(OptionalJsonBody) })
     }
 }

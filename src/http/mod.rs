@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod bans;
 pub mod client;
 pub mod comments;
+pub mod connections;
 pub mod cors;
 pub mod error;
 pub mod error_code;
@@ -17,7 +18,9 @@ pub mod health;
 pub mod json;
 pub mod moderation;
 pub mod moderation_rules;
+pub mod nul;
 pub mod openapi;
+pub mod openapi_constraints;
 pub mod pages;
 pub mod request_span;
 pub mod session_routes;
@@ -55,7 +58,8 @@ pub struct RouteDef {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
-    attach: fn(actix_web::Resource) -> actix_web::Resource,
+    /// Attaches the handler for a method (the route's own, and HEAD beside GET).
+    attach: fn(actix_web::Resource, Method) -> actix_web::Resource,
 }
 
 macro_rules! route {
@@ -64,7 +68,7 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             access: Access::$access,
-            attach: |resource| resource.route(web::method(Method::$method).to($handler)),
+            attach: |resource, method| resource.route(web::method(method).to($handler)),
         }
     };
 }
@@ -170,18 +174,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .collect();
     for path in paths {
         let routes: Vec<&RouteDef> = table.iter().filter(|r| r.path == path).collect();
+        // Every GET also answers HEAD: the same handler, headers only (actix drops the body).
+        let methods: Vec<(&RouteDef, Method)> = routes
+            .iter()
+            .flat_map(|r| {
+                let head = (r.method == Method::GET).then_some((*r, Method::HEAD));
+                std::iter::once((*r, r.method.clone())).chain(head)
+            })
+            .collect();
         let by_method = std::rc::Rc::new(
-            routes
+            methods
                 .iter()
-                .map(|r| (r.method.clone(), r.access))
+                .map(|(r, method)| (method.clone(), r.access))
                 .collect::<Vec<_>>(),
         );
-        let resource = routes
+        let allow: String = methods
             .iter()
-            .fold(web::resource(path), |resource, route| {
-                (route.attach)(resource)
+            .map(|(_, method)| method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let resource = methods
+            .iter()
+            .fold(web::resource(path), |resource, (route, method)| {
+                (route.attach)(resource, method.clone())
             })
-            .default_service(web::to(method_not_allowed))
+            .default_service(web::to(move |req: HttpRequest| {
+                method_not_allowed(req, allow.clone())
+            }))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 request_span::record_route(path);
                 access::enforce(by_method.clone(), req, next)
@@ -204,10 +223,21 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::not_found(format!("no route for {} {}", req.method(), req.path())).error_response()
 }
 
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
+/// 405 with the `Allow` header RFC 9110 requires, listing the methods the route serves.
+async fn method_not_allowed(req: HttpRequest, allow: String) -> HttpResponse {
+    let mut response = ApiError::new(
         ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.path()),
+        format!(
+            "{} is not allowed on {}; use {allow}",
+            req.method(),
+            req.path()
+        ),
     )
-    .error_response()
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }

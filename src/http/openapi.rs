@@ -124,5 +124,13 @@ impl Modify for AccessFromRouteTable {
     responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json"))
 )]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
+}
+
+/// The document as served: generated from the handlers, with the constraints the server
+/// enforces written in (`openapi_constraints`).
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::openapi_constraints::apply(&mut doc);
+    doc
 }

@@ -32,7 +32,10 @@ pub async fn request_span(
     match result {
         Ok(mut response) => {
             let status = response.status().as_u16();
-            if status >= 500 {
+            if status == 503 {
+                // Overload or an unreachable database: passing, and answered with Retry-After.
+                tracing::warn!(status, elapsed_ms, "request failed");
+            } else if status >= 500 {
                 tracing::error!(status, elapsed_ms, "request failed");
             } else {
                 tracing::info!(status, elapsed_ms, "request");
@@ -45,7 +48,14 @@ pub async fn request_span(
             Ok(response)
         }
         Err(err) => {
-            tracing::error!(error = %err, elapsed_ms, "request failed");
+            // A refusal from a middleware (401, 400, 429…) is the client's mistake: anyone can
+            // send one, so it must not write ERROR lines. Only our faults are errors.
+            let status = err.as_response_error().status_code().as_u16();
+            if status >= 500 {
+                tracing::error!(status, error = %err, elapsed_ms, "request failed");
+            } else {
+                tracing::info!(status, error = %err, elapsed_ms, "request refused");
+            }
             Err(err)
         }
     }

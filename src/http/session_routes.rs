@@ -3,7 +3,7 @@
 use super::access::Moderator;
 use super::client::ClientIp;
 use super::error::{ApiError, ErrorBody};
-use super::json::JsonBody;
+use super::json::JsonBodyAllowingNul;
 use super::AppState;
 use crate::auth::sessions::{self, password_matches};
 use crate::auth::AuthError;
@@ -39,21 +39,41 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
-        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 400, description = "Malformed request, or a NUL character in a field (audited as a failed login)", body = ErrorBody),
         (status = 401, description = "Invalid username or password (the same for both)", body = ErrorBody),
         (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
     state: web::Data<AppState>,
     ClientIp(ip): ClientIp,
-    JsonBody(request): JsonBody<LoginRequest>,
+    JsonBodyAllowingNul(request): JsonBodyAllowingNul<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let throttle_key = request.username.trim().to_lowercase();
     let address = ip_key(ip);
-    state
+    // Counted as a failure before anything else, refunded below if the password is right.
+    let attempt = state
         .login_throttle
-        .check(&throttle_key, address, Instant::now())?;
+        .begin(&throttle_key, address, Instant::now())?;
+    let now = timestamps::now();
+    let nul_field = [
+        ("username", &request.username),
+        ("password", &request.password),
+    ]
+    .into_iter()
+    .find(|(_, value)| value.contains('\0'));
+    if let Some((field, _)) = nul_field {
+        // A failure like any other, audited under the name as sent (NUL shown as U+FFFD:
+        // PostgreSQL text cannot hold it); no account can match it, so nothing is hashed.
+        let pool = state.pool.clone();
+        let shown = throttle_key.replace('\0', "\u{FFFD}");
+        web::block(move || sessions::record_failed_login(&pool, &shown, now)).await??;
+        return Err(ApiError::validation(
+            Some(field.into()),
+            format!("{field} must not contain NUL characters"),
+        ));
+    }
     let pool = state.pool.clone();
     let username = request.username.clone();
     let account = web::block(move || sessions::find_login_account(&pool, &username)).await??;
@@ -64,15 +84,11 @@ pub async fn login(
         .run(move || password_matches(checked_account.as_ref(), &password))
         .await?;
     let pool = state.pool.clone();
-    let now = timestamps::now();
     let (Some(user), true) = (account, matches) else {
-        state
-            .login_throttle
-            .record_failure(&throttle_key, address, Instant::now());
         web::block(move || sessions::record_failed_login(&pool, &throttle_key, now)).await??;
         return Err(AuthError::InvalidCredentials.into());
     };
-    state.login_throttle.record_success(&throttle_key);
+    state.login_throttle.succeeded(attempt);
     let policy = state.session_policy;
     let session = web::block(move || sessions::open(&pool, &user, policy, now)).await??;
     Ok(HttpResponse::Ok().json(LoginResponse {

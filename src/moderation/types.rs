@@ -8,7 +8,8 @@ pub const MAX_AUTHOR_NAME_CHARS: usize = 80;
 pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_BODY_CHARS: usize = 10_000;
 
-/// An article identifier chosen by the site: 1–128 characters of `A-Z a-z 0-9 - _ . : ~`.
+/// An article identifier chosen by the site: 1–128 characters of `A-Z a-z 0-9 - _ . : ~`, not
+/// only dots (`.` and `..` are path segments a URL normalizer or proxy rewrites away).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleId(String);
 
@@ -16,11 +17,15 @@ impl ArticleId {
     pub fn parse(raw: &str) -> Result<Self, ModerationError> {
         let valid_char =
             |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '~');
-        if raw.is_empty() || raw.len() > MAX_ARTICLE_ID_LEN || !raw.chars().all(valid_char) {
+        if raw.is_empty()
+            || raw.len() > MAX_ARTICLE_ID_LEN
+            || !raw.chars().all(valid_char)
+            || raw.chars().all(|c| c == '.')
+        {
             return Err(ModerationError::invalid(
                 "article_id",
                 format!(
-                    "article_id must be 1-{MAX_ARTICLE_ID_LEN} characters of letters, digits and - _ . : ~"
+                    "article_id must be 1-{MAX_ARTICLE_ID_LEN} characters of letters, digits and - _ . : ~, not only dots"
                 ),
             ));
         }
@@ -65,6 +70,32 @@ impl NewComment {
     }
 }
 
+/// Characters that draw nothing: zero-width space, joiners, word joiner, byte-order mark, soft
+/// hyphen, Mongolian vowel separator, invisible math operators. A text of only these (and
+/// whitespace) is as empty as a blank one.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+                | '\u{00AD}'
+                | '\u{180E}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Bidirectional embeddings, overrides and isolates: in a name they reorder the text around it
+/// (a name that displays as another's, or that flips the words after it), so names refuse them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
     text.chars().any(|c| {
         let allowed = allow_line_breaks && matches!(c, '\n' | '\r' | '\t');
@@ -74,10 +105,16 @@ fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
 
 fn parse_author_name(raw: &str) -> Result<String, ModerationError> {
     let name = raw.trim();
-    if name.is_empty() {
+    if name.chars().all(is_invisible) {
         return Err(ModerationError::invalid(
             "author_name",
             "author_name is required",
+        ));
+    }
+    if name.chars().any(is_bidi_control) {
+        return Err(ModerationError::invalid(
+            "author_name",
+            "author_name must not contain bidirectional override or isolate characters",
         ));
     }
     if name.chars().count() > MAX_AUTHOR_NAME_CHARS {
@@ -124,7 +161,7 @@ fn parse_body(raw: &str) -> Result<String, ModerationError> {
         ));
     }
     let body = raw.trim();
-    if body.is_empty() {
+    if body.chars().all(is_invisible) {
         return Err(ModerationError::Unprocessable {
             reason: Unacceptable::EmptyBody,
             field: Some("body"),
@@ -186,6 +223,8 @@ mod tests {
             "<script>",
             "x\0y",
             "é",
+            ".",
+            "..",
             long.as_str(),
         ] {
             assert!(ArticleId::parse(id).is_err(), "{id:?}");
@@ -210,6 +249,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_body_or_name_of_only_zero_width_characters_counts_as_empty() {
+        let invisible = "\u{200B}\u{200C} \u{200D}\u{2060}\u{FEFF}";
+        let err = NewComment::parse(article(), "Ann", None, invisible, None).unwrap_err();
+        assert!(matches!(
+            err,
+            ModerationError::Unprocessable {
+                reason: Unacceptable::EmptyBody,
+                ..
+            }
+        ));
+        let err = NewComment::parse(article(), invisible, None, "hi", None).unwrap_err();
+        assert_eq!(field_of(err), "author_name");
+        // Joiners inside real text are kept: emoji sequences need them.
+        assert!(NewComment::parse(article(), "Ann", None, "ok \u{200D} fine", None).is_ok());
+    }
+
+    #[test]
+    fn names_with_bidi_overrides_or_isolates_are_refused() {
+        for name in ["Ann\u{202E}nimda", "\u{2067}Ann", "Ann\u{202A}x\u{202C}"] {
+            let err = NewComment::parse(article(), name, None, "hi", None).unwrap_err();
+            assert_eq!(field_of(err), "author_name", "{name:?}");
+        }
     }
 
     #[test]

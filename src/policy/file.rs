@@ -36,15 +36,78 @@ pub struct Policy {
     pub list_paths: Vec<PathBuf>,
 }
 
-/// List files named by a policy file, read from its folder.
+/// List files named by a policy file, read from its folder and only from there: the rules API
+/// takes a file's source from an admin, and must not become a way to read the server's other
+/// files (`/etc/passwd`, `../../secrets`, `/proc/self/environ`, a symlink pointing out).
 struct ListFolder<'a> {
     folder: &'a Path,
 }
 
+/// The largest list file read; larger ones (or `/dev/zero`-like endless ones) are refused.
+pub const MAX_LIST_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+impl ListFolder<'_> {
+    /// The file `name` names, checked to be a regular file inside the folder.
+    fn confined(&self, name: &str) -> Result<PathBuf, String> {
+        use std::path::Component;
+        // One answer for "missing" and "outside", so it never tells whether a path outside
+        // the folder exists.
+        let refused = || {
+            format!(
+                "no such file in {} (list files are relative paths inside the rules file's \
+                 folder: no absolute paths, no `..`, no symlinks leading out)",
+                self.folder.display()
+            )
+        };
+        let relative = Path::new(name);
+        let plain = !name.is_empty()
+            && !name.contains('\0')
+            && relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !plain {
+            return Err(refused());
+        }
+        let folder = self.folder.canonicalize().map_err(|_| refused())?;
+        // Symlinks are resolved before the check, so one leading out is refused as outside.
+        let resolved = folder
+            .join(relative)
+            .canonicalize()
+            .map_err(|_| refused())?;
+        if !resolved.starts_with(&folder) {
+            return Err(refused());
+        }
+        let metadata = std::fs::metadata(&resolved).map_err(|_| refused())?;
+        if !metadata.is_file() {
+            return Err("list files must be regular files".into());
+        }
+        if metadata.len() > MAX_LIST_FILE_BYTES {
+            return Err(format!(
+                "list files may be at most {} MiB",
+                MAX_LIST_FILE_BYTES / (1024 * 1024)
+            ));
+        }
+        Ok(resolved)
+    }
+}
+
 impl ListFiles for ListFolder<'_> {
     fn read(&self, name: &str) -> Result<String, String> {
-        let path = self.path_of(name);
-        std::fs::read_to_string(&path).map_err(|e| format!("{} ({e})", path.display()))
+        use std::io::Read;
+        let path = self.confined(name)?;
+        let file = std::fs::File::open(&path).map_err(|e| format!("{name} ({})", e.kind()))?;
+        // Read at most one byte past the cap: a file that grew since the check is refused too.
+        let mut text = String::new();
+        file.take(MAX_LIST_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|_| format!("{name} is not UTF-8 text"))?;
+        if text.len() as u64 > MAX_LIST_FILE_BYTES {
+            return Err(format!(
+                "list files may be at most {} MiB",
+                MAX_LIST_FILE_BYTES / (1024 * 1024)
+            ));
+        }
+        Ok(text)
     }
 
     fn path_of(&self, name: &str) -> PathBuf {

@@ -52,9 +52,14 @@ impl LivePolicy {
         self.rules.version()
     }
 
-    /// Whether `version` names this policy: in full, or by a prefix of at least
-    /// `SHORT_VERSION_LEN` characters.
+    /// Whether an `If-Match` value names this version: `*` (any current version, RFC 9110), the
+    /// full version or a prefix of at least `SHORT_VERSION_LEN`, quoted as an entity tag or not.
     pub fn is_version(&self, version: &str) -> bool {
+        let version = version.trim();
+        if version == "*" {
+            return true;
+        }
+        let version = version.trim_start_matches("W/").trim_matches('"');
         let full = self.version();
         version == full
             || (version.len() >= SHORT_VERSION_LEN && full.starts_with(&version.to_lowercase()))

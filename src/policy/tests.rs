@@ -121,4 +121,84 @@ fn a_version_may_be_shortened_to_twelve_characters() {
     assert!(live.is_version(&version[..SHORT_VERSION_LEN].to_uppercase()));
     assert!(!live.is_version(&version[..SHORT_VERSION_LEN - 1]));
     assert!(!live.is_version("0123456789ab"));
+    assert!(live.is_version("*"), "If-Match: * is any current version");
+    assert!(live.is_version(&format!("\"{version}\"")), "an entity tag");
+    assert!(!live.is_version("\"0123456789ab\""));
+}
+
+#[test]
+fn list_files_must_stay_inside_the_folder_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "hunter2 topsecret\n").unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("rules/leak.txt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("rules/out")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("rules/zero.txt")).unwrap();
+    std::fs::create_dir(dir.path().join("rules/folder.txt")).unwrap();
+    let fifo = dir.path().join("rules/fifo.txt");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let path = dir.path().join("moderation_rules.toml");
+    let secret = outside.path().join("secret.txt");
+    let missing_outside = outside.path().join("nothing-here.txt");
+    let escape = format!(
+        "../{}/secret.txt",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    let names = [
+        secret.display().to_string(),
+        "/etc/passwd".to_string(),
+        "/proc/self/environ".to_string(),
+        "/dev/zero".to_string(),
+        escape,
+        "rules/../../etc/hostname".to_string(),
+        "rules/leak.txt".to_string(),
+        "rules/out/secret.txt".to_string(),
+        "rules/zero.txt".to_string(),
+    ];
+    let mut outside_messages = Vec::new();
+    for name in names {
+        let rule = SPAM_LIST_RULE.replace("rules/spam.txt", &name);
+        let e = Policy::from_source(&path, &format!("{HEAD}{rule}")).unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+        assert!(
+            e.message.contains("no such file in"),
+            "{name}: {}",
+            e.message
+        );
+        outside_messages.push(e.message.replace(&name, "NAME"));
+    }
+    // A path outside that exists and one that does not get the same answer.
+    let gone = SPAM_LIST_RULE.replace("rules/spam.txt", &missing_outside.display().to_string());
+    let e = Policy::from_source(&path, &format!("{HEAD}{gone}")).unwrap_err();
+    assert_eq!(
+        e.message
+            .replace(&missing_outside.display().to_string(), "NAME"),
+        outside_messages[0]
+    );
+    // Inside, but not a regular file: refused without reading (a FIFO would hang).
+    for name in ["rules/fifo.txt", "rules/folder.txt"] {
+        let rule = SPAM_LIST_RULE.replace("rules/spam.txt", name);
+        let e = Policy::from_source(&path, &format!("{HEAD}{rule}")).unwrap_err();
+        assert!(e.message.contains("regular files"), "{name}: {}", e.message);
+    }
+}
+
+#[test]
+fn list_files_have_a_size_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let big = std::fs::File::create(dir.path().join("rules/spam.txt")).unwrap();
+    big.set_len(super::file::MAX_LIST_FILE_BYTES + 1).unwrap();
+    let path = dir.path().join("moderation_rules.toml");
+    let e = Policy::from_source(&path, &format!("{HEAD}{SPAM_LIST_RULE}")).unwrap_err();
+    assert!(e.message.contains("at most"), "{}", e.message);
 }

@@ -16,9 +16,9 @@ mod rate_limits;
 mod redis_gcra;
 
 pub use action::{LimitScope, LimitedAction, RateLimited};
-pub use client_ip::{client_ip, TrustedProxies};
+pub use client_ip::{client_ip, ClientIpHeader, TrustedProxies};
 pub use local::{ip_key, CommentLimiters, FlagLimiter, InstanceLimiters, LocalLimiters};
-pub use login::{LoginThrottle, ThrottlePolicy};
+pub use login::{AccountCap, LoginAttempt, LoginThrottle, ThrottlePolicy};
 pub use quota::{Per, Quota, Quotas};
 pub use rate_limits::{RateLimits, RedisLimits};
 pub use redis_gcra::{RedisLimitError, RedisLimiter};

@@ -137,15 +137,18 @@ fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The busy timeout comes first: after a crash the first connection recovers the WAL under an
+/// exclusive lock, and the pool's other connections, opening at the same moment, must wait for
+/// it (quietly) rather than fail `journal_mode` with "database is locked" and be retried.
 /// WAL lets readers run beside the writer; FULL makes every commit durable before we answer;
 /// the busy timeout makes writers queue instead of failing; checkpoints run on their own
 /// thread (`checkpoint.rs`), not inside a commit. `optimize` refreshes the planner's
 /// statistics where tables changed a lot (bounded by `analysis_limit`), so queue filters pick
 /// their indexes on a large database.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA wal_autocheckpoint = 0;
-PRAGMA busy_timeout = 10000;
 PRAGMA foreign_keys = ON;
 PRAGMA analysis_limit = 1000;
 PRAGMA optimize = 0x10002;";

@@ -94,6 +94,20 @@ pub fn update_role_and_disabled(
     Ok(changed == 1)
 }
 
+/// Active (not disabled) admins, counted inside the caller's write transaction. On PostgreSQL
+/// the admin rows are locked first, so two requests demoting two different admins at once
+/// cannot each count the other and leave none (SQLite's writers are already serialized).
+pub fn count_active_admins_locked(conn: &mut DbConnection) -> Result<i64, StorageError> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE role = 'admin' FOR UPDATE").execute(pg)?;
+    }
+    Ok(users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn insert_session(conn: &mut DbConnection, session: &SessionRow) -> Result<(), StorageError> {
     diesel::insert_into(sessions::table)
         .values(session)

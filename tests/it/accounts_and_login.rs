@@ -13,6 +13,7 @@ backend_tests!(
     repeated_failures_are_throttled_with_retry_after,
     admin_creates_lists_and_disables_accounts,
     login_and_account_changes_are_audited,
+    the_last_active_admin_cannot_be_disabled_or_demoted,
 );
 
 async fn login_returns_a_token_with_expiry_and_role(db: Db) {
@@ -253,4 +254,59 @@ async fn login_and_account_changes_are_audited(db: Db) {
     let role_change = &log["entries"][0];
     assert_eq!(role_change["before"]["role"], "moderator");
     assert_eq!(role_change["after"]["role"], "admin");
+}
+
+async fn the_last_active_admin_cannot_be_disabled_or_demoted(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.token_for("chief", Role::Admin).await;
+    let patch = |who: &'static str, body: Value| {
+        app.authed(Method::PATCH, &format!("/api/v1/admin/users/{who}"), &admin)
+            .json(&body)
+            .send()
+    };
+    for change in [
+        json!({"disabled": true}),
+        json!({"role": "moderator"}),
+        json!({"role": "moderator", "disabled": true}),
+    ] {
+        let refused = patch("chief", change.clone()).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 409, "{change}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "last_admin", "{change}");
+    }
+    // A disabled admin does not count as the other admin.
+    app.create_user("dormant", Role::Admin);
+    assert_eq!(
+        patch("dormant", json!({"disabled": true}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        patch("chief", json!({"role": "moderator"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        409
+    );
+    // With a second active admin, the first may step down (and then loses admin routes).
+    app.create_user("deputy", Role::Admin);
+    let stepped_down = patch("chief", json!({"role": "moderator"})).await.unwrap();
+    assert_eq!(stepped_down.status().as_u16(), 200);
+    let users: Value = app
+        .get_json(
+            &app.token_for_existing("deputy").await,
+            "/api/v1/admin/users",
+        )
+        .await;
+    let active_admins = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "admin" && u["disabled"] == false)
+        .count();
+    assert_eq!(active_admins, 1);
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 backend_tests!(
     configured_origin_gets_cors_headers_and_others_do_not,
     forwarded_headers_count_only_from_trusted_proxies,
+    behind_a_proxy_only_the_named_client_ip_header_is_believed,
     refused_preflight_answers_in_json_and_scripts_may_read_retry_after,
     every_response_carries_a_request_id,
 );
@@ -110,6 +111,60 @@ async fn forwarded_headers_count_only_from_trusted_proxies(db: Db) {
         .unwrap();
     assert_eq!(first["status"], "published");
     assert_eq!(second["status"], "published");
+}
+
+async fn behind_a_proxy_only_the_named_client_ip_header_is_believed(db: Db) {
+    // The proxy sets X-Forwarded-For and passes the client's own Forwarded header through: the
+    // client must not pick its address (here: escape the duplicate rule, same body same IP).
+    let post = |app: &TestApp, forwarded: &'static str, xff: &'static str, n: u32| {
+        app.client
+            .post(app.url("/api/v1/articles/a1/comments"))
+            .header("forwarded", forwarded)
+            .header("x-forwarded-for", xff)
+            .json(&json!({"author_name": format!("reader {n}"), "body": "Same words, spoofed address"}))
+            .send()
+    };
+    let status = |response: reqwest::Response| async move {
+        let body: Value = response.json().await.unwrap();
+        body["status"].as_str().unwrap_or_default().to_string()
+    };
+    let app = TestApp::builder(db)
+        .configure(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()])
+        .spawn()
+        .await;
+    let first = post(&app, "for=198.51.100.1", "203.0.113.9", 1)
+        .await
+        .unwrap();
+    let second = post(&app, "for=198.51.100.2", "203.0.113.9", 2)
+        .await
+        .unwrap();
+    assert_eq!(status(first).await, "published");
+    assert_eq!(status(second).await, "pending", "Forwarded must be ignored");
+
+    // Named `forwarded`: X-Forwarded-For is the one ignored.
+    let app = TestApp::builder(db)
+        .configure(|c| {
+            c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+            c.client_ip_header = gatehouse::ratelimit::ClientIpHeader::Forwarded;
+        })
+        .spawn()
+        .await;
+    let first = post(&app, "for=198.51.100.1", "203.0.113.1", 1)
+        .await
+        .unwrap();
+    let second = post(&app, "for=198.51.100.1", "203.0.113.2", 2)
+        .await
+        .unwrap();
+    let third = post(&app, "for=198.51.100.3", "203.0.113.2", 3)
+        .await
+        .unwrap();
+    assert_eq!(status(first).await, "published");
+    assert_eq!(
+        status(second).await,
+        "pending",
+        "X-Forwarded-For must be ignored"
+    );
+    assert_eq!(status(third).await, "published");
 }
 
 async fn refused_preflight_answers_in_json_and_scripts_may_read_retry_after(db: Db) {

@@ -197,7 +197,13 @@ impl TestAppBuilder {
         std::fs::write(&rules_path, &self.rules).expect("write rules");
         let lists = repo_path("rules");
         if lists.is_dir() {
-            std::os::unix::fs::symlink(&lists, dir.path().join("rules")).expect("link lists");
+            // Copied, not linked: list files must resolve inside the rules file's folder.
+            let copy = dir.path().join("rules");
+            std::fs::create_dir(&copy).expect("lists folder");
+            for entry in std::fs::read_dir(&lists).expect("read lists") {
+                let entry = entry.expect("list entry");
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy list");
+            }
         }
         let mut config = self.config;
         config.rules = rules_path;
@@ -401,6 +407,14 @@ impl TestApp {
     /// Creates an account with `role` and signs it in; returns the bearer token.
     pub async fn token_for(&self, username: &str, role: gatehouse::auth::Role) -> String {
         self.create_user(username, role);
+        let response = self.login(username, TEST_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Signs in an account made with `create_user`; returns the bearer token.
+    pub async fn token_for_existing(&self, username: &str) -> String {
         let response = self.login(username, TEST_PASSWORD).await;
         assert_eq!(response.status().as_u16(), 200);
         let body: serde_json::Value = response.json().await.unwrap();

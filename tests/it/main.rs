@@ -6,6 +6,7 @@ mod redis_support;
 mod serve_process;
 mod services;
 
+mod abuse;
 mod accounts_and_login;
 mod admin_rules;
 mod authorization;

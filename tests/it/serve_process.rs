@@ -52,6 +52,7 @@ impl ServeSetup {
 pub struct ServeProcess {
     child: Child,
     pub port: u16,
+    errors: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServeProcess {
@@ -73,6 +74,8 @@ impl ServeProcess {
             .expect("start gatehouse serve");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
+        let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let logged = errors.clone();
         // Reads the log to its end so the server never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(stderr)
@@ -88,19 +91,31 @@ impl ServeProcess {
                     let _ = tx.send(port);
                 } else if line.contains("WARN") || line.contains("ERROR") {
                     eprintln!("server: {line}");
+                    if line.contains("ERROR") {
+                        logged.lock().unwrap().push(line);
+                    }
                 }
             }
         });
         let port = rx
             .recv_timeout(START_DEADLINE)
             .expect("the server logs the port it listens on");
-        let server = ServeProcess { child, port };
+        let server = ServeProcess {
+            child,
+            port,
+            errors,
+        };
         server.wait_until_answering().await;
         server
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The ERROR lines the server has logged so far.
+    pub fn logged_errors(&self) -> Vec<String> {
+        self.errors.lock().unwrap().clone()
     }
 
     pub fn pid(&self) -> u32 {

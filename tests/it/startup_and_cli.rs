@@ -2,7 +2,7 @@
 //! with a message that says where the problem is, refusing to create a database anywhere but
 //! `serve` and `migrate`, the start-up log, and the SQLite durability settings.
 
-use crate::helpers::{repo_path, GENEROUS_LIMITS, TEST_RULES};
+use crate::helpers::{repo_path, GENEROUS_LIMITS, TEST_PASSWORD, TEST_RULES};
 use diesel::RunQueryDsl;
 use gatehouse::app::{Application, StartupError};
 use gatehouse::config::ServeConfig;
@@ -150,6 +150,44 @@ fn commands_other_than_serve_and_migrate_refuse_a_missing_sqlite_file() {
     }
     // `migrate-data` may create its target, which must be empty anyway; it did not get there.
     assert!(!dir.path().join("copy.db").exists());
+}
+
+#[test]
+fn user_disable_refuses_the_last_active_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("g.db"));
+    let add = |name: &str| {
+        let mut child = gatehouse()
+            .args(["user", "add", name, "--role", "admin", "--password-stdin"])
+            .args(["--database-url", &url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{TEST_PASSWORD}").unwrap();
+        assert!(child.wait().unwrap().success());
+    };
+    assert!(gatehouse()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    add("chief");
+    let output = gatehouse()
+        .args(["user", "disable", "chief", "--database-url", &url])
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("last active admin"), "{message}");
+    add("deputy");
+    let output = gatehouse()
+        .args(["user", "disable", "chief", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]

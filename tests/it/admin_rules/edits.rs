@@ -15,6 +15,7 @@ backend_tests!(
     replaced_rules_judge_the_next_comment_and_are_audited,
     rules_test_traces_a_comment_against_live_rules_or_a_candidate,
     the_short_version_rules_check_prints_is_a_valid_if_match,
+    the_rules_api_cannot_read_files_outside_the_rules_folder,
     a_rules_file_larger_than_a_comment_body_may_be_sent_by_an_admin,
 );
 
@@ -92,6 +93,17 @@ async fn replacing_rules_needs_the_current_version_and_valid_content(db: Db) {
     let after = get_rules(&app, &token).await;
     assert_eq!(after["version"], before["version"], "nothing changed");
     assert_eq!(std::fs::read_to_string(&app.rules_path).unwrap(), on_disk);
+
+    // `If-Match: *` is "whatever version is current" (RFC 9110).
+    let any = app
+        .authed(Method::PUT, "/api/v1/admin/rules", &token)
+        .header("if-match", "*")
+        .json(&json!({"source": candidate}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status().as_u16(), 200);
+    assert_ne!(get_rules(&app, &token).await["version"], before["version"]);
 }
 
 async fn replaced_rules_judge_the_next_comment_and_are_audited(db: Db) {
@@ -202,6 +214,40 @@ async fn the_short_version_rules_check_prints_is_a_valid_if_match(db: Db) {
         412,
         "the short form of a replaced version is stale"
     );
+}
+
+async fn the_rules_api_cannot_read_files_outside_the_rules_folder(db: Db) {
+    let (app, token) = admin_app(db, "", false).await;
+    let version = get_rules(&app, &token).await["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in [
+        "/etc/passwd",
+        "../../../../etc/hostname",
+        "/proc/self/environ",
+        "/dev/zero",
+    ] {
+        let rule = format!(
+            "[[rule]]\nid = \"leak\"\ndescription = \"x\"\nkind = \"words\"\naction = \"hold\"\nfiles = [\"{name}\"]\n"
+        );
+        let answer = put_rules(&app, &token, Some(&version), &rules_with(&rule)).await;
+        assert_eq!(answer.status().as_u16(), 422, "{name}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_rules", "{name}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("no such file in"), "{name}: {message}");
+        assert!(!message.contains("root:"), "{name}: {message}");
+        let checked = app
+            .authed(Method::POST, "/api/v1/admin/rules/check", &token)
+            .json(&json!({"source": rules_with(&rule)}))
+            .send()
+            .await
+            .unwrap();
+        let checked: Value = checked.json().await.unwrap();
+        assert_eq!(checked["valid"], false, "{name}: {checked}");
+    }
+    assert_eq!(get_rules(&app, &token).await["version"], version.as_str());
 }
 
 async fn a_rules_file_larger_than_a_comment_body_may_be_sent_by_an_admin(db: Db) {
