@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin_rules;
 pub mod admin_rules_check;
+pub mod article_counts;
 pub mod assets;
 pub mod audit_log;
 pub mod bans;
@@ -90,6 +91,12 @@ pub fn route_table() -> Vec<RouteDef> {
             "/api/v1/articles/{article_id}/comments",
             Public,
             comments::list
+        ),
+        route!(
+            GET,
+            "/api/v1/articles/counts",
+            Public,
+            article_counts::counts
         ),
         route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
         route!(POST, "/api/v1/auth/login", Public, session_routes::login),

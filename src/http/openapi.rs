@@ -2,8 +2,8 @@
 
 use super::access::Access;
 use super::{
-    admin_rules, admin_rules_check, audit_log, bans, comments, error, flags, health, moderation,
-    moderation_rules, session_routes, users,
+    admin_rules, admin_rules_check, article_counts, audit_log, bans, comments, error, flags,
+    health, moderation, moderation_rules, session_routes, users,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         comments::submit,
         comments::list,
+        article_counts::counts,
         flags::flag,
         health::healthz,
         openapi_json,

@@ -26,6 +26,39 @@ pub struct CommentPage {
     pub next_cursor: Option<String>,
 }
 
+/// Most articles one count request may name.
+pub const MAX_COUNTED_ARTICLES: usize = 100;
+
+/// The number of comments each article's public thread shows, for index pages ("12
+/// comments"): every requested article once, in the order given, 0 for one with none.
+pub fn published_counts(
+    pool: &Pool,
+    article_ids: &[ArticleId],
+    include_flagged: bool,
+) -> Result<Vec<(String, i64)>, ModerationError> {
+    if article_ids.is_empty() || article_ids.len() > MAX_COUNTED_ARTICLES {
+        return Err(ModerationError::invalid(
+            "ids",
+            format!("name 1-{MAX_COUNTED_ARTICLES} article ids, separated by commas"),
+        ));
+    }
+    let ids: Vec<String> = article_ids.iter().map(|a| a.as_str().to_string()).collect();
+    let mut conn = pool.get().map_err(storage::StorageError::from)?;
+    let found: std::collections::HashMap<String, i64> =
+        comments::published_counts(&mut conn, &ids, include_flagged)?
+            .into_iter()
+            .collect();
+    let mut seen = std::collections::HashSet::new();
+    Ok(ids
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .map(|id| {
+            let count = found.get(&id).copied().unwrap_or(0);
+            (id, count)
+        })
+        .collect())
+}
+
 const CURSOR: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 fn decode_cursor(cursor: &str) -> Result<String, ModerationError> {

@@ -26,6 +26,8 @@ pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
 pub use health::check_database;
 pub use intake::Intake;
 pub use judge::{SubmittedComment, MAX_THREAD_DEPTH};
-pub use listing::{list_published, CommentPage, PublicComment};
+pub use listing::{
+    list_published, published_counts, CommentPage, PublicComment, MAX_COUNTED_ARTICLES,
+};
 pub use settings::{BanAction, ModerationSettings};
 pub use types::{ArticleId, NewComment};

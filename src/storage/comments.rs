@@ -163,6 +163,27 @@ pub fn list_published(
         .load(conn)?)
 }
 
+/// How many comments of each of `article_ids` the public thread shows (published; flagged ones
+/// only when the site keeps them visible), for articles with at least one.
+pub fn published_counts(
+    conn: &mut DbConnection,
+    article_ids: &[String],
+    include_flagged: bool,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    use diesel::sql_types::Bool;
+    Ok(comments::table
+        .filter(comments::article_id.eq_any(article_ids))
+        .filter(comments::status.eq("published"))
+        .filter(
+            comments::flagged_at
+                .is_null()
+                .or(include_flagged.into_sql::<Bool>()),
+        )
+        .group_by(comments::article_id)
+        .select((comments::article_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Cheap liveness probe for `/healthz`.
 pub fn ping(conn: &mut DbConnection) -> Result<(), StorageError> {
     diesel::sql_query("SELECT 1").execute(conn)?;

@@ -25,6 +25,7 @@ fn least_access_for(method: &str, path: &str) -> Access {
             ("GET", "/api/v1/openapi.json"),
             ("POST", "/api/v1/articles/{article_id}/comments"),
             ("GET", "/api/v1/articles/{article_id}/comments"),
+            ("GET", "/api/v1/articles/counts"),
             ("POST", "/api/v1/comments/{id}/flags"),
             ("POST", "/api/v1/auth/login"),
         ];

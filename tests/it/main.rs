@@ -9,6 +9,7 @@ mod services;
 mod abuse;
 mod accounts_and_login;
 mod admin_rules;
+mod article_counts;
 mod authorization;
 mod backtest;
 mod backup;
