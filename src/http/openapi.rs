@@ -2,8 +2,8 @@
 
 use super::access::Access;
 use super::{
-    admin_rules, admin_rules_check, audit_log, bans, comments, error, flags, health, moderation,
-    moderation_rules, session_routes, users,
+    admin_rules, admin_rules_check, audit_log, bans, comments, error, flags, health, metrics,
+    moderation, moderation_rules, session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -21,6 +21,8 @@ use utoipa::{Modify, OpenApi};
         comments::list,
         flags::flag,
         health::healthz,
+        health::readyz,
+        metrics::metrics,
         openapi_json,
         session_routes::login,
         session_routes::logout,
@@ -41,6 +43,8 @@ use utoipa::{Modify, OpenApi};
         admin_rules::test_rules,
         admin_rules::backtest_rules,
         admin_rules_check::check_rules,
+        webhooks::deliveries,
+        webhooks::send_test,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth, &AccessFromRouteTable)
