@@ -32,7 +32,7 @@ enum Command {
   gatehouse serve
   gatehouse serve --bind 0.0.0.0:8080 --rules /etc/gatehouse/moderation_rules.toml \\
     --database-url sqlite:///var/lib/gatehouse/gatehouse.db --trusted-proxy 10.0.0.0/8")]
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Create the database if needed, apply pending migrations, and exit.
     #[command(after_help = "Example:
   gatehouse migrate --database-url postgres://gatehouse@db.internal/gatehouse")]
@@ -121,7 +121,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: ServeConfig) -> Result<(), String> {
+async fn serve(config: Box<ServeConfig>) -> Result<(), String> {
     let app = Application::build(&config).map_err(|e| e.to_string())?;
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

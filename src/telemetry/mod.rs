@@ -41,6 +41,8 @@ pub fn init_with(format: LogFormat) {
             // id finds each line of that request, the intake writer's included.
             .with_current_span(true)
             .with_span_list(false)
+            // The intake writer and the webhook dispatcher log from threads of their own.
+            .with_thread_names(true)
             .try_init(),
     };
 }
