@@ -211,7 +211,7 @@ async fn held_flagged_and_decided_comments_and_rule_changes_are_delivered_signed
     let source = std::fs::read_to_string(&app.rules_path).unwrap();
     std::fs::write(
         &app.rules_path,
-        source.replace("window_seconds = 600", "window_seconds = 601"),
+        source.replacen("weight = 3.0", "weight = 4.0", 1),
     )
     .unwrap();
     let got = receiver
@@ -219,7 +219,7 @@ async fn held_flagged_and_decided_comments_and_rule_changes_are_delivered_signed
         .await;
     let changed = &of_type(&got, "rules.changed")[0].body["data"];
     assert_ne!(changed["old_version"], changed["new_version"]);
-    assert_eq!(changed["changed"], json!(["spam.repeat"]));
+    assert_eq!(changed["changed"], json!(["spam.easy_money"]));
 }
 
 async fn failed_deliveries_are_retried_with_the_same_id_until_they_succeed(db: Db) {
