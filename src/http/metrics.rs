@@ -164,3 +164,38 @@ pub async fn own_listener_only(
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn from(peer: &str) -> HttpRequest {
+        TestRequest::default()
+            .peer_addr(peer.parse().unwrap())
+            .to_http_request()
+    }
+
+    #[test]
+    fn only_the_loopback_may_scrape_without_a_token_or_a_listener() {
+        let endpoint = MetricsEndpoint::new(None, None, None);
+        assert!(endpoint.admit(&from("127.0.0.1:50000")).is_ok());
+        assert!(endpoint.admit(&from("[::1]:50000")).is_ok());
+        let refused = endpoint.admit(&from("203.0.113.7:50000")).unwrap_err();
+        assert_eq!(refused.error_response().status().as_u16(), 403);
+        let refused = endpoint.admit(&from("10.1.2.3:50000")).unwrap_err();
+        assert_eq!(refused.error_response().status().as_u16(), 403);
+    }
+
+    #[test]
+    fn with_a_token_any_address_may_scrape_and_none_without_it() {
+        let endpoint = MetricsEndpoint::new(None, None, Some("t0ken".into()));
+        let with = TestRequest::default()
+            .peer_addr("203.0.113.7:50000".parse().unwrap())
+            .insert_header(("authorization", "Bearer t0ken"))
+            .to_http_request();
+        assert!(endpoint.admit(&with).is_ok());
+        let local_without = endpoint.admit(&from("127.0.0.1:50000")).unwrap_err();
+        assert_eq!(local_without.error_response().status().as_u16(), 401);
+    }
+}
