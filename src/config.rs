@@ -128,7 +128,7 @@ pub struct ServeConfig {
 
     /// A webhook endpoint (named `default`) for the events in --webhook-events; more, with
     /// their own secrets and formats, go in the config file's [[webhook]] tables.
-    #[arg(long, env = "GATEHOUSE_WEBHOOK_URL", requires = "webhook_secret")]
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
 
     /// The --webhook-url endpoint's signing secret: `whsec_` and base64 (Standard Webhooks).

@@ -55,8 +55,8 @@ pub async fn request_span(
                 .extensions()
                 .get::<MatchedRoute>()
                 .map_or("unmatched", |r| r.0);
-            let method = method.to_string();
-            metrics::counter!(names::HTTP_REQUESTS, "route" => route, "method" => method.clone(), "status" => status.to_string())
+            let method = method_label(&method);
+            metrics::counter!(names::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status.to_string())
                 .increment(1);
             metrics::histogram!(names::HTTP_DURATION, "route" => route, "method" => method)
                 .record(elapsed.as_secs_f64());
@@ -71,6 +71,21 @@ pub async fn request_span(
             tracing::error!(error = %err, elapsed_ms, "request failed");
             Err(err)
         }
+    }
+}
+
+/// The method as a metrics label: the standard ones, else `other` (a client inventing
+/// methods must not invent series).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
     }
 }
 
