@@ -88,6 +88,30 @@ pub fn take_event(conn: &mut DbConnection, id: &str) -> Result<bool, StorageErro
     Ok(deleted == 1)
 }
 
+/// Not held by a dispatcher at `now` (never claimed, or its lease ran out).
+fn free(
+    now: PrimitiveDateTime,
+) -> diesel::dsl::Or<
+    diesel::dsl::IsNull<webhook_outbox::locked_until>,
+    diesel::dsl::Lt<webhook_outbox::locked_until, PrimitiveDateTime>,
+> {
+    webhook_outbox::locked_until
+        .is_null()
+        .or(webhook_outbox::locked_until.lt(now))
+}
+
+/// Whether any delivery is due and free (a read, before taking the write lock to claim).
+pub fn any_due(conn: &mut DbConnection, now: PrimitiveDateTime) -> Result<bool, StorageError> {
+    Ok(webhook_outbox::table
+        .filter(webhook_outbox::state.eq(PENDING))
+        .filter(webhook_outbox::next_attempt_at.le(now))
+        .filter(free(now))
+        .select(webhook_outbox::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// Claims up to `limit` due deliveries until `lease_until`: each row is taken only if no other
 /// dispatcher holds it (compare-and-set), so the returned rows are this caller's alone.
 pub fn claim_due(
@@ -96,13 +120,10 @@ pub fn claim_due(
     lease_until: PrimitiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, StorageError> {
-    let free = webhook_outbox::locked_until
-        .is_null()
-        .or(webhook_outbox::locked_until.lt(now));
     let due: Vec<OutboxRow> = webhook_outbox::table
         .filter(webhook_outbox::state.eq(PENDING))
         .filter(webhook_outbox::next_attempt_at.le(now))
-        .filter(free)
+        .filter(free(now))
         .order(webhook_outbox::next_attempt_at.asc())
         .limit(limit)
         .select(OutboxRow::as_select())
@@ -113,7 +134,7 @@ pub fn claim_due(
             webhook_outbox::table
                 .filter(webhook_outbox::id.eq(&row.id))
                 .filter(webhook_outbox::state.eq(PENDING))
-                .filter(free),
+                .filter(free(now)),
         )
         .set(webhook_outbox::locked_until.eq(Some(lease_until)))
         .execute(conn)?;
