@@ -13,6 +13,7 @@ backend_tests!(
     metrics_count_submissions_rules_limits_requests_decisions_and_the_queue,
     metrics_are_refused_through_a_proxy_and_need_the_token_when_one_is_set,
     metrics_on_their_own_listener_are_served_only_there,
+    metrics_count_rules_reloads_and_refused_ones,
     readyz_reports_the_database_redis_and_rules,
 );
 
@@ -197,6 +198,72 @@ async fn metrics_on_their_own_listener_are_served_only_there(db: Db) {
         .await
         .unwrap();
     assert_eq!(ready.status().as_u16(), 200);
+}
+
+/// Polls `/healthz` until `done` holds for its body.
+async fn wait_for_health(app: &TestApp, what: &str, done: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let health: serde_json::Value = app
+            .client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if done(&health) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {health}");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn metrics_count_rules_reloads_and_refused_ones(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let source = std::fs::read_to_string(&app.rules_path).unwrap();
+    let first: serde_json::Value = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_version = first["rules_version"].clone();
+    std::fs::write(
+        &app.rules_path,
+        source.replacen("weight = 3.0", "weight = 4.0", 1),
+    )
+    .unwrap();
+    wait_for_health(&app, "the edit is picked up", |h| {
+        h["rules_version"] != first_version
+    })
+    .await;
+    std::fs::write(
+        &app.rules_path,
+        source.replace("[thresholds]", "[thresholds\n"),
+    )
+    .unwrap();
+    wait_for_health(&app, "the broken file is refused", |h| {
+        h["rules_reload_error"].is_string()
+    })
+    .await;
+    let text = scrape(&app).await;
+    assert_eq!(
+        value(&text, "gatehouse_rules_reloads_total{source=\"file\"}"),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        value(
+            &text,
+            "gatehouse_rules_reload_failures_total{source=\"file\"}"
+        ) >= 1.0
+    );
 }
 
 async fn readyz_reports_the_database_redis_and_rules(db: Db) {
