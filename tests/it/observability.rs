@@ -200,19 +200,16 @@ async fn metrics_on_their_own_listener_are_served_only_there(db: Db) {
     assert_eq!(ready.status().as_u16(), 200);
 }
 
+async fn health(app: &TestApp) -> serde_json::Value {
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
 /// Polls `/healthz` until `done` holds for its body.
 async fn wait_for_health(app: &TestApp, what: &str, done: impl Fn(&serde_json::Value) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let health: serde_json::Value = app
-            .client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let health = health(app).await;
         if done(&health) {
             return;
         }
@@ -224,16 +221,7 @@ async fn wait_for_health(app: &TestApp, what: &str, done: impl Fn(&serde_json::V
 async fn metrics_count_rules_reloads_and_refused_ones(db: Db) {
     let app = TestApp::spawn(db).await;
     let source = std::fs::read_to_string(&app.rules_path).unwrap();
-    let first: serde_json::Value = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let first_version = first["rules_version"].clone();
+    let first_version = health(&app).await["rules_version"].clone();
     std::fs::write(
         &app.rules_path,
         source.replacen("weight = 3.0", "weight = 4.0", 1),
