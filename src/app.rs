@@ -6,7 +6,7 @@ use crate::auth::sessions::SessionPolicy;
 use crate::config::{validate_cors_origin, ServeConfig};
 use crate::http::connections::ConnectionLimits;
 use crate::http::json::{BodyLimit, BodyTimeout, RulesBodyLimit};
-use crate::http::{self, AppState};
+use crate::http::{self, metrics::MetricsEndpoint, AppState};
 use crate::moderation::Intake;
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
@@ -14,6 +14,7 @@ use crate::rules::RulesError;
 use crate::storage::checkpoint::Checkpointer;
 use crate::storage::group_commit::GroupCommitConfig;
 use crate::storage::{self, DatabaseUrl, OpenMode, StorageError};
+use crate::webhooks::{Dispatcher, Webhooks};
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{dev::Server, web, App, HttpServer};
 use std::net::TcpListener;
@@ -41,9 +42,13 @@ const LIMITER_SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Application {
     port: u16,
+    /// The `--metrics-bind` listener's port, if there is one.
+    metrics_port: Option<u16>,
     server: Server,
     /// SQLite's WAL checkpoints, off the write path (none on PostgreSQL); stop with the server.
     checkpointer: Option<Checkpointer>,
+    /// Webhook deliveries; stopped after the server, its attempts in flight recorded.
+    dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -81,9 +86,23 @@ impl Application {
             GroupCommitConfig {
                 queue_capacity: config.intake_queue.max(1),
                 max_batch: config.intake_batch.max(1),
+                metrics: Some(crate::storage::group_commit::MetricNames {
+                    batch_size: crate::telemetry::metrics::INTAKE_BATCH_SIZE,
+                    wait_seconds: crate::telemetry::metrics::INTAKE_WAIT,
+                    commit_seconds: crate::telemetry::metrics::INTAKE_COMMIT,
+                }),
             },
         )?;
         let checkpointer = Checkpointer::start(pool.clone(), database.backend());
+        let endpoints = Arc::new(config.webhook_endpoints().map_err(StartupError::Config)?);
+        let dispatcher = Dispatcher::start(
+            pool.clone(),
+            endpoints.clone(),
+            Duration::from_millis(config.webhook_first_retry_ms),
+        )
+        .map_err(|e| StartupError::Config(format!("cannot start the webhook dispatcher: {e}")))?;
+        tracing::info!(endpoints = endpoints.len(), "webhooks");
+        let webhooks = web::Data::new(Webhooks::new(pool.clone(), endpoints));
         let state = web::Data::new(AppState {
             pool,
             intake,
@@ -111,6 +130,28 @@ impl Application {
         );
         raise_open_files_limit();
         let origins = config.cors_origins.clone();
+        let metrics_listener = match &config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr).map_err(|source| StartupError::Bind {
+                    addr: addr.clone(),
+                    source,
+                })?,
+            ),
+            None => None,
+        };
+        let metrics_addr = metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()
+            .map_err(|source| StartupError::Bind {
+                addr: config.metrics_bind.clone().unwrap_or_default(),
+                source,
+            })?;
+        let metrics_endpoint = web::Data::new(MetricsEndpoint::new(
+            crate::telemetry::metrics::install(),
+            metrics_addr,
+            config.metrics_token.clone(),
+        ));
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             addr: config.bind.clone(),
@@ -129,9 +170,12 @@ impl Application {
                 ))
                 .wrap(from_fn(http::cors::refusals_as_json))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(from_fn(http::metrics::own_listener_only))
                 .wrap(from_fn(http::request_span::request_span))
                 .wrap(from_fn(http::connections::refuse_excess))
                 .app_data(state.clone())
+                .app_data(metrics_endpoint.clone())
+                .app_data(webhooks.clone())
                 .app_data(trusted.clone())
                 .app_data(body_limit.clone())
                 .app_data(rules_body_limit.clone())
@@ -141,6 +185,17 @@ impl Application {
         .on_connect(move |connection, data| connections.on_connect(connection, data))
         .listen(listener)
         .map_err(bind_error)?;
+        if let Some(listener) = metrics_listener {
+            server = server
+                .listen(listener)
+                .map_err(|source| StartupError::Bind {
+                    addr: config.metrics_bind.clone().unwrap_or_default(),
+                    source,
+                })?;
+            if let Some(addr) = metrics_addr {
+                tracing::info!(address = %addr, "metrics served on their own listener");
+            }
+        }
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
         }
@@ -155,13 +210,19 @@ impl Application {
         );
         Ok(Application {
             port,
+            metrics_port: metrics_addr.map(|a| a.port()),
             server: server.run(),
             checkpointer,
+            dispatcher,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// A handle to stop the server (tests, signals).
@@ -172,6 +233,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         drop(self.checkpointer);
+        // Joining waits for attempts in flight (bounded by their timeout): off the async worker.
+        let dispatcher = self.dispatcher;
+        let _ = tokio::task::spawn_blocking(move || drop(dispatcher)).await;
         result
     }
 }

@@ -1,6 +1,11 @@
-//! Settings for the server and the CLI, from flags or `GATEHOUSE_*` environment variables.
+//! Settings for the server and the CLI, from flags or `GATEHOUSE_*` environment variables, and
+//! for `serve` also from a config file (`file`).
 
 use crate::ratelimit::ClientIpHeader;
+pub mod file;
+
+use crate::telemetry::LogFormat;
+pub use crate::webhooks::WebhookEndpoint;
 use ipnet::IpNet;
 use std::path::PathBuf;
 
@@ -35,6 +40,12 @@ pub struct DatabaseArgs {
 /// Everything `gatehouse serve` needs.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeConfig {
+    /// A config file (TOML) holding any of these settings under the flag's name with `_` for
+    /// `-`, and `[[webhook]]` endpoints; flags and variables override it. See
+    /// gatehouse.example.toml.
+    #[arg(long, env = "GATEHOUSE_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Address and port to listen on (port 0 picks a free one).
     #[arg(long, env = "GATEHOUSE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
@@ -131,9 +142,72 @@ pub struct ServeConfig {
     /// Prefix of every Redis key, so several sites can share one Redis.
     #[arg(long, env = "GATEHOUSE_REDIS_PREFIX", default_value = "gatehouse:")]
     pub redis_prefix: String,
+
+    /// Log lines as `text` (for a person) or `json` (one object a line, for a collector).
+    #[arg(long, env = "GATEHOUSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Serve /metrics (and /healthz, /readyz) on a listener of its own, e.g. 10.0.0.5:9090,
+    /// instead of to the loopback on the main one.
+    #[arg(long, env = "GATEHOUSE_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
+    /// Require `Authorization: Bearer TOKEN` to read /metrics (from anywhere it is served).
+    #[arg(long, env = "GATEHOUSE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// A webhook endpoint (named `default`) for the events in --webhook-events; more, with
+    /// their own secrets and formats, go in the config file's [[webhook]] tables.
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+
+    /// The --webhook-url endpoint's signing secret: `whsec_` and base64 (Standard Webhooks).
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+
+    /// Events sent to --webhook-url (comma-separated): comment.held, comment.flagged,
+    /// comment.decided, rules.changed.
+    #[arg(
+        long,
+        env = "GATEHOUSE_WEBHOOK_EVENTS",
+        value_delimiter = ',',
+        default_value = "comment.held,comment.flagged,comment.decided,rules.changed"
+    )]
+    pub webhook_events: Vec<String>,
+
+    /// Milliseconds before the first retry of a failed webhook delivery; each retry waits
+    /// twice as long (at most an hour) until the delivery is a day old.
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_FIRST_RETRY_MS", default_value_t = 5000)]
+    pub webhook_first_retry_ms: u64,
+
+    /// Endpoints from the config file's [[webhook]] tables.
+    #[arg(skip)]
+    pub webhooks: Vec<WebhookEndpoint>,
 }
 
 impl ServeConfig {
+    /// Every webhook endpoint: the file's, and the one of --webhook-url (named `default`);
+    /// each checked.
+    pub fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, String> {
+        let mut endpoints = self.webhooks.clone();
+        if let Some(url) = &self.webhook_url {
+            endpoints.push(WebhookEndpoint {
+                name: "default".into(),
+                url: url.clone(),
+                secret: self.webhook_secret.clone().unwrap_or_default(),
+                events: self.webhook_events.clone(),
+                format: Default::default(),
+                include_personal_data: false,
+            });
+        }
+        for endpoint in &endpoints {
+            endpoint
+                .validate()
+                .map_err(|e| format!("webhook {:?}: {e}", endpoint.name))?;
+        }
+        Ok(endpoints)
+    }
+
     /// Defaults for everything, as `serve` with no flags would use; tests start from this.
     pub fn with_defaults() -> Self {
         use clap::Parser;

@@ -13,3 +13,4 @@ pub mod rules;
 pub mod storage;
 pub mod telemetry;
 pub mod timestamps;
+pub mod webhooks;

@@ -1,11 +1,12 @@
 //! The `gatehouse` command: `serve`, `migrate`, `migrate-data`, `user …` (accounts) and the admin
 //! tools `rules check|test|eval` (on files) and `rules backtest` (on a database's comments).
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use gatehouse::app::Application;
 use gatehouse::cli::users::UserCommand;
 use gatehouse::config::{DatabaseArgs, ServeConfig};
 use gatehouse::storage::{self, DatabaseUrl, OpenMode};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -31,7 +32,7 @@ enum Command {
   gatehouse serve
   gatehouse serve --bind 0.0.0.0:8080 --rules /etc/gatehouse/moderation_rules.toml \\
     --database-url sqlite:///var/lib/gatehouse/gatehouse.db --trusted-proxy 10.0.0.0/8")]
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Create the database if needed, apply pending migrations, and exit.
     #[command(after_help = "Example:
   gatehouse migrate --database-url postgres://gatehouse@db.internal/gatehouse")]
@@ -41,6 +42,9 @@ enum Command {
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check a config file for `serve --config`.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Write a consistent copy of the SQLite database to a new file, safe while serving.
     Backup(gatehouse::cli::backup::BackupArgs),
     /// Admin tools for the rules file: check, test and eval work on files alone; backtest
@@ -51,12 +55,45 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Check a config file as `serve --config` reads it: every key known, every value valid;
+    /// an error names the line at fault.
+    #[command(after_help = "Example:
+  gatehouse config check /etc/gatehouse/gatehouse.toml")]
+    Check {
+        /// The file to check.
+        #[arg(default_value = "gatehouse.toml")]
+        file: PathBuf,
+    },
+}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let command = Cli::parse().command;
+    let matches = Cli::command().get_matches();
+    let mut command = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli.command,
+        Err(err) => err.exit(),
+    };
+    // The config file fills what flags and variables left at their defaults.
+    if let (Command::Serve(config), Some(serve)) =
+        (&mut command, matches.subcommand_matches("serve"))
+    {
+        if let Some(path) = config.config.clone() {
+            match gatehouse::config::file::read(&path) {
+                Ok((file, _)) => gatehouse::config::file::apply(file, serve, config),
+                Err(message) => {
+                    eprintln!("gatehouse: {message}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
     // The rules tools print their own report and choose their exit status; the rest log.
-    if !matches!(command, Command::Rules { .. }) {
-        gatehouse::telemetry::init();
+    match &command {
+        Command::Rules { .. } => {}
+        Command::Serve(config) => gatehouse::telemetry::init_with(config.log_format),
+        _ => gatehouse::telemetry::init(),
     }
     let result = match command {
         Command::Rules { command } => return gatehouse::cli::rules::run(command),
@@ -65,6 +102,15 @@ async fn main() -> ExitCode {
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
         Command::User(command) => gatehouse::cli::users::run(command),
         Command::Backup(args) => gatehouse::cli::backup::run(&args),
+        Command::Config(ConfigCommand::Check { file }) => gatehouse::config::file::check(&file)
+            .map(|summary| {
+                println!(
+                    "{}: ok ({} settings, {} webhook endpoints)",
+                    file.display(),
+                    summary.settings,
+                    summary.webhooks
+                );
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,7 +121,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: ServeConfig) -> Result<(), String> {
+async fn serve(config: Box<ServeConfig>) -> Result<(), String> {
     let app = Application::build(&config).map_err(|e| e.to_string())?;
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

@@ -153,6 +153,12 @@ impl ResponseError for ApiError {
 impl From<RateLimited> for ApiError {
     fn from(limited: RateLimited) -> Self {
         let secs = limited.retry_after_secs();
+        metrics::counter!(
+            crate::telemetry::metrics::RATE_LIMITED,
+            "action" => limited.action.as_str(),
+            "scope" => limited.scope.as_str()
+        )
+        .increment(1);
         tracing::info!(
             action = limited.action.as_str(),
             scope = limited.scope.as_str(),

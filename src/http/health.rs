@@ -67,3 +67,63 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable().json(body)
     }
 }
+
+/// What `/readyz` found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyResponse {
+    /// `ready`, or `not_ready` when a check below failed.
+    pub status: &'static str,
+    /// `ok` or `unavailable`.
+    pub database: &'static str,
+    /// `ok`, `unavailable`, or `not_configured` (rate limits are this instance's own).
+    pub redis: &'static str,
+    /// `ok` once a rules file is loaded (always, once serving), with its version.
+    pub rules: &'static str,
+    pub rules_version: String,
+}
+
+/// Readiness: send traffic here? The database answers, Redis answers when configured, and
+/// rules are loaded. `/healthz` stays the liveness check.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic", body = ReadyResponse),
+        (status = 503, description = "The database, or the configured Redis, is unreachable", body = ReadyResponse),
+        (status = 500, description = "Unexpected failure", body = ErrorBody),
+    )
+)]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let database_ok =
+        web::block(move || moderation::check_database(&pool).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
+    if let Err(err) = &database_ok {
+        tracing::warn!(error = %err, "readiness: database unavailable");
+    }
+    let redis = match state.limits.status().await {
+        "redis" => "ok",
+        "local" => "not_configured",
+        _ => "unavailable",
+    };
+    let ready = database_ok.is_ok() && redis != "unavailable";
+    let body = ReadyResponse {
+        status: if ready { "ready" } else { "not_ready" },
+        database: if database_ok.is_ok() {
+            "ok"
+        } else {
+            "unavailable"
+        },
+        redis,
+        rules: "ok",
+        rules_version: state.policy.current().version().to_string(),
+    };
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

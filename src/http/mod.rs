@@ -17,6 +17,7 @@ pub mod error_code;
 pub mod flags;
 pub mod health;
 pub mod json;
+pub mod metrics;
 pub mod moderation;
 pub mod moderation_rules;
 pub mod nul;
@@ -26,6 +27,7 @@ pub mod pages;
 pub mod request_span;
 pub mod session_routes;
 pub mod users;
+pub mod webhooks;
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
@@ -79,6 +81,8 @@ macro_rules! route {
 pub fn route_table() -> Vec<RouteDef> {
     vec![
         route!(GET, "/healthz", Public, health::healthz),
+        route!(GET, "/readyz", Public, health::readyz),
+        route!(GET, "/metrics", Public, metrics::metrics),
         route!(GET, "/api/v1/openapi.json", Public, openapi::openapi_json),
         route!(
             POST,
@@ -139,6 +143,18 @@ pub fn route_table() -> Vec<RouteDef> {
             "/api/v1/moderation/bans/{id}",
             Moderator,
             bans::lift
+        ),
+        route!(
+            GET,
+            "/api/v1/moderation/webhooks/deliveries",
+            Moderator,
+            webhooks::deliveries
+        ),
+        route!(
+            POST,
+            "/api/v1/admin/webhooks/test",
+            Admin,
+            webhooks::send_test
         ),
         route!(GET, "/api/v1/admin/users", Admin, users::list),
         route!(POST, "/api/v1/admin/users", Admin, users::create),
@@ -209,7 +225,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 method_not_allowed(req, allow.clone())
             }))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
-                request_span::record_route(path);
+                request_span::record_route(&req, path);
                 access::enforce(by_method.clone(), req, next)
             }));
         cfg.service(resource);

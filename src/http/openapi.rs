@@ -3,7 +3,7 @@
 use super::access::Access;
 use super::{
     admin_rules, admin_rules_check, article_counts, audit_log, bans, comments, error, flags,
-    health, moderation, moderation_rules, session_routes, users,
+    health, metrics, moderation, moderation_rules, session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -22,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         article_counts::counts,
         flags::flag,
         health::healthz,
+        health::readyz,
+        metrics::metrics,
         openapi_json,
         session_routes::login,
         session_routes::logout,
@@ -42,6 +44,8 @@ use utoipa::{Modify, OpenApi};
         admin_rules::test_rules,
         admin_rules::backtest_rules,
         admin_rules_check::check_rules,
+        webhooks::deliveries,
+        webhooks::send_test,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth, &AccessFromRouteTable)

@@ -6,7 +6,8 @@ use super::ModerationError;
 use crate::rules::CommentStatus;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::decisions::{self, StatusChange};
-use crate::storage::{self, DbConnection, Pool, StorageError};
+use crate::storage::{self, outbox, DbConnection, Pool, StorageError};
+use crate::webhooks::event;
 use serde_json::json;
 use time::PrimitiveDateTime;
 
@@ -74,6 +75,26 @@ fn decide_in(
             row = row.details(json!({"bulk_id": bulk_id}));
         }
         audit::append(conn, &[row])?;
+        let article_id = outbox::comment_article(conn, comment_id)?.map(|(article, _)| article);
+        let data = json!({
+            "comment_id": comment_id,
+            "article_id": article_id,
+            "status": status,
+            "previous_status": previous_status,
+            "was_flagged": was_flagged,
+            "decided_by": moderator,
+            "reason": reason,
+            "bulk_id": bulk_id,
+        });
+        outbox::insert(
+            conn,
+            &[outbox::OutboxRow::new(
+                event::COMMENT_DECIDED,
+                None,
+                data.to_string(),
+                now,
+            )],
+        )?;
     }
     Ok(outcome)
 }
@@ -97,6 +118,10 @@ pub fn decide(
     let outcome = storage::write_transaction(&mut conn, |conn| {
         decide_in(conn, comment_id, action, moderator, reason, now, None)
     })?;
+    if matches!(outcome, StatusChange::Changed { .. }) {
+        metrics::counter!(crate::telemetry::metrics::DECISIONS, "action" => action.as_str())
+            .increment(1);
+    }
     match outcome {
         StatusChange::NotFound => Err(not_found()),
         StatusChange::Changed { .. } => Ok(DecisionOutcome {
@@ -200,4 +225,8 @@ pub fn bulk(
         })
     })
     .map_err(ModerationError::from)
+    .inspect(|outcome| {
+        metrics::counter!(crate::telemetry::metrics::DECISIONS, "action" => action.as_str())
+            .increment(outcome.changed.len() as u64);
+    })
 }

@@ -4,7 +4,7 @@
 use super::ModerationError;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::flags::{self, FlagOutcome, NewFlagRow};
-use crate::storage::{self, Pool, StorageError};
+use crate::storage::{self, outbox, Pool, StorageError};
 use serde_json::json;
 use time::PrimitiveDateTime;
 
@@ -106,6 +106,24 @@ pub fn flag(
                 &[AuditRow::new("readers", "flag_threshold_crossed", "comment", Some(comment_id), now)
                     .change(Some(json!({"flagged": false})), Some(json!({"flagged": true})))
                     .details(json!({"flags": flag_count, "threshold": threshold, "last_reason": reason.as_str()}))],
+            )?;
+            let (article_id, status) = outbox::comment_article(conn, comment_id)?.unzip();
+            let data = json!({
+                "comment_id": comment_id,
+                "article_id": article_id,
+                "status": status,
+                "flags": flag_count,
+                "threshold": threshold,
+                "last_reason": reason.as_str(),
+            });
+            outbox::insert(
+                conn,
+                &[outbox::OutboxRow::new(
+                    crate::webhooks::event::COMMENT_FLAGGED,
+                    None,
+                    data.to_string(),
+                    now,
+                )],
             )?;
         }
         Ok::<_, StorageError>(outcome)

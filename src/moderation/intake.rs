@@ -92,6 +92,10 @@ impl Intake {
             .submit(judged)
             .map_err(|_| ModerationError::Overloaded)?;
         let stored = answer.await.map_err(|_| StorageError::WriterStopped)???;
+        if stored.verdict.is_some() {
+            metrics::counter!(crate::telemetry::metrics::SUBMISSIONS, "status" => stored.status.as_str())
+                .increment(1);
+        }
         match &stored.verdict {
             Some(verdict) => tracing::info!(
                 comment_id = %stored.id,

@@ -8,7 +8,7 @@ use super::judge::{secs_between, Judged, SubmittedComment};
 use super::ModerationError;
 use crate::rules::{AuthorHistory, CommentStatus};
 use crate::storage::group_commit::BatchWriter;
-use crate::storage::{comments, idempotency, rule_hits, DbConnection, StorageError};
+use crate::storage::{comments, idempotency, outbox, rule_hits, DbConnection, StorageError};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -150,6 +150,34 @@ fn stored_history(
     })
 }
 
+/// The `comment.held` event of a comment stored as pending: ids, article, status and the
+/// live rules that matched (shadow rules decide nothing, so they are left out).
+fn held_event(judged: &Judged) -> outbox::OutboxRow {
+    let row = &judged.row;
+    let matched: Vec<&str> = judged
+        .verdict
+        .matches
+        .iter()
+        .filter(|m| !m.shadow)
+        .map(|m| m.rule_id.as_str())
+        .collect();
+    let data = serde_json::json!({
+        "comment_id": row.id,
+        "article_id": row.article_id,
+        "parent_id": row.parent_id,
+        "status": row.status,
+        "score": judged.verdict.score,
+        "matched_rules": matched,
+        "rules_version": row.rules_version,
+    });
+    outbox::OutboxRow::new(
+        crate::webhooks::event::COMMENT_HELD,
+        None,
+        data.to_string(),
+        row.created_at,
+    )
+}
+
 /// What became of one judged comment in its batch.
 pub(crate) type Outcome = Result<SubmittedComment, ModerationError>;
 
@@ -193,6 +221,7 @@ impl BatchWriter for IntakeWriter {
         conn: &mut DbConnection,
         items: &mut [Judged],
     ) -> Result<Vec<Outcome>, StorageError> {
+        let items_len = items.len();
         let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(items.len());
         let mut keyed: Vec<(Idempotency, SubmittedComment)> = Vec::new();
         for judged in items.iter_mut() {
@@ -201,8 +230,20 @@ impl BatchWriter for IntakeWriter {
                 continue;
             }
             if let Some(history) = self.updated_history(conn, judged)? {
+                let before = judged.row.status.clone();
                 judged.rejudge(history)?;
+                judged.span.in_scope(|| {
+                    tracing::info!(
+                        comment_id = %judged.row.id,
+                        before = %before,
+                        status = %judged.row.status,
+                        "judged again with comments stored meanwhile"
+                    )
+                });
             }
+            judged.span.in_scope(|| {
+                tracing::debug!(comment_id = %judged.row.id, batch = items_len, "in the intake batch")
+            });
             self.pending.push(RecentWrite::of(self.next_seq, judged));
             self.next_seq += 1;
             if let Some(key) = &judged.idempotency {
@@ -229,6 +270,13 @@ impl BatchWriter for IntakeWriter {
             })
             .collect();
         rule_hits::insert_many(conn, &hits)?;
+        // In the same transaction: a held comment's webhook event exists exactly when it does.
+        let held: Vec<outbox::OutboxRow> = new
+            .iter()
+            .filter(|j| j.row.status == CommentStatus::Pending.as_str())
+            .map(|j| held_event(j))
+            .collect();
+        outbox::insert(conn, &held)?;
         for (key, stored) in &keyed {
             idempotency::insert(conn, &key.row(stored))?;
         }
@@ -238,6 +286,10 @@ impl BatchWriter for IntakeWriter {
             .zip(outcomes)
             .map(|(judged, outcome)| outcome.unwrap_or_else(|| Ok(judged.submitted())))
             .collect())
+    }
+
+    fn span(item: &Judged) -> tracing::Span {
+        item.span.clone()
     }
 
     fn finish(&mut self, committed: bool) {

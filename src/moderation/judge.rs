@@ -41,6 +41,8 @@ pub struct Judged {
     pub seen_writes: u64,
     /// The client's idempotency key for this submission, if it sent one.
     pub idempotency: Option<Idempotency>,
+    /// The request's span, entered by the intake writer for its lines about this comment.
+    pub span: tracing::Span,
     rules: Arc<RuleSet>,
     comment: NewComment,
     ban: Option<(BanKind, BanAction)>,
@@ -177,6 +179,7 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         verdict,
         history,
         seen_writes,
+        span: tracing::Span::current(),
         idempotency,
         rules,
         comment,

@@ -23,7 +23,7 @@ pub use error::{ModerationError, Unacceptable};
 /// The database the domain works on: a connection pool the HTTP edge holds and hands back,
 /// never looks into; and what can go wrong with it (the edge tells unavailable from broken).
 pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
-pub use health::check_database;
+pub use health::{check_database, pool_use, queue_depth, Waiting};
 pub use intake::Intake;
 pub use judge::{SubmittedComment, MAX_THREAD_DEPTH};
 pub use listing::{

@@ -48,6 +48,9 @@ impl RuleHitCounters {
                 let (_, live, shadow) = &self.counts[i];
                 let counter = if m.shadow { shadow } else { live };
                 counter.fetch_add(1, Ordering::Relaxed);
+                let mode = if m.shadow { "shadow" } else { "live" };
+                metrics::counter!(crate::telemetry::metrics::RULE_HITS, "rule" => m.rule_id.clone(), "mode" => mode)
+                    .increment(1);
             }
         }
     }

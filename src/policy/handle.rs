@@ -9,7 +9,7 @@ use crate::moderation::ModerationSettings;
 use crate::ratelimit::Quotas;
 use crate::rules::{RuleSet, RulesError};
 use crate::storage::audit::{self, AuditRow};
-use crate::storage::{Pool, StorageError};
+use crate::storage::{self, outbox, Pool, StorageError};
 use crate::timestamps;
 use arc_swap::ArcSwap;
 use serde_json::json;
@@ -153,12 +153,26 @@ impl PolicyHandle {
         // Audited first: a version nobody can find in the audit log never judges a comment. If
         // the log cannot be written, the running rules stay (a reload is retried on the next
         // change or SIGHUP; an edit's file is then picked up from disk).
+        let mut data = json!(summary);
+        data["actor"] = json!(actor);
+        let event = outbox::OutboxRow::new(
+            crate::webhooks::event::RULES_CHANGED,
+            None,
+            data.to_string(),
+            timestamps::now(),
+        );
         let mut conn = pool.get()?;
-        audit::append(&mut conn, &[row])?;
+        storage::write_transaction(&mut conn, |conn| {
+            audit::append(conn, &[row])?;
+            outbox::insert(conn, &[event])
+        })?;
         self.current
             .store(Arc::new(LivePolicy::new(policy, source)));
         self.set_error(None);
         tracing::info!(actor, old = %summary.old_version, new = %summary.new_version, "rules swapped");
+        let origin = if actor == FILE_ON_DISK { "file" } else { "api" };
+        metrics::counter!(crate::telemetry::metrics::RULES_RELOADS, "source" => origin)
+            .increment(1);
         Ok(summary)
     }
 
@@ -173,6 +187,8 @@ impl PolicyHandle {
             Ok(pair) => pair,
             Err(err) => {
                 tracing::error!(error = %err, "rules reload refused; the previous rules stay in force");
+                metrics::counter!(crate::telemetry::metrics::RULES_RELOAD_FAILURES, "source" => "file")
+                    .increment(1);
                 self.set_error(Some(err.to_string()));
                 return Err(err);
             }
@@ -213,7 +229,11 @@ impl PolicyHandle {
                 current: current.version().to_string(),
             });
         }
-        let policy = self.compile_candidate(source).map_err(EditError::Invalid)?;
+        let policy = self.compile_candidate(source).map_err(|err| {
+            metrics::counter!(crate::telemetry::metrics::RULES_RELOAD_FAILURES, "source" => "api")
+                .increment(1);
+            EditError::Invalid(err)
+        })?;
         write_atomically(&self.path, source)?;
         Ok(self.swap(
             pool,

@@ -8,14 +8,16 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The forwarding header the trusted proxies set, and so the only one believed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 pub enum ClientIpHeader {
     /// `X-Forwarded-For` (nginx's `$proxy_add_x_forwarded_for`, most load balancers).
     #[default]
     #[value(name = "x-forwarded-for")]
+    #[serde(rename = "x-forwarded-for")]
     XForwardedFor,
     /// `Forwarded` (RFC 7239), e.g. Caddy or HAProxy configured for it.
     #[value(name = "forwarded")]
+    #[serde(rename = "forwarded")]
     Forwarded,
 }
 

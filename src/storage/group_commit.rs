@@ -27,6 +27,11 @@ pub trait BatchWriter: Send + 'static {
 
     /// The transaction of the last `write_batch` committed (`true`) or rolled back.
     fn finish(&mut self, committed: bool);
+
+    /// The span the writer's lines about `item` are logged in (the request's, for a comment).
+    fn span(_item: &Self::Item) -> tracing::Span {
+        tracing::Span::none()
+    }
 }
 
 /// How the writer batches.
@@ -36,6 +41,17 @@ pub struct GroupCommitConfig {
     pub queue_capacity: usize,
     /// Items written in one transaction at most.
     pub max_batch: usize,
+    /// Names the writer's series in the metrics (batch sizes, queue wait, commit time), e.g.
+    /// `intake`; `None` records none.
+    pub metrics: Option<MetricNames>,
+}
+
+/// The series one writer records into.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricNames {
+    pub batch_size: &'static str,
+    pub wait_seconds: &'static str,
+    pub commit_seconds: &'static str,
 }
 
 /// The queue is full: the caller should answer "busy, retry shortly".
@@ -44,6 +60,8 @@ pub struct GroupCommitConfig {
 pub struct QueueFull;
 
 type Reply<O> = oneshot::Sender<Result<O, StorageError>>;
+/// An item, who waits for it, and when it was queued.
+type Queued<I, O> = (I, Reply<O>, Instant);
 
 /// Figures about the batches written so far.
 #[derive(Debug, Default)]
@@ -55,7 +73,7 @@ pub struct GroupCommitStats {
 /// The callers' side of a writer thread. Dropping every handle lets the thread write what is
 /// still queued and stop.
 pub struct GroupCommit<I, O> {
-    sender: SyncSender<(I, Reply<O>)>,
+    sender: SyncSender<Queued<I, O>>,
     stats: Arc<GroupCommitStats>,
 }
 
@@ -92,6 +110,7 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
                     writer,
                     receiver,
                     config.max_batch.max(1),
+                    config.metrics,
                     &thread_stats,
                 )
             })?;
@@ -101,7 +120,7 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
     /// Queues `item`; the receiver answers once its batch committed (or failed).
     pub fn submit(&self, item: I) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
         let (reply, answer) = oneshot::channel();
-        match self.sender.try_send((item, reply)) {
+        match self.sender.try_send((item, reply, Instant::now())) {
             Ok(()) => Ok(answer),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(QueueFull),
         }
@@ -144,8 +163,9 @@ where
 fn run<W, C, F>(
     connect: F,
     mut writer: W,
-    receiver: Receiver<(W::Item, Reply<W::Output>)>,
+    receiver: Receiver<Queued<W::Item, W::Output>>,
     max_batch: usize,
+    metrics: Option<MetricNames>,
     stats: &GroupCommitStats,
 ) where
     W: BatchWriter,
@@ -161,19 +181,29 @@ fn run<W, C, F>(
     while let Ok(first) = receiver.recv() {
         let mut items = Vec::with_capacity(max_batch.min(64));
         let mut replies = Vec::with_capacity(max_batch.min(64));
-        let (item, reply) = first;
+        let mut queued_at = Vec::with_capacity(max_batch.min(64));
+        let (item, reply, at) = first;
         items.push(item);
         replies.push(reply);
+        queued_at.push(at);
         while items.len() < max_batch {
             match receiver.try_recv() {
-                Ok((item, reply)) => {
+                Ok((item, reply, at)) => {
                     items.push(item);
                     replies.push(reply);
+                    queued_at.push(at);
                 }
                 Err(_) => break,
             }
         }
         let started = Instant::now();
+        if let Some(names) = &metrics {
+            let wait = metrics::histogram!(names.wait_seconds);
+            for at in &queued_at {
+                wait.record(started.saturating_duration_since(*at).as_secs_f64());
+            }
+            metrics::histogram!(names.batch_size).record(items.len() as f64);
+        }
         let count = items.len() as u64;
         let result = write_batch(&mut conn, &mut writer, &mut items);
         conn.after(&result);
@@ -186,10 +216,14 @@ fn run<W, C, F>(
             Err(err) => {
                 tracing::warn!(error = %err, items = items.len(), "batch failed; writing its items one by one");
                 for (item, reply) in items.into_iter().zip(replies) {
+                    let span = W::span(&item);
                     let mut single = [item];
                     let outcome = write_batch(&mut conn, &mut writer, &mut single)
                         .and_then(|mut out| out.pop().ok_or(StorageError::WriterStopped));
                     conn.after(&outcome);
+                    if let Err(err) = &outcome {
+                        span.in_scope(|| tracing::warn!(error = %err, "could not store this item"));
+                    }
                     let _ = reply.send(outcome);
                 }
             }
@@ -197,6 +231,9 @@ fn run<W, C, F>(
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.items.fetch_add(count, Ordering::Relaxed);
         let elapsed = started.elapsed();
+        if let Some(names) = &metrics {
+            metrics::histogram!(names.commit_seconds).record(elapsed.as_secs_f64());
+        }
         if elapsed > SLOW_BATCH {
             tracing::warn!(
                 elapsed_ms = elapsed.as_millis() as u64,

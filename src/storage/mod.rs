@@ -13,6 +13,7 @@ pub mod flags;
 pub mod group_commit;
 pub mod idempotency;
 mod migrations;
+pub mod outbox;
 pub mod queue;
 pub mod rule_hits;
 pub mod schema;

@@ -199,3 +199,33 @@ pub fn flag_summaries(
     }
     Ok(summaries)
 }
+
+/// How many comments wait in one queue, and since when the oldest has waited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub waiting: i64,
+    pub oldest: Option<PrimitiveDateTime>,
+}
+
+/// The pending queue (by creation time) and the flagged one (by flag time), for the metrics:
+/// two indexed aggregate reads.
+pub fn depths(conn: &mut DbConnection) -> Result<(QueueDepth, QueueDepth), StorageError> {
+    let (pending, oldest_pending): (i64, Option<PrimitiveDateTime>) = comments::table
+        .filter(comments::status.eq("pending"))
+        .select((count_star(), min(comments::created_at)))
+        .first(conn)?;
+    let (flagged, oldest_flag): (i64, Option<PrimitiveDateTime>) = comments::table
+        .filter(comments::flagged_at.is_not_null())
+        .select((count_star(), min(comments::flagged_at)))
+        .first(conn)?;
+    Ok((
+        QueueDepth {
+            waiting: pending,
+            oldest: oldest_pending,
+        },
+        QueueDepth {
+            waiting: flagged,
+            oldest: oldest_flag,
+        },
+    ))
+}

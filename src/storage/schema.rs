@@ -106,6 +106,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_outbox (id) {
+        id -> Text,
+        event_type -> Text,
+        endpoint -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(idempotency_keys -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
@@ -118,5 +135,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     bans,
     audit_log,
-    idempotency_keys
+    idempotency_keys,
+    webhook_outbox
 );

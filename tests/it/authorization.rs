@@ -22,6 +22,9 @@ fn least_access_for(method: &str, path: &str) -> Access {
     } else {
         let public = [
             ("GET", "/healthz"),
+            ("GET", "/readyz"),
+            // Guarded by its own rule (loopback, its own listener, or a token), not a session.
+            ("GET", "/metrics"),
             ("GET", "/api/v1/openapi.json"),
             ("POST", "/api/v1/articles/{article_id}/comments"),
             ("GET", "/api/v1/articles/{article_id}/comments"),

@@ -225,10 +225,14 @@ impl TestAppBuilder {
         };
         let app = Application::build(&config).expect("app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address,
+            metrics_address,
             client: reqwest::Client::new(),
             handle,
             database_url: config.database.database_url.clone(),
@@ -241,6 +245,8 @@ impl TestAppBuilder {
 
 pub struct TestApp {
     pub address: String,
+    /// The `--metrics-bind` listener, when the test configured one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub database_url: String,
     /// The rules file the app reads (in the test's temporary folder).
@@ -442,6 +448,14 @@ impl TestApp {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
+    }
+}
+
+impl TestApp {
+    /// Stops the server (in-flight requests finish) while keeping its database, so another
+    /// app can start on it.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
     }
 }
 
