@@ -75,6 +75,12 @@ impl Webhooks {
                 });
             }
         }
+        if before.is_some_and(|cursor| uuid::Uuid::parse_str(cursor).is_err()) {
+            return Err(WebhookError::Invalid {
+                field: "cursor",
+                message: "cursor is not one this server issued".into(),
+            });
+        }
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(WebhookError::Invalid {
                 field: "limit",
