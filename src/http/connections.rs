@@ -55,7 +55,10 @@ impl ConnectionLimits {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// For `HttpServer::on_connect`: counts a new connection from its peer address.
+    /// For `HttpServer::on_connect`: counts a new connection from its peer address. Runs on
+    /// the worker that takes the connection, so connections opened together may be counted
+    /// in another order than they were opened: which one is past the bound is the server's
+    /// order, and the bound holds either way.
     pub fn on_connect(self: &Arc<Self>, connection: &dyn std::any::Any, data: &mut Extensions) {
         let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
             return;
