@@ -5,7 +5,7 @@ use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
 use crate::config::{validate_cors_origin, ServeConfig};
 use crate::http::{self, json::BodyLimit, AppState};
-use crate::moderation::Intake;
+use crate::moderation::{Intake, LiveModel};
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
@@ -74,8 +74,15 @@ impl Application {
             prefix = %config.redis_prefix,
             "rate limits"
         );
+        // The learned rule's counts survive restarts: loaded now, then followed (decisions
+        // made by other instances count here within a second).
+        let learning = Arc::new(LiveModel::load(
+            &mut *pool.get().map_err(StorageError::from)?,
+        )?);
+        LiveModel::spawn_poller(&learning, pool.clone());
         let intake = Intake::start(
             pool.clone(),
+            learning.clone(),
             GroupCommitConfig {
                 queue_capacity: config.intake_queue.max(1),
                 max_batch: config.intake_batch.max(1),
@@ -85,6 +92,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             intake,
+            learning,
             policy: policy.clone(),
             limits: limits.clone(),
             session_policy: SessionPolicy {

@@ -36,6 +36,13 @@ pub(crate) enum Spec {
         scope: Scope,
     },
     FirstComment,
+    /// The token model: counts only once `min_ham` approved and `min_spam` rejected comments
+    /// were learned; lowers a score by at most `ham_weight`.
+    Learned {
+        min_ham: u64,
+        min_spam: u64,
+        ham_weight: f64,
+    },
 }
 
 #[derive(Debug)]

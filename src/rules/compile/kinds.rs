@@ -151,3 +151,44 @@ pub(super) fn duplicate(ctx: &Ctx<'_>, this: &RuleAt<'_>) -> Result<Spec, RulesE
         scope,
     })
 }
+
+/// Labelled comments of each class the learned rule waits for when the file does not say.
+pub(crate) const DEFAULT_MIN_LABELLED: u64 = 50;
+
+pub(super) fn learned(ctx: &Ctx<'_>, rule: &Rule, this: &RuleAt<'_>) -> Result<Spec, RulesError> {
+    let r = this.table;
+    if let Some(t) = &r.target {
+        return Err(ctx.err(
+            t.span().start,
+            Some(this.id),
+            "key `target` does not apply to a `learned` rule (it reads the normalized text)",
+        ));
+    }
+    if rule.action != crate::rules::Action::Score {
+        return Err(ctx.err(
+            r.action.span().start,
+            Some(this.id),
+            "a `learned` rule's action must be \"score\": its weight is scaled by how sure the model is",
+        ));
+    }
+    let min = |key, v: &Option<toml::Spanned<i64>>| match v {
+        Some(v) => uint(ctx, this.id, key, v, 1).map(|n| n as u64),
+        None => Ok(DEFAULT_MIN_LABELLED),
+    };
+    let ham_weight = match &r.ham_weight {
+        Some(w) if !(w.get_ref().is_finite() && *w.get_ref() >= 0.0) => {
+            return Err(ctx.err(
+                w.span().start,
+                Some(this.id),
+                "`ham_weight` must be a number of at least 0",
+            ))
+        }
+        Some(w) => *w.get_ref(),
+        None => 0.0,
+    };
+    Ok(Spec::Learned {
+        min_ham: min("min_ham", &r.min_ham)?,
+        min_spam: min("min_spam", &r.min_spam)?,
+        ham_weight,
+    })
+}
