@@ -290,6 +290,7 @@ pub async fn backtest_rules(
         let options = BacktestOptions {
             since,
             limit: Some(limit),
+            model: Some(state.learning.snapshot()),
         };
         let report = backtest::backtest(&state.pool, &live, &candidate, &options, |_, _| {})?;
         Ok::<_, ApiError>(report)

@@ -272,6 +272,7 @@ fn learned_match(
     let Spec::Learned {
         min_ham,
         min_spam,
+        min_probability,
         ham_weight,
     } = rule.spec
     else {
@@ -298,19 +299,16 @@ fn learned_match(
         });
     }
     let (p, explained) = learned::score(model, &mut features);
-    // Near 0.5 the model has no opinion worth showing.
-    let lean = 2.0 * p - 1.0;
-    if lean.abs() < LEARNED_MIN_LEAN {
-        return None;
-    }
-    let weight = if lean > 0.0 {
-        rule.weight * lean
+    // From `min_probability` up the weight grows linearly to its full value at p = 1; the
+    // mirror image lowers the score by up to `ham_weight`. In between the rule is silent.
+    let span = 1.0 - min_probability;
+    let weight = if p > min_probability {
+        rule.weight * (p - min_probability) / span
+    } else if p < span && ham_weight > 0.0 {
+        -ham_weight * (span - p) / span
     } else {
-        ham_weight * lean
-    };
-    if weight == 0.0 {
         return None;
-    }
+    };
     let mut hits = Vec::with_capacity(explained.len());
     let mut shown = Vec::with_capacity(explained.len());
     for s in explained {
@@ -350,9 +348,6 @@ fn learned_match(
     };
     Some((weight, hits, score))
 }
-
-/// How far from 0.5 (as `2p - 1`) the learned probability must be to count.
-const LEARNED_MIN_LEAN: f64 = 0.2;
 
 pub(crate) fn evaluate(
     c: &Compiled,

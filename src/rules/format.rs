@@ -104,7 +104,7 @@ impl Kind {
             Kind::Length => &["min", "max"],
             Kind::Duplicate => &["window_seconds", "scope"],
             Kind::FirstComment => &[],
-            Kind::Learned => &["min_ham", "min_spam", "ham_weight"],
+            Kind::Learned => &["min_ham", "min_spam", "min_probability", "ham_weight"],
         }
     }
 
@@ -184,6 +184,8 @@ pub struct RuleTable {
     pub min_ham: Option<Spanned<i64>>,
     /// Rejected comments the learned rule needs before it counts.
     pub min_spam: Option<Spanned<i64>>,
+    /// The spam probability from which the learned rule counts (full weight at 1).
+    pub min_probability: Option<Spanned<f64>>,
     /// How far the learned rule may lower the score of a comment like the approved ones.
     pub ham_weight: Option<Spanned<f64>>,
 }
@@ -219,6 +221,10 @@ impl RuleTable {
         add("scope", self.scope.as_ref().map(Spanned::span));
         add("min_ham", self.min_ham.as_ref().map(Spanned::span));
         add("min_spam", self.min_spam.as_ref().map(Spanned::span));
+        add(
+            "min_probability",
+            self.min_probability.as_ref().map(Spanned::span),
+        );
         add("ham_weight", self.ham_weight.as_ref().map(Spanned::span));
         keys
     }
