@@ -174,7 +174,9 @@ async fn another_instance_catches_up_with_decisions_made_elsewhere(db: Db) {
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     let verdict = caught_up.expect("the other instance learned the decisions");
-    assert_eq!(verdict["decision"], "hold");
+    let m = learned_match(&verdict).unwrap();
+    assert_eq!(m["learned"]["spam_docs"], 2);
+    assert_eq!(m["learned"]["ham_docs"], 2);
 }
 
 async fn repeated_decisions_teach_once_and_a_relabel_moves_the_counts(db: Db) {
@@ -317,4 +319,164 @@ async fn replaying_half_a_labelled_sample_as_decisions_improves_the_other_half(d
         "spam caught more: {before:?} -> {after:?}"
     );
     assert!(after.1 <= before.1, "ham not hurt: {before:?} -> {after:?}");
+}
+
+fn gatehouse(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env_remove("GATEHOUSE_RULES")
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn learn_reports_malformed_lines_by_number_uses_the_rest_and_can_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    assert!(gatehouse(&["migrate", "--database-url", &url])
+        .status
+        .success());
+    let empty = gatehouse(&["learn", "--show", "--database-url", &url]);
+    assert!(empty.status.success());
+    assert!(
+        text(&empty.stdout).contains("the learned model is empty"),
+        "{}",
+        text(&empty.stdout)
+    );
+
+    let file = dir.path().join("decided.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"body": "free crypto giveaway", "label": "spam"}"#,
+            r#"{"body": "not json"#,
+            r#"{"body": "a fine point about the bypass", "author_name": "Ann", "label": "ham"}"#,
+            r#"{"body": "what is this", "label": "maybe"}"#,
+            "",
+            r#"{"id": 7, "body": "you absolute clown", "label": "offensive", "note": "corpus line"}"#,
+            r#"{"body": "free crypto giveaway", "label": "spam"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let learned = gatehouse(&[
+        "learn",
+        "--input",
+        file.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    let (out, err) = (text(&learned.stdout), text(&learned.stderr));
+    assert!(!learned.status.success(), "malformed lines fail the run");
+    assert!(err.contains("line 2: malformed"), "{err}");
+    assert!(
+        err.contains("line 4: malformed") && err.contains("\"maybe\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("line 5"),
+        "a blank line is not malformed: {err}"
+    );
+    assert!(out.contains("learned 3 comments"), "{out}");
+    assert!(
+        out.contains("1 already known"),
+        "the repeated line counts once: {out}"
+    );
+    assert!(
+        out.contains("1 approved (ham) and 2 rejected (spam)"),
+        "{out}"
+    );
+
+    // Learning the same file again changes nothing.
+    let again = gatehouse(&[
+        "learn",
+        "--input",
+        file.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        text(&again.stdout).contains("learned 0 comments"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let reset = gatehouse(&["learn", "--reset", "--database-url", &url]);
+    assert!(reset.status.success());
+    assert!(
+        text(&reset.stdout).contains("the learned model is empty"),
+        "{}",
+        text(&reset.stdout)
+    );
+}
+
+#[test]
+fn rules_eval_uses_the_model_in_a_database_and_says_when_it_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, learning_rules()).unwrap();
+    assert!(gatehouse(&["migrate", "--database-url", &url])
+        .status
+        .success());
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        r#"{"body": "claim your free crypto giveaway", "label": "spam"}"#,
+    )
+    .unwrap();
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "rules",
+            "eval",
+            rules.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        gatehouse(&args)
+    };
+    let empty = eval(&["--learned-from", &url]);
+    assert!(
+        text(&empty.stderr).contains("is empty"),
+        "{}",
+        text(&empty.stderr)
+    );
+    assert!(text(&empty.stdout).contains(r#""status":"published""#));
+
+    let train = dir.path().join("train.jsonl");
+    std::fs::write(
+        &train,
+        [
+            r#"{"body": "free crypto giveaway now", "label": "spam"}"#,
+            r#"{"body": "crypto giveaway, claim it free", "label": "spam"}"#,
+            r#"{"body": "the council vote was close", "label": "ham"}"#,
+            r#"{"body": "thanks for a clear report", "label": "ham"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    assert!(gatehouse(&[
+        "learn",
+        "-i",
+        train.to_str().unwrap(),
+        "--database-url",
+        &url
+    ])
+    .status
+    .success());
+    let learned = eval(&["--learned-from", &url]);
+    let out = text(&learned.stdout);
+    assert!(out.contains(r#""status":"pending""#), "{out}");
+    assert!(
+        out.contains("learned.moderators") && out.contains("learned_probability"),
+        "{out}"
+    );
+    let without = eval(&[]);
+    assert!(text(&without.stdout).contains(r#""status":"published""#));
 }
