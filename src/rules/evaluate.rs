@@ -279,7 +279,7 @@ fn learned_match(
         return None;
     };
     let model = model.filter(|m| m.ham_docs() >= min_ham && m.spam_docs() >= min_spam)?;
-    let mut features = Vec::new();
+    let mut features = Vec::with_capacity(4 * learned::MAX_WORDS_PER_FIELD);
     let mut buf = String::new();
     for f in fields.iter().filter(|f| rule.fields.contains(&f.field)) {
         let text = f.text(View::Normalized);

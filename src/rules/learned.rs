@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
 /// Words of a field looked at: bounds the work on a 5,000-character comment.
-pub const MAX_WORDS_PER_FIELD: usize = 400;
+pub const MAX_WORDS_PER_FIELD: usize = 200;
 /// Longer tokens (hashes, base64, run-together URLs) say nothing that generalises.
 pub const MAX_TOKEN_BYTES: usize = 40;
 /// Robinson's strength of the prior for a token seen few times, and the prior itself.
@@ -150,10 +150,14 @@ pub(crate) fn for_each_token(
             continue;
         }
         let word = &text[s..e];
-        buf.clear();
-        buf.push_str(prefix);
-        buf.push_str(word);
-        each(buf, s, e);
+        if prefix.is_empty() {
+            each(word, s, e);
+        } else {
+            buf.clear();
+            buf.push_str(prefix);
+            buf.push_str(word);
+            each(buf, s, e);
+        }
         if let Some((ps, pe)) = previous {
             buf.clear();
             buf.push_str(prefix);
@@ -230,7 +234,7 @@ pub(crate) struct Scored {
 /// that pushed hardest towards it (strongest first, at most `EXPLAINED_TOKENS`).
 pub(crate) fn score(model: &LearnedModel, features: &mut Vec<Feature>) -> (f64, Vec<Scored>) {
     // Each token counts once, at its first place.
-    features.sort_by_key(|f| f.key);
+    features.sort_unstable_by_key(|f| (f.key, f.start));
     features.dedup_by_key(|f| f.key);
     let mut scored: Vec<Scored> = features
         .iter()
@@ -281,26 +285,21 @@ fn chi_square_combine(probabilities: impl Iterator<Item = f64>) -> f64 {
     ((s - h + 1.0) / 2.0).clamp(0.0, 1.0)
 }
 
-/// P(X >= x2) for a chi-square variable with `v` (even) degrees of freedom, in log space so
-/// large sums neither underflow nor overflow.
+/// P(X >= x2) for a chi-square variable with `v` (even) degrees of freedom: the Poisson sum
+/// e^-m (1 + m + m^2/2! + ...) over v/2 terms. Where e^-m underflows (m > ~700) the tail is
+/// far below anything that matters here, and 0 is returned.
 fn chi2q(x2: f64, v: u32) -> f64 {
     let m = x2 / 2.0;
     if m <= 0.0 {
         return 1.0;
     }
-    // sum_{i < v/2} e^-m m^i / i!
-    let ln_m = m.ln();
-    let mut ln_term = -m;
-    let mut max = ln_term;
-    let mut terms = Vec::with_capacity((v / 2) as usize);
-    terms.push(ln_term);
+    let mut term = (-m).exp();
+    let mut sum = term;
     for i in 1..(v / 2) {
-        ln_term += ln_m - f64::from(i).ln();
-        max = max.max(ln_term);
-        terms.push(ln_term);
+        term *= m / f64::from(i);
+        sum += term;
     }
-    let sum: f64 = terms.iter().map(|t| (t - max).exp()).sum();
-    (max + sum.ln()).exp().min(1.0)
+    sum.min(1.0)
 }
 
 #[cfg(test)]
@@ -349,6 +348,8 @@ mod tests {
         assert!((chi2q(2.0, 2) - (-1.0f64).exp()).abs() < 1e-12);
         assert!((chi2q(0.0, 10) - 1.0).abs() < 1e-12);
         assert!(chi2q(5000.0, 300) < 1e-100);
+        // chi2 with 4 degrees of freedom: P(X >= x) = e^(-x/2) (1 + x/2).
+        assert!((chi2q(3.0, 4) - (-1.5f64).exp() * 2.5).abs() < 1e-12);
     }
 
     #[test]
