@@ -279,7 +279,7 @@ fn learned_match(
         return None;
     };
     let model = model.filter(|m| m.ham_docs() >= min_ham && m.spam_docs() >= min_spam)?;
-    let mut features = Vec::with_capacity(4 * learned::MAX_WORDS_PER_FIELD);
+    let mut scored = Vec::new();
     let mut buf = String::new();
     for f in fields.iter().filter(|f| rule.fields.contains(&f.field)) {
         let text = f.text(View::Normalized);
@@ -290,15 +290,22 @@ fn learned_match(
             &[]
         };
         learned::for_each_token(f.field, text, toks, links, &mut buf, |t, start, end| {
-            features.push(learned::Feature {
-                key: learned::token_hash(t),
-                field: f.field,
-                start,
-                end,
-            });
+            let key = learned::token_hash(t);
+            if let Some(probability) = model.telling(key) {
+                scored.push(learned::Scored {
+                    feature: learned::Feature {
+                        key,
+                        field: f.field,
+                        start,
+                        end,
+                    },
+                    probability,
+                });
+            }
         });
     }
-    let (p, explained) = learned::score(model, &mut features);
+    let p = learned::score(&mut scored);
+    let explained = scored;
     // From `min_probability` up the weight grows linearly to its full value at p = 1; the
     // mirror image lowers the score by up to `ham_weight`. In between the rule is silent.
     let span = 1.0 - min_probability;

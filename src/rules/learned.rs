@@ -95,8 +95,11 @@ impl LearnedModel {
         }
     }
 
-    fn get(&self, key: u64) -> Option<TokenCounts> {
-        self.tokens.get(&key).copied()
+    /// The token's spam probability if the model knows it well enough to count.
+    #[inline]
+    pub(crate) fn telling(&self, key: u64) -> Option<f64> {
+        let p = self.token_probability(*self.tokens.get(&key)?);
+        ((p - 0.5).abs() >= MIN_STRENGTH).then_some(p)
     }
 
     /// Robinson's probability that a comment with this token is spam, pulled towards 0.5 when
@@ -230,23 +233,14 @@ pub(crate) struct Scored {
     pub probability: f64,
 }
 
-/// Scores the comment's features against the model: the combined probability and the tokens
-/// that pushed hardest towards it (strongest first, at most `EXPLAINED_TOKENS`).
-pub(crate) fn score(model: &LearnedModel, features: &mut Vec<Feature>) -> (f64, Vec<Scored>) {
+/// Combines the telling tokens of a comment (each looked up with `LearnedModel::telling`, in
+/// any order, repeats included) into one probability, and picks the tokens that pushed hardest
+/// towards it (strongest first, at most `EXPLAINED_TOKENS`). Only telling tokens are kept
+/// and sorted, so a long ordinary comment costs little more than its look-ups.
+pub(crate) fn score(scored: &mut Vec<Scored>) -> f64 {
     // Each token counts once, at its first place.
-    features.sort_unstable_by_key(|f| (f.key, f.start));
-    features.dedup_by_key(|f| f.key);
-    let mut scored: Vec<Scored> = features
-        .iter()
-        .filter_map(|f| {
-            let counts = model.get(f.key)?;
-            let probability = model.token_probability(counts);
-            ((probability - 0.5).abs() >= MIN_STRENGTH).then_some(Scored {
-                feature: *f,
-                probability,
-            })
-        })
-        .collect();
+    scored.sort_unstable_by_key(|s| (s.feature.key, s.feature.start));
+    scored.dedup_by_key(|s| s.feature.key);
     let strength = |s: &Scored| (s.probability - 0.5).abs();
     if scored.len() > MAX_DISCRIMINATORS {
         scored.select_nth_unstable_by(MAX_DISCRIMINATORS - 1, |a, b| {
@@ -264,7 +258,7 @@ pub(crate) fn score(model: &LearnedModel, features: &mut Vec<Feature>) -> (f64, 
             .then(a.feature.start.cmp(&b.feature.start))
     });
     scored.truncate(EXPLAINED_TOKENS);
-    (p, scored)
+    p
 }
 
 /// Fisher's method as Robinson applied it: how unlikely the product of the token
@@ -306,7 +300,7 @@ fn chi2q(x2: f64, v: u32) -> f64 {
 mod tests {
     use super::*;
 
-    fn features(body: &str) -> Vec<Feature> {
+    fn score_text(m: &LearnedModel, body: &str) -> (f64, Vec<Scored>) {
         let norm = normalize(body);
         let text = norm.text();
         let toks = tokens(text);
@@ -314,14 +308,21 @@ mod tests {
         let mut out = Vec::new();
         let mut buf = String::new();
         for_each_token(Field::Body, text, &toks, &links, &mut buf, |t, s, e| {
-            out.push(Feature {
-                key: token_hash(t),
-                field: Field::Body,
-                start: s,
-                end: e,
-            });
+            let key = token_hash(t);
+            if let Some(probability) = m.telling(key) {
+                out.push(Scored {
+                    feature: Feature {
+                        key,
+                        field: Field::Body,
+                        start: s,
+                        end: e,
+                    },
+                    probability,
+                });
+            }
         });
-        out
+        let p = score(&mut out);
+        (p, out)
     }
 
     fn trained() -> LearnedModel {
@@ -369,16 +370,16 @@ mod tests {
     #[test]
     fn spammy_text_scores_high_and_ordinary_text_low() {
         let m = trained();
-        let (spam, why) = score(&m, &mut features("Please subscribe to my channel"));
+        let (spam, why) = score_text(&m, "Please subscribe to my channel");
         assert!(spam > 0.9, "{spam}");
         assert!(!why.is_empty());
-        let (ham, _) = score(&m, &mut features("The vote on the bypass"));
+        let (ham, _) = score_text(&m, "The vote on the bypass");
         assert!(ham < 0.1, "{ham}");
     }
 
     #[test]
     fn unknown_text_is_undecided() {
-        let (p, why) = score(&trained(), &mut features("zebra quantum violin"));
+        let (p, why) = score_text(&trained(), "zebra quantum violin");
         assert_eq!(p, 0.5);
         assert!(why.is_empty());
     }
