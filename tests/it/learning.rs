@@ -134,7 +134,7 @@ async fn a_decision_changes_the_next_verdict_explains_it_and_survives_a_restart(
     assert_eq!(&body[s..e], "FREE");
     let weight = m["weight"].as_f64().unwrap();
     assert!(
-        weight >= 5.0 && weight <= 6.0,
+        (5.0..=6.0).contains(&weight),
         "capped by the weight: {weight}"
     );
 
