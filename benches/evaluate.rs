@@ -1,10 +1,10 @@
 //! Throughput of `RuleSet::evaluate` on ~1 KiB realistic comments, against the repository's
 //! `moderation_rules.toml` when present, else a synthetic set (10,000-word list file, 200 regex
-//! patterns, one rule of every other kind).
+//! patterns, one rule of every other kind); with and without a learned model of 200,000 tokens.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gatehouse::policy::Policy;
-use gatehouse::rules::{AuthorHistory, CommentInput};
+use gatehouse::rules::{training_tokens, AuthorHistory, CommentInput, LearnedModel, TokenCounts};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -253,15 +253,35 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
 
+    // The learned rule's model: the bench comments themselves (alternately ham and spam, so
+    // every word is in it), padded with rare tokens to the model's cap of 200,000 tokens.
+    let mut model = LearnedModel::default();
+    for (i, b) in bodies.iter().enumerate() {
+        model.learn(&training_tokens(b, "Jane Reader"), i % 2 == 0);
+    }
+    for i in 0..(200_000usize.saturating_sub(model.token_count())) {
+        model.set(
+            &format!("filler{i}"),
+            TokenCounts {
+                ham: 1,
+                spam: (i % 3) as u32,
+            },
+        );
+    }
+    eprintln!("learned model: {} tokens", model.token_count());
+
     // A fixed amount of work for instruction counters (`valgrind --tool=callgrind`), which
-    // count the same on a busy machine as on a quiet one.
+    // count the same on a busy machine as on a quiet one; with the learned model unless
+    // GATEHOUSE_BENCH_PASSES_WITHOUT_MODEL is set.
     if let Some(passes) = std::env::var("GATEHOUSE_BENCH_PASSES")
         .ok()
         .and_then(|p| p.parse::<usize>().ok())
     {
+        let with = std::env::var_os("GATEHOUSE_BENCH_PASSES_WITHOUT_MODEL").is_none();
+        let m = with.then_some(&model);
         for _ in 0..passes {
             for c in &inputs {
-                black_box(rules.evaluate(black_box(c)));
+                black_box(rules.evaluate_with(black_box(c), m));
             }
         }
         eprintln!("evaluated {} comments", passes * inputs.len());
@@ -269,28 +289,36 @@ fn bench(c: &mut Criterion) {
     }
 
     // A plain figure alongside criterion's: wall clock, and this thread's CPU time (from
-    // /proc, Linux only) which stays honest when other work shares the cores.
-    let cpu0 = thread_cpu_ns();
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed().as_secs_f64() < 3.0 {
-        for c in &inputs {
-            black_box(rules.evaluate(black_box(c)));
-            n += 1;
+    // /proc, Linux only) which stays honest when other work shares the cores. Without the
+    // model, then with it, then without again (the machine is shared: alternate).
+    for (label, m) in [
+        ("evaluate", None),
+        ("evaluate+learned", Some(&model)),
+        ("evaluate", None),
+        ("evaluate+learned", Some(&model)),
+    ] {
+        let cpu0 = thread_cpu_ns();
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed().as_secs_f64() < 3.0 {
+            for c in &inputs {
+                black_box(rules.evaluate_with(black_box(c), m));
+                n += 1;
+            }
         }
-    }
-    let wall = start.elapsed().as_secs_f64();
-    eprintln!(
-        "evaluate: {:.0} comments/s single-thread (wall clock)",
-        n as f64 / wall
-    );
-    if let (Some(a), Some(b)) = (cpu0, thread_cpu_ns()) {
-        let cpu = (b - a) as f64 / 1e9;
+        let wall = start.elapsed().as_secs_f64();
         eprintln!(
-            "evaluate: {:.0} comments/s per CPU-second ({:.0}% of a core)",
-            n as f64 / cpu,
-            100.0 * cpu / wall
+            "{label}: {:.0} comments/s single-thread (wall clock)",
+            n as f64 / wall
         );
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ns()) {
+            let cpu = (b - a) as f64 / 1e9;
+            eprintln!(
+                "{label}: {:.0} comments/s per CPU-second ({:.0}% of a core)",
+                n as f64 / cpu,
+                100.0 * cpu / wall
+            );
+        }
     }
 
     let mut group = c.benchmark_group("evaluate");
@@ -299,6 +327,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for c in &inputs {
                 black_box(rules.evaluate(black_box(c)));
+            }
+        })
+    });
+    group.bench_function("1KiB comments, learned model", |b| {
+        b.iter(|| {
+            for c in &inputs {
+                black_box(rules.evaluate_with(black_box(c), Some(&model)));
             }
         })
     });

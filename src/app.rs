@@ -7,7 +7,7 @@ use crate::config::{validate_cors_origin, ServeConfig};
 use crate::http::connections::ConnectionLimits;
 use crate::http::json::{BodyLimit, BodyTimeout, RulesBodyLimit};
 use crate::http::{self, metrics::MetricsEndpoint, AppState};
-use crate::moderation::Intake;
+use crate::moderation::{Intake, LiveModel};
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits, TrustedProxies};
 use crate::rules::RulesError;
@@ -81,8 +81,15 @@ impl Application {
             prefix = %config.redis_prefix,
             "rate limits"
         );
+        // The learned rule's counts survive restarts: loaded now, then followed (decisions
+        // made by other instances count here within a second).
+        let learning = Arc::new(LiveModel::load(
+            &mut *pool.get().map_err(StorageError::from)?,
+        )?);
+        LiveModel::spawn_poller(&learning, pool.clone());
         let intake = Intake::start(
             pool.clone(),
+            learning.clone(),
             GroupCommitConfig {
                 queue_capacity: config.intake_queue.max(1),
                 max_batch: config.intake_batch.max(1),
@@ -106,6 +113,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             intake,
+            learning,
             policy: policy.clone(),
             limits: limits.clone(),
             session_policy: SessionPolicy {

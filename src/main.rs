@@ -47,6 +47,9 @@ enum Command {
     Config(ConfigCommand),
     /// Write a consistent copy of the SQLite database to a new file, safe while serving.
     Backup(gatehouse::cli::backup::BackupArgs),
+    /// Train the learned rule from a file of labelled comments, reset it, retrain it from
+    /// moderators' decisions, or show it.
+    Learn(gatehouse::cli::learn::LearnArgs),
     /// Admin tools for the rules file: check, test and eval work on files alone; backtest
     /// replays the comments stored in a database.
     Rules {
@@ -91,12 +94,21 @@ async fn main() -> ExitCode {
     }
     // The rules tools print their own report and choose their exit status; the rest log.
     match &command {
-        Command::Rules { .. } => {}
+        Command::Rules { .. } | Command::Learn(_) => {}
         Command::Serve(config) => gatehouse::telemetry::init_with(config.log_format),
         _ => gatehouse::telemetry::init(),
     }
     let result = match command {
         Command::Rules { command } => return gatehouse::cli::rules::run(command),
+        Command::Learn(args) => {
+            return match gatehouse::cli::learn::run(&args) {
+                Ok(code) => code,
+                Err(message) => {
+                    eprintln!("gatehouse: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(config) => serve(config).await,
         Command::Migrate(database) => migrate(&database),
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),

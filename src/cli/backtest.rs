@@ -28,6 +28,10 @@ pub struct BacktestArgs {
     /// The report as JSON on stdout, with every changed comment's id.
     #[arg(long)]
     pub json: bool,
+    /// Score the learned rule with the model in this database (usually the same as
+    /// --database-url). Comments the model learned from score as it learned them.
+    #[arg(long, value_name = "DATABASE_URL")]
+    pub learned_from: Option<String>,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -47,9 +51,15 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
         .transpose()?;
     let pool = open_existing(&args.database)?;
     let bar = progress_bar();
+    let model = args
+        .learned_from
+        .as_deref()
+        .map(super::load_model)
+        .transpose()?;
     let options = BacktestOptions {
         since,
         limit: args.limit,
+        model: model.map(std::sync::Arc::new),
     };
     let report = backtest::backtest(&pool, &live, &candidate, &options, |done, total| {
         bar.set_length(total);

@@ -8,7 +8,7 @@ use super::summary::Summary;
 use super::Sample;
 use crate::config::DEFAULT_RULES;
 use crate::policy::Policy;
-use crate::rules::{CommentStatus, RuleSet};
+use crate::rules::{CommentStatus, LearnedModel, RuleSet};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -41,6 +41,10 @@ pub struct EvalArgs {
     /// Evaluating threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Score the learned rule with the model stored in this database (trained by moderators'
+    /// decisions or `gatehouse learn`); without it the learned rule never matches.
+    #[arg(long, value_name = "DATABASE_URL")]
+    pub learned_from: Option<String>,
     /// The summary on stderr as one JSON object (malformed lines listed in it) instead of text;
     /// stdout keeps one JSON line per comment.
     #[arg(long)]
@@ -80,10 +84,14 @@ struct OutputLine<'a> {
     rules: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     shadow_rules: Vec<&'a str>,
+    /// The learned rule's spam probability, when it had an opinion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    learned_probability: Option<f64>,
 }
 
 fn evaluate_line(
     rules: &RuleSet,
+    model: Option<&LearnedModel>,
     index: &HashMap<&str, usize>,
     line: usize,
     text: &[u8],
@@ -101,7 +109,7 @@ fn evaluate_line(
             }
         }
     };
-    let verdict = rules.evaluate(&sample.comment());
+    let verdict = rules.evaluate_with(&sample.comment(), model);
     let status = CommentStatus::from(verdict.decision);
     let ids = |shadow: bool| {
         verdict
@@ -118,6 +126,10 @@ fn evaluate_line(
         score: verdict.score,
         rules: ids(false).collect(),
         shadow_rules: ids(true).collect(),
+        learned_probability: verdict
+            .matches
+            .iter()
+            .find_map(|m| m.learned.as_ref().map(|l| l.spam_probability)),
     };
     Outcome::Evaluated {
         json: serde_json::to_string(&out).unwrap_or_default(),
@@ -199,6 +211,7 @@ fn read_batches(
 
 fn work(
     rules: &RuleSet,
+    model: Option<&LearnedModel>,
     index: &HashMap<&str, usize>,
     jobs: &Mutex<Receiver<Batch>>,
     results: std::sync::mpsc::SyncSender<(usize, Vec<Outcome>)>,
@@ -213,7 +226,7 @@ fn work(
             .lines
             .iter()
             .enumerate()
-            .map(|(i, text)| evaluate_line(rules, index, batch.first_line + i, text))
+            .map(|(i, text)| evaluate_line(rules, model, index, batch.first_line + i, text))
             .collect();
         if results.send((batch.seq, outcomes)).is_err() {
             return;
@@ -270,6 +283,11 @@ fn emit(
 
 pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
     let rules = Policy::load(&args.file).map_err(|e| e.to_string())?.rules;
+    let model = args
+        .learned_from
+        .as_deref()
+        .map(super::load_model)
+        .transpose()?;
     let infos = rules.rules();
     let index: HashMap<&str, usize> = infos
         .iter()
@@ -299,8 +317,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
         let reader = s.spawn(move || read_batches(input, job_tx, reader_bar, stop));
         for _ in 0..workers {
             let tx = res_tx.clone();
-            let (rules, index, jobs) = (&rules, &index, &job_rx);
-            s.spawn(move || work(rules, index, jobs, tx));
+            let (rules, index, jobs, model) = (&rules, &index, &job_rx, model.as_ref());
+            s.spawn(move || work(rules, model, index, jobs, tx));
         }
         drop(res_tx);
         // Batches come back in any order: hold early ones until their turn.

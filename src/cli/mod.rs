@@ -5,11 +5,12 @@
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
 //! `summary` (confusion matrix, per-rule precision and per-label outcomes for `eval`),
-//! `backtest`, `users`, `transfer`, `backup` (an online copy of an SQLite database).
+//! `backtest`, `learn` (train, reset, retrain and show the learned rule's model), `users`, `transfer`, `backup` (an online copy of an SQLite database).
 
 pub mod backtest;
 pub mod backup;
 pub mod eval;
+pub mod learn;
 pub mod rules;
 mod summary;
 pub mod transfer;
@@ -18,7 +19,8 @@ pub mod users;
 pub use rules::RulesCommand;
 
 use crate::config::DatabaseArgs;
-use crate::rules::{CommentInput, CommentStatus, RulesError};
+use crate::moderation::LiveModel;
+use crate::rules::{CommentInput, CommentStatus, LearnedModel, RulesError};
 use crate::storage::{self, DatabaseUrl, OpenMode, Pool, StorageError};
 use serde::Deserialize;
 
@@ -69,6 +71,29 @@ pub fn open_existing(database: &DatabaseArgs) -> Result<Pool, String> {
         }
         other => other.to_string(),
     })
+}
+
+/// The learned rule's model as stored in the database at `url` (`--learned-from`), with a
+/// note on stderr when it is empty or still below what the rule waits for.
+pub fn load_model(url: &str) -> Result<LearnedModel, String> {
+    let pool = open_existing(&DatabaseArgs {
+        database_url: url.to_string(),
+    })
+    .map_err(|e| format!("--learned-from: {e}"))?;
+    let mut conn = pool.get().map_err(|e| format!("--learned-from: {e}"))?;
+    let live = LiveModel::load(&mut conn).map_err(|e| format!("--learned-from: {e}"))?;
+    let model = LearnedModel::clone(&live.snapshot());
+    if model.ham_docs() == 0 && model.spam_docs() == 0 {
+        eprintln!(
+            "note: the learned model in {} is empty (no decision or training file yet): the learned rule will not match",
+            redacted(url)
+        );
+    }
+    Ok(model)
+}
+
+fn redacted(url: &str) -> String {
+    DatabaseUrl::parse(url).map_or_else(|_| url.to_string(), |u| u.redacted())
 }
 
 /// The error as JSON for `--json` output.

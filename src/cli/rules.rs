@@ -61,6 +61,9 @@ pub struct TestArgs {
     /// The rules file.
     #[arg(default_value = DEFAULT_RULES)]
     pub file: PathBuf,
+    /// Score the learned rule with the model stored in this database.
+    #[arg(long, value_name = "DATABASE_URL")]
+    pub learned_from: Option<String>,
     /// Machine-readable output: the verdict, status and normalized text.
     #[arg(long)]
     pub json: bool,
@@ -162,7 +165,12 @@ fn test(args: &TestArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot read stdin: {e}"))?;
     let sample: Sample = serde_json::from_str(&input)
         .map_err(|e| format!("stdin is not a comment as JSON ({{\"body\", \"author_name\"?, \"author_email\"?}}): {e}"))?;
-    let verdict = rules.evaluate(&sample.comment());
+    let model = args
+        .learned_from
+        .as_deref()
+        .map(super::load_model)
+        .transpose()?;
+    let verdict = rules.evaluate_with(&sample.comment(), model.as_ref());
     let status = CommentStatus::from(verdict.decision);
     let mut normalized = vec![("body", normalize(&sample.body).text().to_string())];
     if !sample.author_name.is_empty() {
@@ -226,6 +234,16 @@ fn write_trace(
             m.weight,
             m.description
         )?;
+        if let Some(l) = &m.learned {
+            writeln!(
+                out,
+                "      spam probability {} (learned from {} approved, {} rejected); strongest tokens:",
+                l.spam_probability, l.ham_docs, l.spam_docs
+            )?;
+            for t in &l.tokens {
+                writeln!(out, "        {:?} {}", t.token, t.spam_probability)?;
+            }
+        }
         for h in &m.hits {
             let view = match h.view {
                 View::Raw => "raw",

@@ -218,12 +218,15 @@ pub async fn test_rules(
     let state = state.into_inner();
     let response = web::block(move || {
         let set = rule_set(&state, source.as_deref())?;
-        let verdict = set.evaluate(&CommentInput::sample(
+        let model = state.learning.snapshot();
+        let input = CommentInput::sample(
             &comment.body,
             comment.author_name.as_deref().unwrap_or(""),
             comment.author_email.as_deref(),
             comment.first_comment,
-        ));
+        );
+        // The learned rule scores with the model moderators have taught so far.
+        let verdict = set.evaluate_with(&input, Some(&model));
         Ok::<_, ApiError>(RulesTestResponse {
             status: CommentStatus::from(verdict.decision),
             normalized_body: normalize(&comment.body).text().to_string(),
@@ -287,6 +290,7 @@ pub async fn backtest_rules(
         let options = BacktestOptions {
             since,
             limit: Some(limit),
+            model: Some(state.learning.snapshot()),
         };
         let report = backtest::backtest(&state.pool, &live, &candidate, &options, |_, _| {})?;
         Ok::<_, ApiError>(report)

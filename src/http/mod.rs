@@ -31,7 +31,7 @@ pub mod webhooks;
 
 use crate::auth::password::HashingPool;
 use crate::auth::sessions::SessionPolicy;
-use crate::moderation::{Database, Intake};
+use crate::moderation::{Database, Intake, LiveModel};
 use crate::policy::PolicyHandle;
 use crate::ratelimit::{LoginThrottle, RateLimits};
 use access::Access;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub pool: Database,
     /// New comments: judged in parallel, stored in batches by one writer.
     pub intake: Intake,
+    /// The learned rule's model, shared with the intake; decisions teach it.
+    pub learning: Arc<LiveModel>,
     /// The policy file in force; swapped whole, so each request judges with exactly one
     /// version.
     pub policy: Arc<PolicyHandle>,

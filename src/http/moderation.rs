@@ -207,10 +207,11 @@ async fn decide_one(
 ) -> Result<HttpResponse, ApiError> {
     super::request_span::record_comment_id(&id);
     let reason = parse_reason(body.and_then(|b| b.reason))?;
-    let pool = state.pool.clone();
+    let (pool, live) = (state.pool.clone(), state.learning.clone());
     let outcome = web::block(move || {
         decide::decide(
             &pool,
+            &live,
             &id,
             action,
             &moderator,
@@ -357,11 +358,12 @@ pub async fn bulk(
         _ => return Err(ApiError::validation(None, "give either ids or filter")),
     };
     let reason = parse_reason(request.reason)?;
-    let pool = state.pool.clone();
+    let (pool, live) = (state.pool.clone(), state.learning.clone());
     let moderator = principal.username;
     let outcome = web::block(move || {
         decide::bulk(
             &pool,
+            &live,
             &target,
             action,
             &moderator,

@@ -16,6 +16,8 @@ const EXAMPLES_PER_CHANGE: usize = 5;
 pub struct BacktestOptions {
     pub since: Option<PrimitiveDateTime>,
     pub limit: Option<u64>,
+    /// The learned rule's model, for both files; without it the learned rule never matches.
+    pub model: Option<std::sync::Arc<crate::rules::LearnedModel>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -123,8 +125,9 @@ pub fn backtest(
                 row.author_email.as_deref(),
                 false,
             );
-            let old = CommentStatus::from(live.evaluate(&comment).decision);
-            let verdict = candidate.evaluate(&comment);
+            let model = options.model.as_deref();
+            let old = CommentStatus::from(live.evaluate_with(&comment, model).decision);
+            let verdict = candidate.evaluate_with(&comment, model);
             let new = CommentStatus::from(verdict.decision);
             let matched: Vec<String> = verdict.matches.iter().map(|m| m.rule_id.clone()).collect();
             if old == new {

@@ -1,11 +1,13 @@
 //! Moderators' decisions: approve or reject one comment (compare-and-set, one audit row), or
 //! many at once by ids or by filter.
 
+use super::learning::{label_comments, LiveModel};
 use super::queue::QueueSelection;
 use super::ModerationError;
 use crate::rules::CommentStatus;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::decisions::{self, StatusChange};
+use crate::storage::learned::Label;
 use crate::storage::{self, outbox, DbConnection, Pool, StorageError};
 use crate::webhooks::event;
 use serde_json::json;
@@ -33,6 +35,24 @@ impl ModeratorAction {
         match self {
             ModeratorAction::Approve => "approve",
             ModeratorAction::Reject => "reject",
+        }
+    }
+
+    /// What the decision teaches the learned rule.
+    pub fn label(self) -> Label {
+        match self {
+            ModeratorAction::Approve => Label::Ham,
+            ModeratorAction::Reject => Label::Spam,
+        }
+    }
+
+    /// Whether a decision's outcome stands for this action: it changed the comment, or found
+    /// it already decided the same way (a confirmation, a label all the same).
+    fn stands(self, outcome: &StatusChange) -> bool {
+        match outcome {
+            StatusChange::Changed { .. } => true,
+            StatusChange::AlreadyDecided { status, .. } => status == self.status().as_str(),
+            StatusChange::NotFound => false,
         }
     }
 }
@@ -99,8 +119,11 @@ fn decide_in(
     Ok(outcome)
 }
 
+/// Decides one comment and, in the same transaction, teaches the learned rule its label; the
+/// live model is brought up to date once it commits.
 pub fn decide(
     pool: &Pool,
+    live: &LiveModel,
     comment_id: &str,
     action: ModeratorAction,
     moderator: &str,
@@ -116,11 +139,18 @@ pub fn decide(
     }
     let mut conn = pool.get().map_err(StorageError::from)?;
     let outcome = storage::write_transaction(&mut conn, |conn| {
-        decide_in(conn, comment_id, action, moderator, reason, now, None)
+        let outcome = decide_in(conn, comment_id, action, moderator, reason, now, None)?;
+        if action.stands(&outcome) {
+            label_comments(conn, &[(comment_id.to_string(), action.label())], now)?;
+        }
+        Ok::<_, StorageError>(outcome)
     })?;
     if matches!(outcome, StatusChange::Changed { .. }) {
         metrics::counter!(crate::telemetry::metrics::DECISIONS, "action" => action.as_str())
             .increment(1);
+    }
+    if action.stands(&outcome) {
+        live.refresh_after_commit(&mut conn);
     }
     match outcome {
         StatusChange::NotFound => Err(not_found()),
@@ -172,6 +202,7 @@ pub struct BulkOutcome {
 
 pub fn bulk(
     pool: &Pool,
+    live: &LiveModel,
     target: &BulkTarget,
     action: ModeratorAction,
     moderator: &str,
@@ -188,18 +219,23 @@ pub fn bulk(
     }
     let bulk_id = uuid::Uuid::now_v7().to_string();
     let mut conn = pool.get().map_err(StorageError::from)?;
-    storage::write_transaction(&mut conn, |conn| {
+    let outcome = storage::write_transaction(&mut conn, |conn| {
         let ids = match target {
             BulkTarget::Ids(ids) => ids.clone(),
             BulkTarget::Filter(selection) => selection.undecided_ids(conn, MAX_BULK as i64)?,
         };
         let mut changed = Vec::new();
+        let mut labels = Vec::new();
         for id in &ids {
             let outcome = decide_in(conn, id, action, moderator, reason, now, Some(&bulk_id))?;
+            if action.stands(&outcome) {
+                labels.push((id.clone(), action.label()));
+            }
             if matches!(outcome, StatusChange::Changed { .. }) {
                 changed.push(id.clone());
             }
         }
+        label_comments(conn, &labels, now)?;
         let target_json = match target {
             BulkTarget::Ids(ids) => json!({"ids": ids.len()}),
             BulkTarget::Filter(selection) => selection.describe(),
@@ -223,10 +259,9 @@ pub fn bulk(
             skipped: ids.len() - changed.len(),
             changed,
         })
-    })
-    .map_err(ModerationError::from)
-    .inspect(|outcome| {
-        metrics::counter!(crate::telemetry::metrics::DECISIONS, "action" => action.as_str())
-            .increment(outcome.changed.len() as u64);
-    })
+    })?;
+    live.refresh_after_commit(&mut conn);
+    metrics::counter!(crate::telemetry::metrics::DECISIONS, "action" => action.as_str())
+        .increment(outcome.changed.len() as u64);
+    Ok(outcome)
 }

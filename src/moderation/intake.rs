@@ -5,6 +5,7 @@
 use super::idempotency::{self, Idempotency};
 use super::intake_writer::{IntakeWriter, Outcome};
 use super::judge::{judge, Submission, SubmittedComment};
+use super::learning::LiveModel;
 use super::{Database, ModerationError, ModerationSettings, NewComment};
 use crate::rules::RuleSet;
 use crate::storage::group_commit::{GroupCommit, GroupCommitConfig};
@@ -20,11 +21,17 @@ pub struct Intake {
     writer: GroupCommit<super::judge::Judged, Outcome>,
     /// Comments the writer has committed; read before a judgement's history.
     committed: Arc<AtomicU64>,
+    /// The learned rule's model: each judgement takes the snapshot of the moment.
+    learning: Arc<LiveModel>,
 }
 
 impl Intake {
     /// Starts the writer, which keeps a connection of its own from `pool`.
-    pub fn start(pool: Database, config: GroupCommitConfig) -> Result<Intake, StorageError> {
+    pub fn start(
+        pool: Database,
+        learning: Arc<LiveModel>,
+        config: GroupCommitConfig,
+    ) -> Result<Intake, StorageError> {
         let committed = Arc::new(AtomicU64::new(0));
         let writer_pool = pool.clone();
         let writer = GroupCommit::spawn(
@@ -38,6 +45,7 @@ impl Intake {
             pool,
             writer,
             committed,
+            learning,
         })
     }
 
@@ -68,6 +76,7 @@ impl Intake {
     ) -> Result<SubmittedComment, ModerationError> {
         let seen_writes = self.committed.load(Ordering::Acquire);
         let pool = self.pool.clone();
+        let model = self.learning.snapshot();
         let span = tracing::Span::current();
         let judged = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
@@ -76,6 +85,7 @@ impl Intake {
                 &mut conn,
                 Submission {
                     rules,
+                    model,
                     settings,
                     comment,
                     client_ip,

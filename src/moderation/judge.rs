@@ -7,7 +7,8 @@ use super::idempotency::Idempotency;
 use super::settings::{BanAction, ModerationSettings};
 use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
-    Action, AuthorHistory, CommentInput, CommentStatus, Decision, RuleMatch, RuleSet, Verdict,
+    Action, AuthorHistory, CommentInput, CommentStatus, Decision, LearnedModel, RuleMatch, RuleSet,
+    Verdict,
 };
 use crate::storage::{self, comments, DbConnection};
 use std::net::IpAddr;
@@ -44,6 +45,7 @@ pub struct Judged {
     /// The request's span, entered by the intake writer for its lines about this comment.
     pub span: tracing::Span,
     rules: Arc<RuleSet>,
+    model: Arc<LearnedModel>,
     comment: NewComment,
     ban: Option<(BanKind, BanAction)>,
 }
@@ -67,7 +69,8 @@ impl Judged {
 
     /// Judges again with `history` (which saw writes the first judgement could not).
     pub fn rejudge(&mut self, history: AuthorHistory) -> Result<(), storage::StorageError> {
-        let (verdict, status) = verdict_for(&self.rules, &self.comment, &history, self.ban);
+        let (verdict, status) =
+            verdict_for(&self.rules, &self.model, &self.comment, &history, self.ban);
         self.row.status = status.as_str().to_string();
         self.row.score = verdict.score;
         self.row.verdict = serde_json::to_string(&verdict)
@@ -92,16 +95,18 @@ impl Judged {
 
 fn verdict_for(
     rules: &RuleSet,
+    model: &LearnedModel,
     comment: &NewComment,
     history: &AuthorHistory,
     ban: Option<(BanKind, BanAction)>,
 ) -> (Verdict, CommentStatus) {
-    let mut verdict = rules.evaluate(&CommentInput {
+    let input = CommentInput {
         body: &comment.body,
         author_name: &comment.author_name,
         author_email: comment.author_email.as_deref(),
         history: history.clone(),
-    });
+    };
+    let mut verdict = rules.evaluate_with(&input, Some(model));
     if let Some((kind, action)) = ban {
         apply_ban(&mut verdict, kind, action);
     }
@@ -112,6 +117,8 @@ fn verdict_for(
 /// A submission to judge, with what it is judged by and against.
 pub struct Submission {
     pub rules: Arc<RuleSet>,
+    /// The learned rule's model at the time of submission.
+    pub model: Arc<LearnedModel>,
     pub settings: ModerationSettings,
     pub comment: NewComment,
     pub client_ip: IpAddr,
@@ -125,6 +132,7 @@ pub struct Submission {
 pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, ModerationError> {
     let Submission {
         rules,
+        model,
         settings,
         comment,
         client_ip,
@@ -154,7 +162,7 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         same_body_by_author_secs_ago: secs_between(facts.last_same_body_by_author, created_at),
         same_body_by_ip_secs_ago: secs_between(facts.last_same_body_by_ip, created_at),
     };
-    let (verdict, status) = verdict_for(&rules, &comment, &history, ban);
+    let (verdict, status) = verdict_for(&rules, &model, &comment, &history, ban);
     let row = comments::NewCommentRow {
         id,
         article_id: comment.article_id.as_str().to_string(),
@@ -182,6 +190,7 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         span: tracing::Span::current(),
         idempotency,
         rules,
+        model,
         comment,
         ban,
     })
@@ -250,6 +259,7 @@ fn apply_ban(verdict: &mut Verdict, kind: BanKind, action: BanAction) {
         weight: 0.0,
         hits: Vec::new(),
         shadow: false,
+        learned: None,
     });
     verdict.decision = decision;
 }

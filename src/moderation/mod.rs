@@ -13,6 +13,7 @@ pub mod identity;
 mod intake;
 mod intake_writer;
 mod judge;
+pub mod learning;
 mod listing;
 pub mod queue;
 mod settings;
@@ -26,6 +27,7 @@ pub use crate::storage::{Pool as Database, StorageError as DatabaseError};
 pub use health::{check_database, pool_use, queue_depth, Waiting};
 pub use intake::Intake;
 pub use judge::{SubmittedComment, MAX_THREAD_DEPTH};
+pub use learning::LiveModel;
 pub use listing::{
     list_published, published_counts, CommentPage, PublicComment, MAX_COUNTED_ARTICLES,
 };

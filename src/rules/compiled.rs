@@ -36,6 +36,15 @@ pub(crate) enum Spec {
         scope: Scope,
     },
     FirstComment,
+    /// The token model: counts only once `min_ham` approved and `min_spam` rejected comments
+    /// were learned, and from a spam probability of `min_probability` (full weight at 1);
+    /// lowers a score by at most `ham_weight` from `1 - min_probability` down.
+    Learned {
+        min_ham: u64,
+        min_spam: u64,
+        min_probability: f64,
+        ham_weight: f64,
+    },
 }
 
 #[derive(Debug)]

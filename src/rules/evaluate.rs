@@ -3,6 +3,7 @@
 
 use super::compiled::{field_slot, Compiled, Rule, Spec};
 use super::format::{Mode, Scope};
+use super::learned::{self, LearnedModel, LearnedScore};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
 use super::stats::TextStats;
@@ -173,7 +174,7 @@ fn view_hits(
                 Vec::new(),
             )
         }
-        Spec::Duplicate { .. } | Spec::FirstComment => (false, Vec::new()),
+        Spec::Duplicate { .. } | Spec::FirstComment | Spec::Learned { .. } => (false, Vec::new()),
     }
 }
 
@@ -261,7 +262,105 @@ fn evaluate_rule(
     matched.then_some(hits)
 }
 
-pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
+/// The learned rule on this comment: the score it adds (within `-ham_weight..=weight`) and its
+/// match, or `None` while the model is missing, too young, or undecided about the comment.
+fn learned_match(
+    rule: &Rule,
+    fields: &[FieldCtx<'_>],
+    model: Option<&LearnedModel>,
+) -> Option<(f64, Vec<Hit>, LearnedScore)> {
+    let Spec::Learned {
+        min_ham,
+        min_spam,
+        min_probability,
+        ham_weight,
+    } = rule.spec
+    else {
+        return None;
+    };
+    let model = model.filter(|m| m.ham_docs() >= min_ham && m.spam_docs() >= min_spam)?;
+    let mut scored = Vec::new();
+    let mut buf = String::new();
+    for f in fields.iter().filter(|f| rule.fields.contains(&f.field)) {
+        let text = f.text(View::Normalized);
+        let toks = f.toks[slot(View::Normalized)].get_or_init(|| tokens(text));
+        let links = if f.field == Field::Body {
+            f.links(View::Normalized)
+        } else {
+            &[]
+        };
+        learned::for_each_token(f.field, text, toks, links, &mut buf, |t, start, end| {
+            let key = learned::token_hash(t);
+            if let Some(probability) = model.telling(key) {
+                scored.push(learned::Scored {
+                    feature: learned::Feature {
+                        key,
+                        field: f.field,
+                        start,
+                        end,
+                    },
+                    probability,
+                });
+            }
+        });
+    }
+    let p = learned::score(&mut scored);
+    let explained = scored;
+    // From `min_probability` up the weight grows linearly to its full value at p = 1; the
+    // mirror image lowers the score by up to `ham_weight`. In between the rule is silent.
+    let span = 1.0 - min_probability;
+    let weight = if p > min_probability {
+        rule.weight * (p - min_probability) / span
+    } else if p < span && ham_weight > 0.0 {
+        -ham_weight * (span - p) / span
+    } else {
+        return None;
+    };
+    let mut hits = Vec::with_capacity(explained.len());
+    let mut shown = Vec::with_capacity(explained.len());
+    for s in explained {
+        let Some(f) = fields.iter().find(|f| f.field == s.feature.field) else {
+            continue;
+        };
+        let (fs, fe) = (s.feature.start, s.feature.end);
+        let text = f.text(View::Normalized);
+        let matched = text.get(fs..fe).unwrap_or_default().to_string();
+        let (start, end) = f.to_raw(View::Normalized, fs, fe);
+        let prefix = if f.field == Field::Body { "" } else { "name:" };
+        let is_link = f.field == Field::Body
+            && f.links(View::Normalized)
+                .iter()
+                .any(|l| l.start == fs && l.end == fe);
+        shown.push(learned::LearnedToken {
+            token: if is_link {
+                matched.clone()
+            } else {
+                format!("{prefix}{matched}")
+            },
+            spam_probability: (s.probability * 1000.0).round() / 1000.0,
+        });
+        hits.push(Hit {
+            field: f.field,
+            view: View::Normalized,
+            start,
+            end,
+            matched,
+        });
+    }
+    let score = LearnedScore {
+        spam_probability: (p * 1000.0).round() / 1000.0,
+        ham_docs: model.ham_docs(),
+        spam_docs: model.spam_docs(),
+        tokens: shown,
+    };
+    Some((weight, hits, score))
+}
+
+pub(crate) fn evaluate(
+    c: &Compiled,
+    comment: &CommentInput<'_>,
+    model: Option<&LearnedModel>,
+) -> Verdict {
     let mut fields = vec![
         FieldCtx::new(Field::Body, comment.body),
         FieldCtx::new(Field::AuthorName, comment.author_name),
@@ -274,6 +373,29 @@ pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
     let (mut reject, mut hold) = (false, false);
     for (index, rule) in c.rules.iter().enumerate() {
         if !rule.enabled {
+            continue;
+        }
+        if let Spec::Learned { .. } = rule.spec {
+            if rule.first_comment_only && comment.history.prior_published > 0 {
+                continue;
+            }
+            let Some((weight, hits, learned)) = learned_match(rule, &fields, model) else {
+                continue;
+            };
+            let shadow = rule.mode == Mode::Shadow;
+            if !shadow {
+                score += weight;
+            }
+            matches.push(RuleMatch {
+                rule_id: rule.id.clone(),
+                description: rule.description.clone(),
+                kind: rule.kind.as_str().to_string(),
+                action: rule.action,
+                weight: (weight * 1000.0).round() / 1000.0,
+                shadow,
+                hits,
+                learned: Some(learned),
+            });
             continue;
         }
         let Some(hits) = evaluate_rule(c, index, rule, &fields, &comment.history) else {
@@ -294,6 +416,7 @@ pub(crate) fn evaluate(c: &Compiled, comment: &CommentInput<'_>) -> Verdict {
             weight: rule.weight,
             shadow,
             hits,
+            learned: None,
         });
     }
     let t = c.thresholds;

@@ -73,6 +73,7 @@ pub enum Kind {
     Length,
     Duplicate,
     FirstComment,
+    Learned,
 }
 
 impl Kind {
@@ -87,6 +88,7 @@ impl Kind {
             Kind::Length => "length",
             Kind::Duplicate => "duplicate",
             Kind::FirstComment => "first_comment",
+            Kind::Learned => "learned",
         }
     }
 
@@ -102,6 +104,7 @@ impl Kind {
             Kind::Length => &["min", "max"],
             Kind::Duplicate => &["window_seconds", "scope"],
             Kind::FirstComment => &[],
+            Kind::Learned => &["min_ham", "min_spam", "min_probability", "ham_weight"],
         }
     }
 
@@ -122,6 +125,7 @@ impl Kind {
         match self {
             Kind::Words => Target::Normalized,
             Kind::Regex => Target::Both,
+            Kind::Learned => Target::Normalized,
             _ => Target::Raw,
         }
     }
@@ -176,6 +180,14 @@ pub struct RuleTable {
     pub min: Option<Spanned<i64>>,
     pub window_seconds: Option<Spanned<i64>>,
     pub scope: Option<Spanned<Scope>>,
+    /// Approved comments the learned rule needs before it counts.
+    pub min_ham: Option<Spanned<i64>>,
+    /// Rejected comments the learned rule needs before it counts.
+    pub min_spam: Option<Spanned<i64>>,
+    /// The spam probability from which the learned rule counts (full weight at 1).
+    pub min_probability: Option<Spanned<f64>>,
+    /// How far the learned rule may lower the score of a comment like the approved ones.
+    pub ham_weight: Option<Spanned<f64>>,
 }
 
 impl RuleTable {
@@ -207,6 +219,13 @@ impl RuleTable {
             self.window_seconds.as_ref().map(Spanned::span),
         );
         add("scope", self.scope.as_ref().map(Spanned::span));
+        add("min_ham", self.min_ham.as_ref().map(Spanned::span));
+        add("min_spam", self.min_spam.as_ref().map(Spanned::span));
+        add(
+            "min_probability",
+            self.min_probability.as_ref().map(Spanned::span),
+        );
+        add("ham_weight", self.ham_weight.as_ref().map(Spanned::span));
         keys
     }
 }

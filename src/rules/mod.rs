@@ -13,6 +13,7 @@
 //!   gaps, `near` pairs and stretched words; `fuzzy`: one-edit matching for `fuzzy = 1`
 //!   rules; `entries`: the shape of one list entry;
 //! - `patterns`: regex rules (one prefilter `RegexSet` per view, exact regex per pattern);
+//! - `learned`: the learned rule's tokens and scoring against a `LearnedModel` snapshot;
 //! - `links`: link detection; `stats`: caps ratio, runs and length;
 //! - `evaluate`: running the rules over a comment; `error`: `RulesError`;
 //! - `examples`: the file's `[[example]]` entries, run on every compile;
@@ -28,6 +29,7 @@ mod fold;
 mod format;
 mod fuzzy;
 mod input;
+mod learned;
 mod links;
 mod lint;
 mod markup;
@@ -55,6 +57,9 @@ pub use format::{
     ExampleTable, Kind, Mode, RuleTable, RulesTables, Scope, Target, ThresholdsTable,
 };
 pub use input::{AuthorHistory, CommentInput};
+pub use learned::{
+    token_hash, training_tokens, LearnedModel, LearnedScore, LearnedToken, TokenCounts,
+};
 pub use links::{find_links, Link};
 pub use lint::{lint, Finding, Severity, EVERYDAY_ENGLISH};
 pub use normalize::{body_fingerprint, normalize, Normalized};
@@ -186,8 +191,27 @@ impl RuleSet {
             .map(Duration::from_secs)
     }
 
-    /// Runs every enabled rule over the comment. Never panics.
+    /// Runs every enabled rule over the comment, the learned rule without a model (it never
+    /// matches). Never panics.
     pub fn evaluate(&self, comment: &CommentInput<'_>) -> Verdict {
-        evaluate::evaluate(&self.inner, comment)
+        evaluate::evaluate(&self.inner, comment, None)
+    }
+
+    /// Runs every enabled rule over the comment, the learned rule with `model` (moderators'
+    /// decisions so far). Never panics.
+    pub fn evaluate_with(
+        &self,
+        comment: &CommentInput<'_>,
+        model: Option<&LearnedModel>,
+    ) -> Verdict {
+        evaluate::evaluate(&self.inner, comment, model)
+    }
+
+    /// Whether an enabled rule learns from decisions (so callers need load no model otherwise).
+    pub fn has_learned_rule(&self) -> bool {
+        self.inner
+            .rules
+            .iter()
+            .any(|r| r.enabled && matches!(r.spec, compiled::Spec::Learned { .. }))
     }
 }

@@ -2,6 +2,7 @@
 //! that explains it (every matched rule, where it matched, with what weight), stored with the
 //! comment.
 
+use super::learned::LearnedScore;
 use serde::{Deserialize, Serialize};
 
 /// What the rules decided for one comment.
@@ -126,6 +127,10 @@ pub struct RuleMatch {
     #[serde(default)]
     pub shadow: bool,
     pub hits: Vec<Hit>,
+    /// The learned rule's reasoning: its probability and the tokens that pushed it (their
+    /// places are the hits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnedScore>,
 }
 
 /// The full explanation of a decision; stored with the comment.

@@ -123,6 +123,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    learned_state (id) {
+        id -> Integer,
+        generation -> BigInt,
+        epoch -> BigInt,
+        ham_docs -> BigInt,
+        spam_docs -> BigInt,
+        token_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    learned_tokens (token) {
+        token -> Text,
+        ham -> BigInt,
+        spam -> BigInt,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    learned_labels (doc_key) {
+        doc_key -> Text,
+        label -> Text,
+        labelled_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(idempotency_keys -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
@@ -136,5 +164,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     bans,
     audit_log,
     idempotency_keys,
-    webhook_outbox
+    webhook_outbox,
+    learned_state,
+    learned_tokens,
+    learned_labels
 );

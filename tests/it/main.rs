@@ -22,6 +22,7 @@ mod default_rules;
 mod flags_and_bans;
 mod idempotency;
 mod intake;
+mod learning;
 mod listing;
 mod migrate_data;
 mod migrations;

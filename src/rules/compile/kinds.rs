@@ -151,3 +151,59 @@ pub(super) fn duplicate(ctx: &Ctx<'_>, this: &RuleAt<'_>) -> Result<Spec, RulesE
         scope,
     })
 }
+
+/// Labelled comments of each class the learned rule waits for when the file does not say.
+pub(crate) const DEFAULT_MIN_LABELLED: u64 = 50;
+/// The spam probability from which the learned rule counts when the file does not say: a
+/// young model is often fairly sure and wrong; it is rarely very sure and wrong.
+pub(crate) const DEFAULT_MIN_PROBABILITY: f64 = 0.95;
+
+pub(super) fn learned(ctx: &Ctx<'_>, rule: &Rule, this: &RuleAt<'_>) -> Result<Spec, RulesError> {
+    let r = this.table;
+    if let Some(t) = &r.target {
+        return Err(ctx.err(
+            t.span().start,
+            Some(this.id),
+            "key `target` does not apply to a `learned` rule (it reads the normalized text)",
+        ));
+    }
+    if rule.action != crate::rules::Action::Score {
+        return Err(ctx.err(
+            r.action.span().start,
+            Some(this.id),
+            "a `learned` rule's action must be \"score\": its weight is scaled by how sure the model is",
+        ));
+    }
+    let min = |key, v: &Option<toml::Spanned<i64>>| match v {
+        Some(v) => uint(ctx, this.id, key, v, 1).map(|n| n as u64),
+        None => Ok(DEFAULT_MIN_LABELLED),
+    };
+    let ham_weight = match &r.ham_weight {
+        Some(w) if !(w.get_ref().is_finite() && *w.get_ref() >= 0.0) => {
+            return Err(ctx.err(
+                w.span().start,
+                Some(this.id),
+                "`ham_weight` must be a number of at least 0",
+            ))
+        }
+        Some(w) => *w.get_ref(),
+        None => 0.0,
+    };
+    let min_probability = match &r.min_probability {
+        Some(p) if !(0.5..1.0).contains(p.get_ref()) => {
+            return Err(ctx.err(
+                p.span().start,
+                Some(this.id),
+                "`min_probability` must be at least 0.5 and below 1",
+            ))
+        }
+        Some(p) => *p.get_ref(),
+        None => DEFAULT_MIN_PROBABILITY,
+    };
+    Ok(Spec::Learned {
+        min_ham: min("min_ham", &r.min_ham)?,
+        min_spam: min("min_spam", &r.min_spam)?,
+        min_probability,
+        ham_weight,
+    })
+}

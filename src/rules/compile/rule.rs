@@ -91,6 +91,7 @@ pub(super) fn compile_rule(
         Kind::Length => kinds::length(ctx, &this)?,
         Kind::Duplicate => kinds::duplicate(ctx, &this)?,
         Kind::FirstComment => Spec::FirstComment,
+        Kind::Learned => kinds::learned(ctx, &rule, &this)?,
     };
     Ok(rule)
 }

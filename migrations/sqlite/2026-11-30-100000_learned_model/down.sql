@@ -1,0 +1,3 @@
+DROP TABLE learned_labels;
+DROP TABLE learned_tokens;
+DROP TABLE learned_state;
