@@ -91,7 +91,10 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Bidirectional embeddings, overrides and isolates: in a name they reorder the text around it
-/// (a name that displays as another's, or that flips the words after it), so names refuse them.
+/// (a name that displays as another's, or that flips the words after it), so names drop them.
+/// They are dropped rather than refused because real names carry them: copied from a
+/// right-to-left page, an Arabic or Hebrew name often arrives wrapped in an embedding
+/// (U+202B … U+202C), and the page's own bidi algorithm lays out its letters without them.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
@@ -104,17 +107,17 @@ fn has_control_chars(text: &str, allow_line_breaks: bool) -> bool {
 }
 
 fn parse_author_name(raw: &str) -> Result<String, ModerationError> {
-    let name = raw.trim();
+    let without_bidi: String;
+    let name = if raw.chars().any(is_bidi_control) {
+        without_bidi = raw.chars().filter(|c| !is_bidi_control(*c)).collect();
+        without_bidi.trim()
+    } else {
+        raw.trim()
+    };
     if name.chars().all(is_invisible) {
         return Err(ModerationError::invalid(
             "author_name",
             "author_name is required",
-        ));
-    }
-    if name.chars().any(is_bidi_control) {
-        return Err(ModerationError::invalid(
-            "author_name",
-            "author_name must not contain bidirectional override or isolate characters",
         ));
     }
     if name.chars().count() > MAX_AUTHOR_NAME_CHARS {
@@ -269,11 +272,18 @@ mod tests {
     }
 
     #[test]
-    fn names_with_bidi_overrides_or_isolates_are_refused() {
-        for name in ["Ann\u{202E}nimda", "\u{2067}Ann", "Ann\u{202A}x\u{202C}"] {
-            let err = NewComment::parse(article(), name, None, "hi", None).unwrap_err();
-            assert_eq!(field_of(err), "author_name", "{name:?}");
+    fn bidi_overrides_embeddings_and_isolates_are_dropped_from_names() {
+        for (name, kept) in [
+            ("Ann\u{202E}nimda", "Annnimda"),
+            ("\u{2067}Ann", "Ann"),
+            ("Ann\u{202A}x\u{202C}", "Annx"),
+            ("\u{202B}جوجو\u{202C}", "جوجو"),
+        ] {
+            let comment = NewComment::parse(article(), name, None, "hi", None).unwrap();
+            assert_eq!(comment.author_name, kept, "{name:?}");
         }
+        let err = NewComment::parse(article(), "\u{202E}\u{2066}", None, "hi", None).unwrap_err();
+        assert_eq!(field_of(err), "author_name");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the login throttle from both sides (the guesser held back, the moderator let in).
 
 use crate::backend_tests;
-use crate::helpers::{Db, TestApp, TEST_PASSWORD};
+use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -423,15 +423,27 @@ async fn dot_segments_and_invisible_bodies_are_refused(db: Db) {
     let invisible = json!({"author_name": "Ann", "body": "\u{200B}\u{200D}\u{FEFF} \u{2060}"});
     let body = expect_error(app.post_comment("a1", invisible).await, 422, "empty_body").await;
     assert_eq!(body["error"]["field"], "body");
-    let spoofed = json!({"author_name": "Ann\u{202E}nimda", "body": "hello"});
+    let only_controls = json!({"author_name": "\u{202E}\u{2066}", "body": "hello"});
     let body = expect_error(
-        app.post_comment("a1", spoofed).await,
+        app.post_comment("a1", only_controls).await,
         400,
         "validation_failed",
     )
     .await;
     assert_eq!(body["error"]["field"], "author_name");
     assert_eq!(app.stored_count(), 0);
+    let spoofed = app
+        .submit(Comment::new("hello").by("Ann\u{202E}nimda"))
+        .await;
+    let id = spoofed["id"].as_str().unwrap();
+    let page = app.list("a1", "").await.json::<Value>().await.unwrap();
+    let listed = page["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .expect("the comment is listed");
+    assert_eq!(listed["author_name"], "Annnimda", "the override is dropped");
 }
 
 #[actix_web::test]
