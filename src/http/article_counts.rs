@@ -4,7 +4,6 @@
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::moderation::{self, ArticleId, MAX_COUNTED_ARTICLES};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -77,22 +76,7 @@ pub async fn counts(
     .map_err(|e| ApiError::internal(&e))?;
     let etag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(&body)[..12]));
     let cache_control = format!("public, max-age={MAX_AGE_SECONDS}");
-    let unchanged = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    let mut response = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control));
+    let (mut response, unchanged) = super::assets::conditional(&request, etag, cache_control);
     Ok(if unchanged {
         response.finish()
     } else {

@@ -59,19 +59,7 @@ fn serve(req: &HttpRequest, path: &str, caching: Caching) -> HttpResponse {
         Caching::Immutable => "public, max-age=31536000, immutable".to_string(),
         Caching::Revalidate => format!("public, max-age={WIDGET_MAX_AGE_SECS}, must-revalidate"),
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control));
+    let (mut response, fresh) = conditional(req, etag, cache_control);
     if fresh {
         return response.finish();
     }
@@ -130,4 +118,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(widget_css))
             .route(web::head().to(widget_css)),
     );
+}
+
+/// The start of a cacheable answer: `304 Not Modified` when the request's `If-None-Match` names
+/// `etag` (or `*`), else `200`; either with the `ETag` and `Cache-Control` headers. The flag
+/// says whether it is the 304, which must be finished without a body.
+pub(super) fn conditional(
+    req: &HttpRequest,
+    etag: String,
+    cache_control: String,
+) -> (actix_web::HttpResponseBuilder, bool) {
+    let fresh = matches_if_none_match(req, &etag);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control));
+    (response, fresh)
+}
+
+fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
 }

@@ -35,15 +35,7 @@ pub struct HealthResponse {
     )
 )]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
-    let database_ok =
-        web::block(move || moderation::check_database(&pool).map_err(|e| e.to_string()))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r);
-    if let Err(err) = &database_ok {
-        tracing::warn!(error = %err, "health check: database unavailable");
-    }
+    let database_ok = database_answers(&state, "health check").await;
     let reload_error = state.policy.last_error().map(|e| e.message);
     let body = HealthResponse {
         status: if database_ok.is_ok() && reload_error.is_none() {
@@ -95,15 +87,7 @@ pub struct ReadyResponse {
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
-    let database_ok =
-        web::block(move || moderation::check_database(&pool).map_err(|e| e.to_string()))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r);
-    if let Err(err) = &database_ok {
-        tracing::warn!(error = %err, "readiness: database unavailable");
-    }
+    let database_ok = database_answers(&state, "readiness").await;
     let redis = match state.limits.status().await {
         "redis" => "ok",
         "local" => "not_configured",
@@ -126,4 +110,17 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+/// Whether the database answers a trivial query; a failure is logged under `probe`'s name.
+async fn database_answers(state: &AppState, probe: &str) -> Result<(), String> {
+    let pool = state.pool.clone();
+    let answer = web::block(move || moderation::check_database(&pool).map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+    if let Err(err) = &answer {
+        tracing::warn!(error = %err, "{probe}: database unavailable");
+    }
+    answer
 }
