@@ -2,7 +2,8 @@
 //! and length, the one-edit check, and the small bit sets the phrase index also uses to skip
 //! lookups that cannot succeed.
 
-use super::words::{FxMap, Role};
+use super::fxhash::FxMap;
+use super::words::Role;
 
 /// Words shorter than this (in characters) are never matched fuzzily.
 pub(crate) const FUZZY_MIN_CHARS: usize = 6;

@@ -4,9 +4,10 @@
 //! combined with Fisher's chi-square, as SpamBayes and SpamAssassin's Bayes do. Pure: the
 //! counts are a value the caller loads and passes in.
 
+use super::fxhash::{FxHasher, FxMap};
 use super::links::{find_links, Link};
 use super::normalize::normalize;
-use super::words::{tokens, FxHasher, FxMap};
+use super::words::tokens;
 use super::Field;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;

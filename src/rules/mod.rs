@@ -28,6 +28,7 @@ mod examples;
 mod fold;
 mod format;
 mod fuzzy;
+mod fxhash;
 mod input;
 mod learned;
 mod links;
@@ -47,6 +48,8 @@ mod tests_admin;
 mod tests_entries;
 #[cfg(test)]
 mod tests_errors;
+#[cfg(test)]
+mod tests_kinds;
 #[cfg(test)]
 mod tests_props;
 
