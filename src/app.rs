@@ -16,7 +16,7 @@ use crate::storage::group_commit::GroupCommitConfig;
 use crate::storage::{self, DatabaseUrl, OpenMode, StorageError};
 use crate::webhooks::{Dispatcher, Webhooks};
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
-use actix_web::{dev::Server, web, App, HttpServer};
+use actix_web::{dev::Server, web, App};
 use std::net::TcpListener;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -170,7 +170,7 @@ impl Application {
             source,
         };
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let mut server = HttpServer::new(move || {
+        let app = move || {
             App::new()
                 .wrap(Condition::new(
                     !origins.is_empty(),
@@ -189,24 +189,16 @@ impl Application {
                 .app_data(rules_body_limit.clone())
                 .app_data(body_timeout.clone())
                 .configure(http::routes)
-        })
-        .on_connect(move |connection, data| connections.on_connect(connection, data))
-        .listen(listener)
-        .map_err(bind_error)?;
+        };
+        let mut listeners = vec![listener];
         if let Some(listener) = metrics_listener {
-            server = server
-                .listen(listener)
-                .map_err(|source| StartupError::Bind {
-                    addr: config.metrics_bind.clone().unwrap_or_default(),
-                    source,
-                })?;
+            listeners.push(listener);
             if let Some(addr) = metrics_addr {
                 tracing::info!(address = %addr, "metrics served on their own listener");
             }
         }
-        if let Some(workers) = config.workers {
-            server = server.workers(workers.max(1));
-        }
+        let server =
+            http::server::serve(app, listeners, config.workers, connections).map_err(bind_error)?;
         // Absolute paths: a relative default resolves against the folder `serve` started in.
         let rules_file =
             std::path::absolute(&config.rules).unwrap_or_else(|_| config.rules.clone());
@@ -219,7 +211,7 @@ impl Application {
         Ok(Application {
             port,
             metrics_port: metrics_addr.map(|a| a.port()),
-            server: server.run(),
+            server,
             checkpointer,
             dispatcher,
         })

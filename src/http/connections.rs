@@ -55,14 +55,15 @@ impl ConnectionLimits {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// For `HttpServer::on_connect`: counts a new connection from its peer address. Runs on
-    /// the worker that takes the connection, so connections opened together may be counted
-    /// in another order than they were opened: which one is past the bound is the server's
-    /// order, and the bound holds either way.
-    pub fn on_connect(self: &Arc<Self>, connection: &dyn std::any::Any, data: &mut Extensions) {
-        let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
-            return;
-        };
+    /// Counts a new connection from its peer address (`http::server` calls it as each
+    /// connection opens). Runs on the worker that takes the connection, so connections opened
+    /// together may be counted in another order than they were opened: which one is past the
+    /// bound is the server's order, and the bound holds either way.
+    pub fn on_connect(
+        self: &Arc<Self>,
+        stream: &actix_web::rt::net::TcpStream,
+        data: &mut Extensions,
+    ) {
         let Ok(peer) = stream.peer_addr() else {
             return;
         };
@@ -85,7 +86,8 @@ impl ConnectionLimits {
 }
 
 /// The longest request target (path and query) answered; longer ones are 414. (Heads past
-/// actix's own buffer, 32 KiB, are refused by actix before any of this runs.)
+/// actix's own buffer, 128 KiB, are refused by actix before any of this runs: 431, made JSON
+/// by `protocol_refusals`.)
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Middleware: a request on a connection past its address's bound is refused and the

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    /// The request is not valid HTTP/1.1 (refused before it reaches a route).
+    MalformedRequest,
     /// The body is not JSON (syntax, invalid UTF-8, too deeply nested, empty).
     MalformedJson,
     /// A field is missing, of the wrong type, unknown, or invalid.
@@ -23,6 +25,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// The request's URL is too long.
     UriTooLong,
+    /// The request's head is too large (over 128 KiB, or more than 96 headers).
+    HeadersTooLarge,
     /// A cross-origin request from an origin, or with a method or header, not allowed.
     CorsRejected,
     /// The body is not `Content-Type: application/json`.
@@ -66,7 +70,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
+        ErrorCode::MalformedRequest,
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
         ErrorCode::NotFound,
@@ -74,6 +79,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RequestTimeout,
         ErrorCode::UriTooLong,
+        ErrorCode::HeadersTooLarge,
         ErrorCode::CorsRejected,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::EmptyBody,
@@ -98,6 +104,7 @@ impl ErrorCode {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorCode::MalformedRequest => "malformed_request",
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::NotFound => "not_found",
@@ -105,6 +112,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::UriTooLong => "uri_too_long",
+            ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::CorsRejected => "cors_rejected",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::EmptyBody => "empty_body",
@@ -131,9 +139,10 @@ impl ErrorCode {
     /// The status every response with this code has.
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::MalformedJson | ErrorCode::ValidationFailed | ErrorCode::CorsRejected => {
-                StatusCode::BAD_REQUEST
-            }
+            ErrorCode::MalformedRequest
+            | ErrorCode::MalformedJson
+            | ErrorCode::ValidationFailed
+            | ErrorCode::CorsRejected => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -146,6 +155,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::EmptyBody
             | ErrorCode::ParentOnOtherArticle

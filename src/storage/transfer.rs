@@ -5,14 +5,21 @@
 
 use super::audit::AuditRow;
 use super::bans::BanRow;
-use super::schema::{audit_log, bans, comment_rule_hits, comments, flags, sessions, users};
+use super::idempotency::IdempotencyRow;
+use super::outbox::OutboxRow;
+use super::schema::{
+    audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys, learned_labels,
+    learned_state, learned_tokens, sessions, users, webhook_outbox,
+};
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 /// The tables in the order they are copied: every row's references are copied before it.
-pub const TABLES: [&str; 7] = [
+/// The learned model's state row is not among them: every migrated database has exactly one,
+/// and the copy overwrites it.
+pub const TABLES: [&str; 11] = [
     "users",
     "sessions",
     "comments",
@@ -20,6 +27,10 @@ pub const TABLES: [&str; 7] = [
     "flags",
     "bans",
     "audit_log",
+    "idempotency_keys",
+    "webhook_outbox",
+    "learned_tokens",
+    "learned_labels",
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -66,6 +77,33 @@ struct FlagRow {
     created_at: PrimitiveDateTime,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = learned_tokens)]
+struct LearnedTokenRow {
+    token: String,
+    ham: i64,
+    spam: i64,
+    generation: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = learned_labels)]
+struct LearnedLabelRow {
+    doc_key: String,
+    label: String,
+    labelled_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = learned_state)]
+struct LearnedStateRow {
+    generation: i64,
+    epoch: i64,
+    ham_docs: i64,
+    spam_docs: i64,
+    token_count: i64,
+}
+
 /// One table's rows: in the source, copied, and in the target afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableCount {
@@ -105,6 +143,10 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
         audit_log::table.count().get_result(conn)?,
+        idempotency_keys::table.count().get_result(conn)?,
+        webhook_outbox::table.count().get_result(conn)?,
+        learned_tokens::table.count().get_result(conn)?,
+        learned_labels::table.count().get_result(conn)?,
     ];
     Ok(TABLES.into_iter().zip(counts).collect())
 }
@@ -179,6 +221,40 @@ pub fn copy_database(
             copy_table!("flags", flags, FlagRow, flags::id.asc());
             copy_table!("bans", bans, BanRow, bans::id.asc());
             copy_table!("audit_log", audit_log, AuditRow, audit_log::id.asc());
+            copy_table!(
+                "idempotency_keys",
+                idempotency_keys,
+                IdempotencyRow,
+                idempotency_keys::key_hash.asc()
+            );
+            // Pending webhook events keep their place; finished ones keep the delivery log.
+            copy_table!(
+                "webhook_outbox",
+                webhook_outbox,
+                OutboxRow,
+                webhook_outbox::id.asc()
+            );
+            copy_table!(
+                "learned_tokens",
+                learned_tokens,
+                LearnedTokenRow,
+                learned_tokens::token.asc()
+            );
+            copy_table!(
+                "learned_labels",
+                learned_labels,
+                LearnedLabelRow,
+                learned_labels::doc_key.asc()
+            );
+            // The model's totals and generation go with its counts, so every instance on the
+            // target loads the model as it was.
+            let state: LearnedStateRow = learned_state::table
+                .find(1)
+                .select(LearnedStateRow::as_select())
+                .first(source)?;
+            diesel::update(learned_state::table.find(1))
+                .set(&state)
+                .execute(target)?;
             Ok::<_, TransferError>(copied)
         })
     })?;

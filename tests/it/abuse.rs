@@ -3,7 +3,7 @@
 //! the login throttle from both sides (the guesser held back, the moderator let in).
 
 use crate::backend_tests;
-use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
+use crate::helpers::{raw_exchange, Comment, Db, TestApp, TEST_PASSWORD};
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -204,23 +204,6 @@ async fn undeclared_methods_get_405_with_allow(db: Db) {
     }
 }
 
-/// Sends `request` on a fresh connection and reads until the server closes it (or 30 s pass);
-/// off the async workers.
-async fn raw_exchange(port: u16, request: Vec<u8>) -> String {
-    actix_web::rt::task::spawn_blocking(move || {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        stream.write_all(&request).unwrap();
-        let mut received = Vec::new();
-        let _ = stream.read_to_end(&mut received);
-        String::from_utf8_lossy(&received).into_owned()
-    })
-    .await
-    .unwrap()
-}
-
 /// Reads a response head (through the blank line) from `stream`, byte by byte so nothing
 /// after it is consumed.
 fn read_head(stream: &mut TcpStream) -> String {
@@ -232,10 +215,6 @@ fn read_head(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-fn port_of(app: &TestApp) -> u16 {
-    app.address.rsplit(':').next().unwrap().parse().unwrap()
-}
-
 async fn a_stalled_body_gets_408_in_json_and_the_connection_closes(db: Db) {
     let app = TestApp::builder(db)
         .configure(|c| c.body_timeout_secs = 1)
@@ -245,7 +224,7 @@ async fn a_stalled_body_gets_408_in_json_and_the_connection_closes(db: Db) {
     let request = b"POST /api/v1/articles/a1/comments HTTP/1.1\r\nHost: x\r\n\
         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
         .to_vec();
-    let answer = raw_exchange(port_of(&app), request).await;
+    let answer = raw_exchange(app.port(), request).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"request_timeout\""), "{answer}");
     // read_to_end returned: the server closed the connection.
@@ -263,7 +242,7 @@ async fn connections_past_the_per_address_bound_are_refused_and_closed(db: Db) {
         })
         .spawn()
         .await;
-    let port = port_of(&app);
+    let port = app.port();
     // Three connections are held open, each counted before the next is opened: the server
     // counts a connection on the worker that takes it, and two workers can count connections
     // opened together in either order, so each first gets an answer (the server counted it),
@@ -416,7 +395,7 @@ async fn dot_segments_and_invisible_bodies_are_refused(db: Db) {
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{comment}",
             comment.len()
         );
-        let answer = raw_exchange(port_of(&app), request.into_bytes()).await;
+        let answer = raw_exchange(app.port(), request.into_bytes()).await;
         assert!(answer.starts_with("HTTP/1.1 400"), "{id}: {answer}");
         assert!(answer.contains("\"article_id\""), "{id}: {answer}");
     }

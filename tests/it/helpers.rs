@@ -275,6 +275,15 @@ impl TestApp {
         Self::builder(db).spawn().await
     }
 
+    /// The port the app listens on.
+    pub fn port(&self) -> u16 {
+        self.address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the app's address ends in its port")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -463,4 +472,23 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
     }
+}
+
+/// Sends `request` on a fresh connection and reads until the server closes it (or 30 s pass);
+/// off the async workers.
+pub async fn raw_exchange(port: u16, request: Vec<u8>) -> String {
+    actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        // A server that refuses early may close before reading everything: read its answer.
+        let _ = stream.write_all(&request);
+        let mut received = Vec::new();
+        let _ = stream.read_to_end(&mut received);
+        String::from_utf8_lossy(&received).into_owned()
+    })
+    .await
+    .unwrap()
 }

@@ -30,6 +30,7 @@ mod observability;
 mod openapi_and_health;
 mod overload;
 mod pages_and_assets;
+mod protocol_refusals;
 mod queue_and_decisions;
 mod rate_limits;
 mod redis_limits;

@@ -1,6 +1,6 @@
 //! `gatehouse migrate-data`: a SQLite database filled through the API, copied by the real
 //! binary into a new PostgreSQL database, serves the same thread, queue, log, bans and logins
-//! there; a non-empty target is refused; a missing SQLite source is refused while a missing
+//! there, with the learned model and idempotency keys; a non-empty target is refused; a missing SQLite source is refused while a missing
 //! SQLite target is created. And `gatehouse migrate` on PostgreSQL.
 
 use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
@@ -31,6 +31,17 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
         response.status()
     );
     response.json().await.unwrap()
+}
+
+/// One submission with an `Idempotency-Key`, sent before the move and retried after it.
+async fn post_with_key(app: &TestApp) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/articles/a2/comments"))
+        .header("idempotency-key", "retry-after-the-move")
+        .json(&json!({"author_name": "Eve", "body": "Sent once, retried after the move."}))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// What a reader and a moderator can see of the site.
@@ -97,6 +108,9 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
         json!({"kind": "author", "value": "troll@example.org", "reason": "abuse"}),
     )
     .await;
+    let keyed = post_with_key(&sqlite).await;
+    assert_eq!(keyed.status().as_u16(), 201);
+    let keyed: Value = keyed.json().await.unwrap();
     let before = snapshot(&sqlite, &admin).await;
     assert_eq!(before[0]["comments"].as_array().unwrap().len(), 3);
     assert!(!before[2]["entries"].as_array().unwrap().is_empty());
@@ -123,6 +137,19 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
         "{stdout}"
     );
 
+    // The learned model came along: the same decisions, tokens and totals.
+    let model = |url: &str| {
+        let shown = gatehouse(&["learn", "--show", "--database-url", url]);
+        assert!(shown.status.success(), "{shown:?}");
+        String::from_utf8_lossy(&shown.stdout).into_owned()
+    };
+    let model_before = model(&sqlite.database_url);
+    assert!(
+        model_before.contains("1 approved (ham) and 1 rejected (spam)"),
+        "{model_before}"
+    );
+    assert_eq!(model(&target.url), model_before);
+
     let postgres = TestApp::builder(Db::Postgres)
         .database_url(&target.url)
         .spawn()
@@ -136,6 +163,11 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
         .get_json(token["token"].as_str().unwrap(), "/api/v1/moderation/queue")
         .await;
     assert_eq!(queue, before[1]);
+    // A retry of a submission sent before the move still gets its first answer.
+    let replay = post_with_key(&postgres).await;
+    assert_eq!(replay.status().as_u16(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.json::<Value>().await.unwrap(), keyed);
     // The copy is a working site: new comments thread under copied ones.
     postgres
         .submit(Comment::new("Late reply.").by("Dan").reply_to(&top["id"]))
@@ -152,7 +184,7 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     assert!(!again.status.success());
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("not empty"), "{stderr}");
-    assert_eq!(postgres.stored_count(), 6);
+    assert_eq!(postgres.stored_count(), 7);
     drop(postgres);
 }
 
