@@ -45,6 +45,9 @@ fn constrained(name: &str, location: &str, path: &str) -> Option<Value> {
             json!({"type": "string", "enum": ["pending", "flagged", "rejected", "published"]})
         }
         ("since" | "until", "query") => json!({"type": "string", "format": "date-time"}),
+        ("url", "query") if path.ends_with("/resolve") => {
+            json!({"type": "string", "minLength": 1, "maxLength": 2048, "pattern": NO_NUL})
+        }
         _ => return None,
     })
 }
