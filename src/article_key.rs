@@ -224,7 +224,12 @@ pub fn spell_identifier(identifier: &str) -> String {
         return identifier.to_string();
     }
     let mut out = String::with_capacity(identifier.len() * 2);
-    push_spelled(&mut out, identifier.as_bytes());
+    if identifier.chars().all(|c| c == '.') {
+        // Only dots is no id: spell them as bytes.
+        out = "~2E".repeat(identifier.len());
+    } else {
+        push_spelled(&mut out, identifier.as_bytes());
+    }
     cut_and_hash(out, identifier)
 }
 

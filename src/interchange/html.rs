@@ -16,7 +16,8 @@ pub fn to_text(html: &str) -> String {
                 rest = &rest[1..];
                 continue;
             };
-            let tag = rest[1..end].trim().to_ascii_lowercase();
+            // A tag's name follows `<` (or `</`) at once: `a < b` is text.
+            let tag = rest[1..end].to_ascii_lowercase();
             let name = tag
                 .trim_start_matches('/')
                 .split(|c: char| c.is_whitespace() || c == '/')

@@ -6,6 +6,7 @@
 pub mod disqus;
 mod html;
 pub mod jsonl;
+mod utf8;
 pub mod wordpress;
 mod xml;
 

@@ -71,9 +71,9 @@ fn disqus_posts_map_threads_states_and_parents() {
     let problems = malformed(&items);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].message.contains("createdAt"), "{problems:?}");
-    assert_eq!(problems[0].position.record, 8);
+    assert_eq!(problems[0].position.record, 7);
     assert!(problems[1].message.contains("thread is not in the file"));
-    assert_eq!(problems[1].position.record, 10);
+    assert_eq!(problems[1].position.record, 9);
 }
 
 #[test]

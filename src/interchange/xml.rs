@@ -3,10 +3,11 @@
 //! entities other than XML's five and character references never expanded (a DOCTYPE's
 //! declarations are ignored, so "billion laughs" stays a few bytes), broken UTF-8 reported.
 
+use super::utf8::{InvalidBytes, Utf8Scrub};
 use super::{Item, Malformed, Position};
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 
 /// Element nesting kept; an export needs 4 levels, deeper content is ignored and reported.
 pub const MAX_DEPTH: usize = 32;
@@ -34,7 +35,9 @@ pub enum Step {
 }
 
 pub struct XmlWalker<R: BufRead> {
-    reader: Reader<R>,
+    reader: Reader<BufReader<Utf8Scrub<R>>>,
+    /// Where the input had bytes that are not UTF-8 (replaced by `?`).
+    invalid: InvalidBytes,
     buf: Vec<u8>,
     /// Local names of the open elements, up to `MAX_DEPTH`.
     path: Vec<String>,
@@ -56,13 +59,16 @@ pub struct XmlWalker<R: BufRead> {
 
 impl<R: BufRead> XmlWalker<R> {
     pub fn new(input: R) -> Self {
-        let mut reader = Reader::from_reader(input);
+        let invalid = InvalidBytes::default();
+        let mut reader =
+            Reader::from_reader(BufReader::new(Utf8Scrub::new(input, invalid.clone())));
         let config = reader.config_mut();
         // Our own stack checks nesting; quick-xml's would keep every open name however deep.
         config.check_end_names = false;
         config.trim_text(false);
         XmlWalker {
             reader,
+            invalid,
             buf: Vec::new(),
             path: Vec::new(),
             depth: 0,
@@ -87,8 +93,14 @@ impl<R: BufRead> XmlWalker<R> {
         &self.path
     }
 
-    /// Takes what went wrong since the last call.
+    /// Takes what went wrong since the last call (bytes that are not UTF-8 included).
     pub fn take_problems(&mut self) -> Vec<String> {
+        let (count, first) = self.invalid.take_before(self.position());
+        if let Some(first) = first {
+            self.problems.push(format!(
+                "{count} byte(s) that are not UTF-8, the first at byte {first}"
+            ));
+        }
         std::mem::take(&mut self.problems)
     }
 
@@ -157,7 +169,7 @@ impl<R: BufRead> XmlWalker<R> {
                     return Ok(self.open(name, attributes));
                 }
                 Event::End(end) => {
-                    let name = String::from_utf8_lossy(end.local_name().as_ref()).into_owned();
+                    let name = end.local_name().as_ref().to_string();
                     if self.depth <= MAX_DEPTH && self.path.last() != Some(&name) {
                         return Err(format!(
                             "unreadable XML at byte {}: </{name}> closes <{}>",
@@ -305,13 +317,13 @@ fn describe(
     start: &quick_xml::events::BytesStart<'_>,
     problems: &mut Vec<String>,
 ) -> (String, Vec<(String, String)>) {
-    let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+    let name = start.local_name().as_ref().to_string();
     let mut attributes = Vec::new();
     for attribute in start.attributes() {
         match attribute {
             Ok(a) => {
-                let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-                match a.unescape_value() {
+                let key = a.key.local_name().as_ref().to_string();
+                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
                     Ok(value) => attributes.push((key, value.into_owned())),
                     Err(e) => problems.push(format!("attribute {key} of <{name}>: {e}")),
                 }

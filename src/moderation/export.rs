@@ -54,7 +54,11 @@ impl ExportPages {
         };
         self.after = Some((last.article_id.clone(), last.thread_path.clone()));
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let (audit, flags, sources) = imported::comment_extras(conn, &ids)?;
+        let imported::CommentExtras {
+            audit,
+            flags,
+            sources,
+        } = imported::comment_extras(conn, &ids)?;
         let mut decisions: HashMap<String, Vec<DecisionRecord>> = HashMap::new();
         for a in audit {
             let parse = |text: &Option<String>| {

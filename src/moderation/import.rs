@@ -3,13 +3,15 @@
 //! parent even when the parent comes later in the file, written in batches, one transaction
 //! each. Not judged unless asked; when judged, today's rules only ever hold a comment.
 
-use super::judge::MAX_THREAD_DEPTH;
+use super::import_rows::{
+    audit_row, flag_row, place_under, row_from_record, row_from_source, time_ordered_id,
+};
 use super::{ArticleId, ModerationError, NewComment};
-use crate::interchange::{CommentRecord, Format, Item, Malformed, Position, SourceComment};
+use crate::interchange::{Format, Item, Malformed, Position, SourceComment};
 use crate::rules::{CommentInput, CommentStatus, Decision, LearnedModel, RuleSet, Verdict};
 use crate::storage::audit::AuditRow;
 use crate::storage::imported::{self, ImportBatch, PlacedRow};
-use crate::storage::transfer::{CommentRow, FlagRow, ImportedRow};
+use crate::storage::transfer::ImportedRow;
 use crate::storage::{write_transaction, DbConnection};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -381,40 +383,22 @@ impl<'c> Importer<'c> {
             }
             other => other,
         };
-        let (parent_id, thread_path, depth) = match &parent {
-            None => (None, id.clone(), 0),
-            Some(p) if p.depth < MAX_THREAD_DEPTH => (
-                Some(p.id.clone()),
-                format!("{}/{id}", p.thread_path),
-                p.depth + 1,
-            ),
-            Some(p) => {
-                // Gatehouse shows MAX_THREAD_DEPTH levels: hang it on the deepest shown ancestor.
-                self.report.flattened += 1;
-                let kept: Vec<&str> = p
-                    .thread_path
-                    .split('/')
-                    .take(usize::try_from(MAX_THREAD_DEPTH).unwrap_or(12))
-                    .collect();
-                let ancestor = kept.last().map_or(p.id.clone(), |a| (*a).to_string());
-                (
-                    Some(ancestor),
-                    format!("{}/{id}", kept.join("/")),
-                    MAX_THREAD_DEPTH,
-                )
-            }
-        };
+        let (placement, flattened) = place_under(&id, parent.as_ref());
+        if flattened {
+            self.report.flattened += 1;
+        }
+        let status = source.record.as_ref().map_or(source.status, |r| {
+            CommentStatus::parse(&r.status).unwrap_or(CommentStatus::Pending)
+        });
+        let judged = self.judged(&comment, status);
         let row = match &source.record {
-            Some(record) => {
-                self.row_from_record(record, &comment, parent_id, thread_path.clone(), depth)?
-            }
-            None => self.row_from_source(
+            Some(record) => row_from_record(record, &comment, &placement, judged)?,
+            None => row_from_source(
                 &source,
                 &comment,
-                &id,
-                parent_id,
-                thread_path.clone(),
-                depth,
+                &placement,
+                judged,
+                self.options.format.source(),
             )?,
         };
         let status = row.status.clone();
@@ -461,8 +445,8 @@ impl<'c> Importer<'c> {
         let placed = PlacedRow {
             id: row.id.clone(),
             article_id: row.article_id.clone(),
-            thread_path,
-            depth,
+            thread_path: placement.thread_path,
+            depth: placement.depth,
         };
         self.batch.comments.push(row);
         Ok(placed)
@@ -490,114 +474,6 @@ impl<'c> Importer<'c> {
         Some((verdict, if held { CommentStatus::Pending } else { status }))
     }
 
-    fn row_from_source(
-        &mut self,
-        source: &SourceComment,
-        comment: &NewComment,
-        id: &str,
-        parent_id: Option<String>,
-        thread_path: String,
-        depth: i32,
-    ) -> Result<CommentRow, ModerationError> {
-        let format = self.options.format.source();
-        let (verdict, status) = self.judged(comment, source.status).unwrap_or_else(|| {
-            let verdict = Verdict {
-                decision: match source.status {
-                    CommentStatus::Published => Decision::Publish,
-                    CommentStatus::Pending => Decision::Hold,
-                    CommentStatus::Rejected => Decision::Reject,
-                },
-                score: 0.0,
-                hold_threshold: 0.0,
-                reject_threshold: 0.0,
-                matches: Vec::new(),
-                rules_version: format!("import:{format}"),
-            };
-            (verdict, source.status)
-        });
-        let client_ip = source
-            .client_ip
-            .as_deref()
-            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
-            .map_or_else(String::new, |ip| ip.to_string());
-        Ok(CommentRow {
-            id: id.to_string(),
-            article_id: comment.article_id.as_str().to_string(),
-            parent_id,
-            thread_path,
-            depth,
-            author_name: comment.author_name.clone(),
-            author_email: comment.author_email.clone(),
-            author_key: comment.author_key.clone(),
-            body: comment.body.clone(),
-            body_fingerprint: crate::rules::body_fingerprint(&comment.body),
-            client_ip,
-            status: status.as_str().to_string(),
-            score: verdict.score,
-            verdict: verdict_text(&verdict)?,
-            rules_version: verdict.rules_version.clone(),
-            created_at: source.created_at,
-            decided_by: None,
-            decided_at: None,
-            decision_reason: source
-                .source_state
-                .as_ref()
-                .map(|state| format!("{state} in the {format} export")),
-            flagged_at: None,
-            flag_count: 0,
-        })
-    }
-
-    fn row_from_record(
-        &mut self,
-        record: &CommentRecord,
-        comment: &NewComment,
-        parent_id: Option<String>,
-        thread_path: String,
-        depth: i32,
-    ) -> Result<CommentRow, ModerationError> {
-        let status = CommentStatus::parse(&record.status).unwrap_or(CommentStatus::Pending);
-        let (verdict, score, rules_version, status) = match self.judged(comment, status) {
-            Some((verdict, status)) => (
-                verdict_text(&verdict)?,
-                verdict.score,
-                verdict.rules_version.clone(),
-                status,
-            ),
-            None => (
-                record.verdict.to_string(),
-                record.score,
-                record.rules_version.clone(),
-                status,
-            ),
-        };
-        let time = |t: &Option<String>| t.as_deref().and_then(crate::timestamps::parse_rfc3339);
-        Ok(CommentRow {
-            id: record.id.clone(),
-            article_id: comment.article_id.as_str().to_string(),
-            parent_id,
-            thread_path,
-            depth,
-            author_name: comment.author_name.clone(),
-            author_email: comment.author_email.clone(),
-            author_key: comment.author_key.clone(),
-            body: comment.body.clone(),
-            body_fingerprint: crate::rules::body_fingerprint(&comment.body),
-            client_ip: record.client_ip.clone(),
-            status: status.as_str().to_string(),
-            score,
-            verdict,
-            rules_version,
-            created_at: crate::interchange::parse_time(&record.created_at)
-                .map_err(|e| ModerationError::invalid("created_at", e))?,
-            decided_by: record.decided_by.clone(),
-            decided_at: time(&record.decided_at),
-            decision_reason: record.decision_reason.clone(),
-            flagged_at: time(&record.flagged_at),
-            flag_count: record.flag_count,
-        })
-    }
-
     fn flush(&mut self) -> Result<(), ModerationError> {
         let batch = std::mem::take(&mut self.batch);
         if self.options.dry_run || batch.is_empty() {
@@ -609,45 +485,5 @@ impl<'c> Importer<'c> {
         // Stored now: later replies find these parents in the database.
         self.placed.clear();
         Ok(())
-    }
-}
-
-fn verdict_text(verdict: &Verdict) -> Result<String, ModerationError> {
-    serde_json::to_string(verdict)
-        .map_err(|e| ModerationError::Storage(crate::storage::StorageError::Corrupt(e.to_string())))
-}
-
-/// A comment id ordered by the comment's time, like those intake gives (UUID v7).
-fn time_ordered_id(created_at: PrimitiveDateTime) -> String {
-    let at = created_at.assume_utc();
-    let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, seconds, at.nanosecond());
-    uuid::Uuid::new_v7(ts).to_string()
-}
-
-fn audit_row(d: &crate::interchange::DecisionRecord, comment_id: &str) -> AuditRow {
-    AuditRow {
-        id: d.id.clone(),
-        at: crate::timestamps::parse_rfc3339(&d.at).unwrap_or(PrimitiveDateTime::MIN),
-        actor: d.actor.clone(),
-        action: d.action.clone(),
-        target_type: "comment".into(),
-        target_id: Some(comment_id.to_string()),
-        before_state: d.before.as_ref().map(ToString::to_string),
-        after_state: d.after.as_ref().map(ToString::to_string),
-        reason: d.reason.clone(),
-        details: d.details.as_ref().map(ToString::to_string),
-    }
-}
-
-fn flag_row(f: &crate::interchange::FlagRecord, comment_id: &str) -> FlagRow {
-    FlagRow {
-        id: f.id.clone(),
-        comment_id: comment_id.to_string(),
-        client_key: f.client_key.clone(),
-        reason: f.reason.clone(),
-        note: f.note.clone(),
-        created_at: crate::timestamps::parse_rfc3339(&f.created_at)
-            .unwrap_or(PrimitiveDateTime::MIN),
     }
 }

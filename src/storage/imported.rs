@@ -141,11 +141,20 @@ pub fn export_page(
         .load(conn)?)
 }
 
+/// What an export adds to each comment row.
+#[derive(Debug, Default)]
+pub struct CommentExtras {
+    /// Audit entries about the comments, oldest first.
+    pub audit: Vec<AuditRow>,
+    pub flags: Vec<FlagRow>,
+    pub sources: Vec<ImportedRow>,
+}
+
 /// Audit entries, flags and import sources of the comments `ids`.
 pub fn comment_extras(
     conn: &mut DbConnection,
     ids: &[String],
-) -> Result<(Vec<AuditRow>, Vec<FlagRow>, Vec<ImportedRow>), StorageError> {
+) -> Result<CommentExtras, StorageError> {
     let (mut audit, mut flag_rows, mut sources) = (Vec::new(), Vec::new(), Vec::new());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         audit.extend(
@@ -170,5 +179,9 @@ pub fn comment_extras(
                 .load(conn)?,
         );
     }
-    Ok((audit, flag_rows, sources))
+    Ok(CommentExtras {
+        audit,
+        flags: flag_rows,
+        sources,
+    })
 }
