@@ -69,6 +69,10 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
     let policy = if args.rules.exists() || args.judge {
         Some(Policy::load(&args.rules).map_err(|e| format!("--rules: {e}"))?)
     } else {
+        eprintln!(
+            "note: no policy file at {}: the default URL rule applies (no kept query parameters, www. dropped)",
+            args.rules.display()
+        );
         None
     };
     let mapping = ArticleMapping {

@@ -9,7 +9,7 @@ use crate::helpers::{repo_path, Comment, Db, TestApp, GENEROUS_LIMITS, TEST_RULE
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 backend_tests!(
@@ -266,7 +266,6 @@ async fn export_then_import_into_a_fresh_database_then_export_again_loses_nothin
         &["--rules", &rules],
     );
     assert_eq!(disqus_again["imported"], 0, "{disqus_again:#}");
-    let _ = PathBuf::new();
 }
 
 async fn one_article_is_exported_over_http_to_moderators_only(db: Db) {
