@@ -37,17 +37,39 @@ impl ImportBatch {
     }
 }
 
+/// Comment rows per statement on PostgreSQL: 21 parameters a row, far below its 65,535.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
 /// Writes a batch (the caller holds the transaction).
 pub fn insert_batch(conn: &mut DbConnection, batch: &ImportBatch) -> Result<(), StorageError> {
-    for row in &batch.comments {
-        diesel::insert_into(comments::table)
-            .values(row)
-            .execute(conn)?;
-    }
-    for row in &batch.sources {
-        diesel::insert_into(imported_comments::table)
-            .values(row)
-            .execute(conn)?;
+    match conn {
+        // diesel runs an SQLite batch row by row in a transaction of its own, which cannot
+        // nest in ours: one cached statement per row costs as little.
+        DbConnection::Sqlite(c) => {
+            for row in &batch.comments {
+                diesel::insert_into(comments::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+            for row in &batch.sources {
+                diesel::insert_into(imported_comments::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+        }
+        // Many rows per statement: one round trip each.
+        DbConnection::Pg(c) => {
+            for chunk in batch.comments.chunks(ROWS_PER_STATEMENT) {
+                diesel::insert_into(comments::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            for chunk in batch.sources.chunks(ROWS_PER_STATEMENT) {
+                diesel::insert_into(imported_comments::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     super::rule_hits::insert_many(conn, &batch.rule_hits)?;
     super::audit::append(conn, &batch.audit)?;
