@@ -2,10 +2,12 @@
 //! and which imports which.
 
 pub mod app;
+pub mod article_key;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod interchange;
 pub mod moderation;
 pub mod policy;
 pub mod ratelimit;

@@ -39,6 +39,10 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Copy every row of one database into another, empty one (e.g. SQLite to PostgreSQL).
     MigrateData(gatehouse::cli::transfer::MigrateDataArgs),
+    /// Import comments from a Disqus or WordPress export, or Gatehouse's own JSON lines.
+    Import(gatehouse::cli::import::ImportArgs),
+    /// Export comments as JSON lines (what `import --format jsonl` reads back).
+    Export(gatehouse::cli::export::ExportArgs),
     /// Manage moderator and admin accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -112,6 +116,8 @@ async fn main() -> ExitCode {
         Command::Serve(config) => serve(config).await,
         Command::Migrate(database) => migrate(&database),
         Command::MigrateData(args) => gatehouse::cli::transfer::run(args),
+        Command::Import(args) => gatehouse::cli::import::run(&args),
+        Command::Export(args) => gatehouse::cli::export::run(&args),
         Command::User(command) => gatehouse::cli::users::run(command),
         Command::Backup(args) => gatehouse::cli::backup::run(&args),
         Command::Config(ConfigCommand::Check { file }) => gatehouse::config::file::check(&file)

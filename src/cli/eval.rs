@@ -154,7 +154,7 @@ fn open_input(path: &PathBuf) -> Result<(Box<dyn Read + Send>, Option<u64>), Str
     Ok((Box::new(file), len))
 }
 
-fn progress_bar(len: Option<u64>) -> ProgressBar {
+pub(super) fn progress_bar(len: Option<u64>) -> ProgressBar {
     let Some(len) = len.filter(|_| std::io::stderr().is_terminal()) else {
         return ProgressBar::hidden();
     };

@@ -5,11 +5,13 @@
 //!
 //! Modules: `rules` (the subcommands, `check` and `test`), `eval` (the streaming evaluator),
 //! `summary` (confusion matrix, per-rule precision and per-label outcomes for `eval`),
-//! `backtest`, `learn` (train, reset, retrain and show the learned rule's model), `users`, `transfer`, `backup` (an online copy of an SQLite database).
+//! `backtest`, `import` and `export` (moving a site's comments in and out), `learn` (train, reset, retrain and show the learned rule's model), `users`, `transfer`, `backup` (an online copy of an SQLite database).
 
 pub mod backtest;
 pub mod backup;
 pub mod eval;
+pub mod export;
+pub mod import;
 pub mod learn;
 pub mod rules;
 mod summary;

@@ -147,7 +147,14 @@ pub async fn submit(
         .await?;
     let stored = state
         .intake
-        .submit(rules, live.moderation, comment, ip, now, idempotency)
+        .submit(
+            rules,
+            live.moderation.clone(),
+            comment,
+            ip,
+            now,
+            idempotency,
+        )
         .await?;
     if let Some(verdict) = &stored.verdict {
         live.counters.record(verdict);

@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin_rules;
 pub mod admin_rules_check;
 pub mod article_counts;
+pub mod article_urls;
 pub mod assets;
 pub mod audit_log;
 pub mod bans;
@@ -106,6 +107,12 @@ pub fn route_table() -> Vec<RouteDef> {
             Public,
             article_counts::counts
         ),
+        route!(
+            GET,
+            "/api/v1/articles/resolve",
+            Public,
+            article_urls::resolve
+        ),
         route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
         route!(POST, "/api/v1/auth/login", Public, session_routes::login),
         route!(
@@ -134,6 +141,12 @@ pub fn route_table() -> Vec<RouteDef> {
         ),
         route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
         route!(GET, "/api/v1/moderation/log", Moderator, audit_log::log),
+        route!(
+            GET,
+            "/api/v1/moderation/articles/{article_id}/export",
+            Moderator,
+            article_urls::export_article
+        ),
         route!(
             GET,
             "/api/v1/moderation/rules",

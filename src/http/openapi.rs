@@ -2,8 +2,8 @@
 
 use super::access::Access;
 use super::{
-    admin_rules, admin_rules_check, article_counts, audit_log, bans, comments, error, flags,
-    health, metrics, moderation, moderation_rules, session_routes, users, webhooks,
+    admin_rules, admin_rules_check, article_counts, article_urls, audit_log, bans, comments, error,
+    flags, health, metrics, moderation, moderation_rules, session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -20,6 +20,8 @@ use utoipa::{Modify, OpenApi};
         comments::submit,
         comments::list,
         article_counts::counts,
+        article_urls::resolve,
+        article_urls::export_article,
         flags::flag,
         health::healthz,
         health::readyz,

@@ -2,9 +2,9 @@
 //! test generating requests from it) sees the same rules: article id and username patterns,
 //! page-size ranges, the enums of flag reasons, roles, ban kinds, decisions and queue statuses,
 //! UUID ids, no NUL in any text; and the refusals every operation can answer (400 for a bad
-//! field or a NUL, 429 for too many connections, 503 for an unavailable database; 408, 413 and
-//! 415 where there is a body). Applied to the generated document as JSON, after the handlers'
-//! annotations.
+//! field or a NUL, 414 for a URL over 8 KiB, 429 for too many connections, 503 for an
+//! unavailable database; 408, 413 and 415 where there is a body). Applied to the generated
+//! document as JSON, after the handlers' annotations.
 
 use serde_json::{json, Map, Value};
 
@@ -41,10 +41,15 @@ fn constrained(name: &str, location: &str, path: &str) -> Option<Value> {
         ("cursor", "query") if !path.contains("/articles/") => {
             json!({"type": "string", "format": "uuid"})
         }
+        // A thread's cursor encodes a reply's path: 13 ids at most, well under 1 KiB.
+        ("cursor", "query") => json!({"type": "string", "maxLength": 1024, "pattern": NO_NUL}),
         ("status", "query") if path.ends_with("/queue") => {
             json!({"type": "string", "enum": ["pending", "flagged", "rejected", "published"]})
         }
         ("since" | "until", "query") => json!({"type": "string", "format": "date-time"}),
+        ("url", "query") if path.ends_with("/resolve") => {
+            json!({"type": "string", "minLength": 1, "maxLength": 2048, "pattern": NO_NUL})
+        }
         _ => return None,
     })
 }
@@ -169,6 +174,7 @@ pub fn apply(doc: &mut Value) {
                     "400",
                     "A field is invalid or holds a NUL character (`field` names it)",
                 );
+                add_response(responses, "414", "The URL (path and query) is over 8 KiB");
                 add_response(responses, "429", "Too many requests, or too many open connections from this address; see Retry-After");
                 add_response(
                     responses,

@@ -1,6 +1,8 @@
 //! The site's moderation settings (the `[moderation]` table of the policy file): when reader
-//! flags send a comment back to moderators, and what a ban does to a submission.
+//! flags send a comment back to moderators, what a ban does to a submission, and how a page URL
+//! keys a thread.
 
+use crate::article_key::UrlKeyRule;
 use serde::{Deserialize, Serialize};
 
 /// What a ban does to a submission.
@@ -12,7 +14,7 @@ pub enum BanAction {
 }
 
 /// The optional `[moderation]` table of the policy file: how the site treats flags and bans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModerationSettings {
     /// Reader flags that send a published comment back to the moderators.
@@ -21,6 +23,8 @@ pub struct ModerationSettings {
     pub flagged_stay_visible: bool,
     /// What happens to a submission from a banned author or address.
     pub ban_action: BanAction,
+    /// How a page URL becomes an article id (`[moderation.article_urls]`).
+    pub article_urls: UrlKeyRule,
 }
 
 impl Default for ModerationSettings {
@@ -29,6 +33,7 @@ impl Default for ModerationSettings {
             flag_threshold: 3,
             flagged_stay_visible: true,
             ban_action: BanAction::Reject,
+            article_urls: UrlKeyRule::default(),
         }
     }
 }
@@ -39,6 +44,6 @@ impl ModerationSettings {
         if self.flag_threshold == 0 {
             return Err("moderation.flag_threshold must be at least 1".into());
         }
-        Ok(())
+        self.article_urls.validate()
     }
 }

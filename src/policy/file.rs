@@ -157,7 +157,7 @@ impl Policy {
                     .get_ref()
                     .validate()
                     .map_err(|m| at(table.span().start, m))?;
-                *table.get_ref()
+                table.get_ref().clone()
             }
             None => ModerationSettings::default(),
         };

@@ -41,6 +41,22 @@ fn reads_the_moderation_table() {
 }
 
 #[test]
+fn reads_the_url_rule_and_refuses_its_unknown_keys() {
+    let src = format!("{HEAD}\n[moderation.article_urls]\nkeep_query = [\"p\"]\nkeep_www = true\n");
+    let policy = Policy::from_source(Path::new("rules.toml"), &src).unwrap();
+    assert_eq!(policy.moderation.article_urls.keep_query, ["p"]);
+    assert!(policy.moderation.article_urls.keep_www);
+    let e = load_err(&format!(
+        "{HEAD}\n[moderation.article_urls]\nkeep_fragment = true\n"
+    ));
+    assert!(e.message.contains("keep_fragment"), "{}", e.message);
+    let e = load_err(&format!(
+        "{HEAD}\n[moderation.article_urls]\nkeep_query = [\"\"]\n"
+    ));
+    assert!(e.message.contains("empty"), "{}", e.message);
+}
+
+#[test]
 fn requires_the_rate_limits_table() {
     let e = load_err("[thresholds]\nhold = 1\nreject = 2\n");
     assert!(e.message.contains("rate_limits"), "{}", e.message);

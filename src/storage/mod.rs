@@ -12,6 +12,7 @@ mod error;
 pub mod flags;
 pub mod group_commit;
 pub mod idempotency;
+pub mod imported;
 pub mod learned;
 mod migrations;
 pub mod outbox;

@@ -169,3 +169,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     learned_tokens,
     learned_labels
 );
+
+diesel::table! {
+    imported_comments (source, source_id) {
+        source -> Text,
+        source_id -> Text,
+        comment_id -> Text,
+    }
+}
+
+diesel::joinable!(imported_comments -> comments (comment_id));
+diesel::allow_tables_to_appear_in_same_query!(comments, imported_comments);

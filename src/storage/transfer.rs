@@ -8,8 +8,8 @@ use super::bans::BanRow;
 use super::idempotency::IdempotencyRow;
 use super::outbox::OutboxRow;
 use super::schema::{
-    audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys, learned_labels,
-    learned_state, learned_tokens, sessions, users, webhook_outbox,
+    audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys, imported_comments,
+    learned_labels, learned_state, learned_tokens, sessions, users, webhook_outbox,
 };
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
@@ -19,10 +19,11 @@ use time::PrimitiveDateTime;
 /// The tables in the order they are copied: every row's references are copied before it.
 /// The learned model's state row is not among them: every migrated database has exactly one,
 /// and the copy overwrites it.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "users",
     "sessions",
     "comments",
+    "imported_comments",
     "comment_rule_hits",
     "flags",
     "bans",
@@ -33,48 +34,58 @@ pub const TABLES: [&str; 11] = [
     "learned_labels",
 ];
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// A comment row with every column: what `migrate-data`, `import` and `export` move.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comments)]
-struct CommentRow {
-    id: String,
-    article_id: String,
-    parent_id: Option<String>,
-    thread_path: String,
-    depth: i32,
-    author_name: String,
-    author_email: Option<String>,
-    author_key: String,
-    body: String,
-    body_fingerprint: String,
-    client_ip: String,
-    status: String,
-    score: f64,
-    verdict: String,
-    rules_version: String,
-    created_at: PrimitiveDateTime,
-    decided_by: Option<String>,
-    decided_at: Option<PrimitiveDateTime>,
-    decision_reason: Option<String>,
-    flagged_at: Option<PrimitiveDateTime>,
-    flag_count: i32,
+pub struct CommentRow {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub thread_path: String,
+    pub depth: i32,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub author_key: String,
+    pub body: String,
+    pub body_fingerprint: String,
+    pub client_ip: String,
+    pub status: String,
+    pub score: f64,
+    pub verdict: String,
+    pub rules_version: String,
+    pub created_at: PrimitiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<PrimitiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub flagged_at: Option<PrimitiveDateTime>,
+    pub flag_count: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comment_rule_hits)]
-struct RuleHitRow {
-    rule_id: String,
-    comment_id: String,
+pub struct RuleHitRow {
+    pub rule_id: String,
+    pub comment_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = flags)]
-struct FlagRow {
-    id: String,
-    comment_id: String,
-    client_key: String,
-    reason: String,
-    note: Option<String>,
-    created_at: PrimitiveDateTime,
+pub struct FlagRow {
+    pub id: String,
+    pub comment_id: String,
+    pub client_key: String,
+    pub reason: String,
+    pub note: Option<String>,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// Where an imported comment came from (`gatehouse import`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = imported_comments)]
+pub struct ImportedRow {
+    pub source: String,
+    pub source_id: String,
+    pub comment_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -139,6 +150,7 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         users::table.count().get_result::<i64>(conn)?,
         sessions::table.count().get_result(conn)?,
         comments::table.count().get_result(conn)?,
+        imported_comments::table.count().get_result(conn)?,
         comment_rule_hits::table.count().get_result(conn)?,
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
@@ -208,6 +220,15 @@ pub fn copy_database(
                 comments,
                 CommentRow,
                 (comments::depth.asc(), comments::id.asc())
+            );
+            copy_table!(
+                "imported_comments",
+                imported_comments,
+                ImportedRow,
+                (
+                    imported_comments::source.asc(),
+                    imported_comments::source_id.asc()
+                )
             );
             copy_table!(
                 "comment_rule_hits",

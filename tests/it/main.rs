@@ -21,6 +21,7 @@ mod crash;
 mod default_rules;
 mod flags_and_bans;
 mod idempotency;
+mod import_export;
 mod intake;
 mod learning;
 mod listing;

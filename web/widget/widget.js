@@ -1,6 +1,9 @@
 /*! Gatehouse comments widget: an article's published comments and a "Leave a Comment" form.
  *
  * <script src="https://comments.example.com/widget.js" data-article-id="budget-2026" async></script>
+ * or, for a site without article ids, keyed by the page's URL (the server's URL rule maps it to
+ * an article id; an empty value means the page's canonical link, else its address):
+ * <script src="https://comments.example.com/widget.js" data-article-url async></script>
  * Optional: data-container="id of an element to render into", data-page-size="20".
  *
  * Talks only to the Gatehouse API it was loaded from, loads only its own stylesheet from there,
@@ -10,7 +13,8 @@
   "use strict";
 
   var script = document.currentScript ||
-    document.querySelector("script[data-article-id][src*='widget.js']");
+    document.querySelector("script[data-article-id][src*='widget.js']") ||
+    document.querySelector("script[data-article-url][src*='widget.js']");
   if (!script) return;
 
   var scriptUrl = new URL(script.src, document.baseURI);
@@ -326,12 +330,35 @@
     this.updateCount();
   };
 
-  function start() {
+  /** The page URL that keys the thread: data-article-url, else the canonical link, else here. */
+  function pageUrl() {
+    var given = script.getAttribute("data-article-url");
+    if (given) return new URL(given, document.baseURI).href;
+    var canonical = document.querySelector("link[rel='canonical'][href]");
+    return canonical ? canonical.href : location.href;
+  }
+
+  /** Calls back with the article id: data-article-id, or the server's id for the page URL. */
+  function resolveArticle(done) {
     var articleId = script.getAttribute("data-article-id");
-    if (!articleId) {
-      console.error("Gatehouse widget: the script tag needs data-article-id");
+    if (articleId) return done(articleId);
+    if (!script.hasAttribute("data-article-url")) {
+      console.error("Gatehouse widget: the script tag needs data-article-id or data-article-url");
       return;
     }
+    request("GET", "/articles/resolve?url=" + encodeURIComponent(pageUrl())).then(function (r) {
+      if (r.status === 200 && r.body && r.body.article_id) done(r.body.article_id);
+      else console.error("Gatehouse widget: the page URL keys no thread", r.body);
+    }, function (error) {
+      console.error("Gatehouse widget: cannot reach the server", error);
+    });
+  }
+
+  function start() {
+    resolveArticle(mount);
+  }
+
+  function mount(articleId) {
     loadStylesheet();
     var containerId = script.getAttribute("data-container");
     var host = (containerId && document.getElementById(containerId)) ||

@@ -70,6 +70,16 @@ async fn post(app: &TestApp, name: &str, body: &str, parent: Option<&str>) -> St
     answer["id"].as_str().unwrap().to_string()
 }
 
+/// Saves a screenshot another test takes, where the README's are written (else the system's
+/// temporary folder, to look at after a run).
+pub async fn save(browser: &Browser, name: &str) {
+    let dir: PathBuf = std::env::var_os("GATEHOUSE_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("gatehouse-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    shoot(browser, &dir, name).await;
+}
+
 async fn shoot(browser: &Browser, dir: &Path, name: &str) {
     // Let fonts and the last fetch settle before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

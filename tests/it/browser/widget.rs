@@ -308,3 +308,51 @@ async fn the_widget_loads_more_comments_and_posts_a_reply_under_its_parent() {
     );
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn a_widget_keyed_by_the_page_url_posts_to_the_thread_of_the_canonical_link() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let app = TestApp::builder(Db::Sqlite)
+        .shipped_rules()
+        .configure(|c| c.cors_origins = vec![site.clone()])
+        .spawn()
+        .await;
+    // The page is served with tracking parameters; its canonical link is the clean address.
+    let html = format!(
+        "<!doctype html><title>Harbour wall</title>\
+         <link rel=\"canonical\" href=\"https://www.harbourtimes.example/news/harbour-wall/\">\
+         <h1>Harbour wall funded</h1><div id=\"talk\"></div>\
+         <script src=\"{}\" data-article-url data-container=\"talk\" async></script>",
+        app.url("/widget.js")
+    );
+    serve_page(listener, html);
+    let browser = driver.session(1280, 900).await;
+    browser
+        .goto(&format!(
+            "{site}/news/harbour-wall?utm_source=newsletter#comments"
+        ))
+        .await;
+    browser
+        .wait_for_text("#talk .gh-list-status", "No comments yet")
+        .await;
+
+    post_through_widget(&browser, "Ann", "Keyed by the page, not by an id.").await;
+    browser.wait_for_text(".gh-result", "published").await;
+    super::screenshots::save(&browser, "widget-keyed-by-url.png").await;
+    browser.close().await;
+
+    let thread: serde_json::Value = app
+        .list("harbourtimes.example:news:harbour-wall", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        thread["comments"][0]["body"],
+        json!("Keyed by the page, not by an id.")
+    );
+}

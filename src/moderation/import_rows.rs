@@ -1,0 +1,208 @@
+//! The rows an import writes: a comment's place in its thread (replies deeper than Gatehouse
+//! shows hang on their deepest shown ancestor), its row from another system's record or from
+//! Gatehouse's own, time-ordered ids, and the audit entries and flags a record carries.
+
+use super::judge::MAX_THREAD_DEPTH;
+use super::{ModerationError, NewComment};
+use crate::interchange::{CommentRecord, SourceComment};
+use crate::rules::{CommentStatus, Decision, Verdict};
+use crate::storage::audit::AuditRow;
+use crate::storage::imported::PlacedRow;
+use crate::storage::transfer::{CommentRow, FlagRow};
+use time::PrimitiveDateTime;
+
+/// Where a comment goes in its thread.
+pub(super) struct Placement {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub thread_path: String,
+    pub depth: i32,
+}
+
+/// The placement of comment `id` under `parent` (`None`: top level), and whether it was
+/// attached higher than its parent because the thread is deeper than Gatehouse shows.
+pub(super) fn place_under(id: &str, parent: Option<&PlacedRow>) -> (Placement, bool) {
+    let at = |parent_id: Option<String>, thread_path: String, depth: i32| Placement {
+        id: id.to_string(),
+        parent_id,
+        thread_path,
+        depth,
+    };
+    match parent {
+        None => (at(None, id.to_string(), 0), false),
+        Some(p) if p.depth < MAX_THREAD_DEPTH => (
+            at(
+                Some(p.id.clone()),
+                format!("{}/{id}", p.thread_path),
+                p.depth + 1,
+            ),
+            false,
+        ),
+        Some(p) => {
+            let kept: Vec<&str> = p
+                .thread_path
+                .split('/')
+                .take(usize::try_from(MAX_THREAD_DEPTH).unwrap_or(12))
+                .collect();
+            let ancestor = kept.last().map_or(p.id.clone(), |a| (*a).to_string());
+            let path = format!("{}/{id}", kept.join("/"));
+            (at(Some(ancestor), path, MAX_THREAD_DEPTH), true)
+        }
+    }
+}
+
+/// The row of a comment from another system: its source's status (or today's verdict with
+/// `--judge`), the source's state as the reason.
+pub(super) fn row_from_source(
+    source: &SourceComment,
+    comment: &NewComment,
+    placement: &Placement,
+    judged: Option<(Verdict, CommentStatus)>,
+    format: &str,
+) -> Result<CommentRow, ModerationError> {
+    let (verdict, status) = judged.unwrap_or_else(|| {
+        let verdict = Verdict {
+            decision: match source.status {
+                CommentStatus::Published => Decision::Publish,
+                CommentStatus::Pending => Decision::Hold,
+                CommentStatus::Rejected => Decision::Reject,
+            },
+            score: 0.0,
+            hold_threshold: 0.0,
+            reject_threshold: 0.0,
+            matches: Vec::new(),
+            rules_version: format!("import:{format}"),
+        };
+        (verdict, source.status)
+    });
+    let client_ip = source
+        .client_ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .map_or_else(String::new, |ip| ip.to_string());
+    Ok(CommentRow {
+        status: status.as_str().to_string(),
+        score: verdict.score,
+        verdict: verdict_text(&verdict)?,
+        rules_version: verdict.rules_version.clone(),
+        decision_reason: source
+            .source_state
+            .as_ref()
+            .map(|state| format!("{state} in the {format} export")),
+        ..base_row(comment, placement, client_ip, source.created_at)
+    })
+}
+
+/// The row of one of Gatehouse's own records: everything it carries, unless `--judge` gave
+/// today's verdict.
+pub(super) fn row_from_record(
+    record: &CommentRecord,
+    comment: &NewComment,
+    placement: &Placement,
+    judged: Option<(Verdict, CommentStatus)>,
+) -> Result<CommentRow, ModerationError> {
+    let status = CommentStatus::parse(&record.status).unwrap_or(CommentStatus::Pending);
+    let (verdict, score, rules_version, status) = match judged {
+        Some((verdict, status)) => (
+            verdict_text(&verdict)?,
+            verdict.score,
+            verdict.rules_version.clone(),
+            status,
+        ),
+        None => (
+            record.verdict.to_string(),
+            record.score,
+            record.rules_version.clone(),
+            status,
+        ),
+    };
+    let time = |t: &Option<String>| t.as_deref().and_then(crate::timestamps::parse_rfc3339);
+    let created_at = crate::interchange::parse_time(&record.created_at)
+        .map_err(|e| ModerationError::invalid("created_at", e))?;
+    let base = base_row(comment, placement, record.client_ip.clone(), created_at);
+    Ok(CommentRow {
+        status: status.as_str().to_string(),
+        score,
+        verdict,
+        rules_version,
+        decided_by: record.decided_by.clone(),
+        decided_at: time(&record.decided_at),
+        decision_reason: record.decision_reason.clone(),
+        flagged_at: time(&record.flagged_at),
+        flag_count: record.flag_count,
+        ..base
+    })
+}
+
+/// A row's columns that come from the checked comment and its place in the thread; status,
+/// verdict and decision are the caller's to fill.
+fn base_row(
+    comment: &NewComment,
+    placement: &Placement,
+    client_ip: String,
+    created_at: PrimitiveDateTime,
+) -> CommentRow {
+    CommentRow {
+        id: placement.id.clone(),
+        article_id: comment.article_id.as_str().to_string(),
+        parent_id: placement.parent_id.clone(),
+        thread_path: placement.thread_path.clone(),
+        depth: placement.depth,
+        author_name: comment.author_name.clone(),
+        author_email: comment.author_email.clone(),
+        author_key: comment.author_key.clone(),
+        body: comment.body.clone(),
+        body_fingerprint: crate::rules::body_fingerprint(&comment.body),
+        client_ip,
+        status: String::new(),
+        score: 0.0,
+        verdict: String::new(),
+        rules_version: String::new(),
+        created_at,
+        decided_by: None,
+        decided_at: None,
+        decision_reason: None,
+        flagged_at: None,
+        flag_count: 0,
+    }
+}
+
+fn verdict_text(verdict: &Verdict) -> Result<String, ModerationError> {
+    serde_json::to_string(verdict)
+        .map_err(|e| ModerationError::Storage(crate::storage::StorageError::Corrupt(e.to_string())))
+}
+
+/// A comment id ordered by the comment's time, like those intake gives (UUID v7).
+pub(super) fn time_ordered_id(created_at: PrimitiveDateTime) -> String {
+    let at = created_at.assume_utc();
+    let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, seconds, at.nanosecond());
+    uuid::Uuid::new_v7(ts).to_string()
+}
+
+pub(super) fn audit_row(d: &crate::interchange::DecisionRecord, comment_id: &str) -> AuditRow {
+    AuditRow {
+        id: d.id.clone(),
+        at: crate::timestamps::parse_rfc3339(&d.at).unwrap_or(PrimitiveDateTime::MIN),
+        actor: d.actor.clone(),
+        action: d.action.clone(),
+        target_type: "comment".into(),
+        target_id: Some(comment_id.to_string()),
+        before_state: d.before.as_ref().map(ToString::to_string),
+        after_state: d.after.as_ref().map(ToString::to_string),
+        reason: d.reason.clone(),
+        details: d.details.as_ref().map(ToString::to_string),
+    }
+}
+
+pub(super) fn flag_row(f: &crate::interchange::FlagRecord, comment_id: &str) -> FlagRow {
+    FlagRow {
+        id: f.id.clone(),
+        comment_id: comment_id.to_string(),
+        client_key: f.client_key.clone(),
+        reason: f.reason.clone(),
+        note: f.note.clone(),
+        created_at: crate::timestamps::parse_rfc3339(&f.created_at)
+            .unwrap_or(PrimitiveDateTime::MIN),
+    }
+}
