@@ -45,6 +45,13 @@ fn constrained(name: &str, location: &str, path: &str) -> Option<Value> {
             json!({"type": "string", "enum": ["pending", "flagged", "rejected", "published"]})
         }
         ("since" | "until", "query") => json!({"type": "string", "format": "date-time"}),
+        ("state", "query") if path.ends_with("/moderation/articles") => {
+            json!({"type": "string", "enum": ["open", "premoderated", "closed"]})
+        }
+        ("sort", "query") if path.ends_with("/moderation/articles") => {
+            json!({"type": "string", "enum": ["activity", "pending", "article_id"]})
+        }
+        ("offset", "query") => json!({"type": "integer", "minimum": 0, "maximum": 100000}),
         _ => return None,
     })
 }
@@ -84,6 +91,15 @@ fn body_constraints(schema: &str, property: &str) -> Option<Value> {
         }
         ("BacktestRequest", "limit") => {
             json!({"type": ["integer", "null"], "minimum": 1, "maximum": 100000})
+        }
+        ("ArticleChangeRequest", "state") => {
+            json!({"type": "string", "enum": ["open", "premoderated", "closed"]})
+        }
+        ("ArticleChangeRequest", "closes_at") => {
+            json!({"type": ["string", "null"], "format": "date-time"})
+        }
+        ("ArticleChangeRequest", "reason") => {
+            json!({"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"})
         }
         ("SubmitCommentRequest", "parent_id") => {
             json!({"type": ["string", "null"], "format": "uuid"})

@@ -1,7 +1,11 @@
 //! The site's moderation settings (the `[moderation]` table of the policy file): when reader
-//! flags send a comment back to moderators, and what a ban does to a submission.
+//! flags send a comment back to moderators, what a ban does to a submission, and when an
+//! article's comments close by themselves.
 
 use serde::{Deserialize, Serialize};
+
+/// The longest `auto_close_after_days`: ten years, past which "never" is the honest setting.
+pub const MAX_AUTO_CLOSE_DAYS: u32 = 3650;
 
 /// What a ban does to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +25,9 @@ pub struct ModerationSettings {
     pub flagged_stay_visible: bool,
     /// What happens to a submission from a banned author or address.
     pub ban_action: BanAction,
+    /// Comments on an article close this many days after its first comment, unless a
+    /// moderator set the article otherwise; `None` (the default): articles stay open.
+    pub auto_close_after_days: Option<u32>,
 }
 
 impl Default for ModerationSettings {
@@ -29,6 +36,7 @@ impl Default for ModerationSettings {
             flag_threshold: 3,
             flagged_stay_visible: true,
             ban_action: BanAction::Reject,
+            auto_close_after_days: None,
         }
     }
 }
@@ -39,6 +47,37 @@ impl ModerationSettings {
         if self.flag_threshold == 0 {
             return Err("moderation.flag_threshold must be at least 1".into());
         }
+        if let Some(days) = self.auto_close_after_days {
+            if !(1..=MAX_AUTO_CLOSE_DAYS).contains(&days) {
+                return Err(format!(
+                    "moderation.auto_close_after_days must be 1-{MAX_AUTO_CLOSE_DAYS} (leave it out to keep articles open)"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// How long after its first comment an article closes by itself, if the site says so.
+    pub fn auto_close_after(&self) -> Option<time::Duration> {
+        self.auto_close_after_days
+            .map(|days| time::Duration::days(i64::from(days)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_close_days_must_be_between_one_and_ten_years() {
+        let with = |days| ModerationSettings {
+            auto_close_after_days: Some(days),
+            ..ModerationSettings::default()
+        };
+        assert!(with(0).validate().is_err());
+        assert!(with(MAX_AUTO_CLOSE_DAYS + 1).validate().is_err());
+        assert!(with(1).validate().is_ok());
+        assert_eq!(with(3).auto_close_after(), Some(time::Duration::days(3)));
+        assert_eq!(ModerationSettings::default().auto_close_after(), None);
     }
 }

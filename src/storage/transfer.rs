@@ -3,22 +3,26 @@
 //! counts compared. The target must be empty: the copy keeps every id, and the audit log can
 //! never be deleted from, so nothing is ever overwritten or merged.
 
+use super::articles::ArticleSettingsRow;
 use super::audit::AuditRow;
 use super::bans::BanRow;
-use super::schema::{audit_log, bans, comment_rule_hits, comments, flags, sessions, users};
+use super::schema::{
+    article_settings, audit_log, bans, comment_rule_hits, comments, flags, sessions, users,
+};
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 /// The tables in the order they are copied: every row's references are copied before it.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "users",
     "sessions",
     "comments",
     "comment_rule_hits",
     "flags",
     "bans",
+    "article_settings",
     "audit_log",
 ];
 
@@ -104,6 +108,7 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         comment_rule_hits::table.count().get_result(conn)?,
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
+        article_settings::table.count().get_result(conn)?,
         audit_log::table.count().get_result(conn)?,
     ];
     Ok(TABLES.into_iter().zip(counts).collect())
@@ -178,6 +183,12 @@ pub fn copy_database(
             );
             copy_table!("flags", flags, FlagRow, flags::id.asc());
             copy_table!("bans", bans, BanRow, bans::id.asc());
+            copy_table!(
+                "article_settings",
+                article_settings,
+                ArticleSettingsRow,
+                article_settings::article_id.asc()
+            );
             copy_table!("audit_log", audit_log, AuditRow, audit_log::id.asc());
             Ok::<_, TransferError>(copied)
         })

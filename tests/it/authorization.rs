@@ -29,6 +29,7 @@ fn least_access_for(method: &str, path: &str) -> Access {
             ("POST", "/api/v1/articles/{article_id}/comments"),
             ("GET", "/api/v1/articles/{article_id}/comments"),
             ("GET", "/api/v1/articles/counts"),
+            ("GET", "/api/v1/articles/{article_id}"),
             ("POST", "/api/v1/comments/{id}/flags"),
             ("POST", "/api/v1/auth/login"),
         ];
