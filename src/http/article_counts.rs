@@ -73,5 +73,9 @@ pub async fn counts(
         counts: counts.into_iter().collect(),
     })
     .map_err(|e| ApiError::internal(&e))?;
-    Ok(super::assets::cacheable_json(&request, body, MAX_AGE_SECONDS))
+    Ok(super::assets::cacheable_json(
+        &request,
+        body,
+        MAX_AGE_SECONDS,
+    ))
 }

@@ -69,5 +69,9 @@ pub async fn article(
         article_id: article.article_id,
     })
     .map_err(|e| ApiError::internal(&e))?;
-    Ok(super::assets::cacheable_json(&request, body, MAX_AGE_SECONDS))
+    Ok(super::assets::cacheable_json(
+        &request,
+        body,
+        MAX_AGE_SECONDS,
+    ))
 }

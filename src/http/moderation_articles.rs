@@ -7,8 +7,8 @@ use super::json::JsonBody;
 use super::moderation::{parse_limit, parse_time};
 use super::AppState;
 use crate::moderation::articles::{
-    self, ArticleChange, ArticleOrder, ArticleOverview, ArticleState,
-    MAX_LIST_LIMIT, MAX_LIST_OFFSET,
+    self, ArticleChange, ArticleOrder, ArticleOverview, ArticleState, MAX_LIST_LIMIT,
+    MAX_LIST_OFFSET,
 };
 use crate::moderation::ArticleId;
 use crate::timestamps;
@@ -167,13 +167,10 @@ pub async fn list(
     let offset = parse_offset(query.offset.as_deref())?;
     let auto_close_after = state.policy.current().moderation.auto_close_after();
     let pool = state.pool.clone();
-    let page = web::block(move || {
-        articles::list(&pool, filter, order, limit, offset, auto_close_after)
-    })
-    .await??;
-    let next_offset = page
-        .has_more
-        .then(|| offset + page.articles.len() as i64);
+    let page =
+        web::block(move || articles::list(&pool, filter, order, limit, offset, auto_close_after))
+            .await??;
+    let next_offset = page.has_more.then(|| offset + page.articles.len() as i64);
     Ok(HttpResponse::Ok().json(ArticleList {
         articles: page.articles.into_iter().map(ArticleView::from).collect(),
         next_offset,

@@ -41,7 +41,10 @@ impl ArticleState {
             .into_iter()
             .find(|s| s.as_str() == text)
             .ok_or_else(|| {
-                ModerationError::invalid(field, format!("{field} must be open, premoderated or closed"))
+                ModerationError::invalid(
+                    field,
+                    format!("{field} must be open, premoderated or closed"),
+                )
             })
     }
 
@@ -262,14 +265,11 @@ pub fn public_article(
     let mut conn = pool.get().map_err(StorageError::from)?;
     let id = article_id.as_str();
     let settings = read_settings(&mut conn, id, auto_close_after)?;
-    let published_count = crate::storage::comments::published_counts(
-        &mut conn,
-        &[id.to_string()],
-        include_flagged,
-    )?
-    .into_iter()
-    .map(|(_, n)| n)
-    .sum();
+    let published_count =
+        crate::storage::comments::published_counts(&mut conn, &[id.to_string()], include_flagged)?
+            .into_iter()
+            .map(|(_, n)| n)
+            .sum();
     Ok(PublicArticle {
         article_id: id.to_string(),
         state: settings.effective_state(now),
@@ -298,7 +298,9 @@ impl ArticleChange {
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             return Err(ModerationError::invalid(
                 "reason",
-                format!("reason must be 1-{MAX_REASON_CHARS} characters: say why, for the audit log"),
+                format!(
+                    "reason must be 1-{MAX_REASON_CHARS} characters: say why, for the audit log"
+                ),
             ));
         }
         Ok(ArticleChange {
@@ -344,9 +346,11 @@ pub fn change(
         let after = ArticleSettings::resolve(id, Some(&row), auto_close_after, None)?;
         audit::append(
             conn,
-            &[AuditRow::new(moderator, "article_changed", "article", Some(id), now)
-                .change(Some(settings_json(&before)), Some(settings_json(&after)))
-                .reason(Some(&change.reason))],
+            &[
+                AuditRow::new(moderator, "article_changed", "article", Some(id), now)
+                    .change(Some(settings_json(&before)), Some(settings_json(&after)))
+                    .reason(Some(&change.reason)),
+            ],
         )?;
         Ok::<_, ModerationError>(after)
     })
@@ -443,29 +447,44 @@ mod tests {
         let by_default = ArticleSettings::resolve("a1", None, three_days, Some(first)).unwrap();
         assert!(by_default.closes_by_default);
         assert_eq!(by_default.closes_at, Some(NOON));
-        assert_eq!(by_default.intake(NOON - time::Duration::seconds(1)), Intake::Open);
+        assert_eq!(
+            by_default.intake(NOON - time::Duration::seconds(1)),
+            Intake::Open
+        );
         assert_eq!(by_default.intake(NOON), Intake::Closed);
         assert_eq!(by_default.effective_state(NOON), ArticleState::Closed);
 
         let no_comments = ArticleSettings::resolve("a1", None, three_days, None).unwrap();
-        assert_eq!(no_comments.closes_at, None, "counted from the first comment");
+        assert_eq!(
+            no_comments.closes_at, None,
+            "counted from the first comment"
+        );
     }
 
     #[test]
     fn a_moderators_setting_replaces_the_site_default() {
         let days = Some(time::Duration::days(1));
         let long_ago = Some(NOON - time::Duration::days(30));
-        let reopened = ArticleSettings::resolve("a1", Some(&row("open", None)), days, long_ago).unwrap();
+        let reopened =
+            ArticleSettings::resolve("a1", Some(&row("open", None)), days, long_ago).unwrap();
         assert_eq!(reopened.intake(NOON), Intake::Open);
         assert!(!reopened.closes_by_default);
 
         let premoderated = row("premoderated", Some(NOON));
         let held = ArticleSettings::resolve("a1", Some(&premoderated), days, long_ago).unwrap();
         assert_eq!(held.intake(NOON - time::Duration::minutes(1)), Intake::Held);
-        assert_eq!(held.intake(NOON), Intake::Closed, "a closing time closes it too");
-        assert_eq!(held.effective_state(NOON - time::Duration::minutes(1)), ArticleState::Premoderated);
+        assert_eq!(
+            held.intake(NOON),
+            Intake::Closed,
+            "a closing time closes it too"
+        );
+        assert_eq!(
+            held.effective_state(NOON - time::Duration::minutes(1)),
+            ArticleState::Premoderated
+        );
 
-        let closed = ArticleSettings::resolve("a1", Some(&row("closed", None)), None, None).unwrap();
+        let closed =
+            ArticleSettings::resolve("a1", Some(&row("closed", None)), None, None).unwrap();
         assert_eq!(closed.intake(NOON), Intake::Closed);
     }
 

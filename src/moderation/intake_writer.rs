@@ -183,7 +183,10 @@ fn held_event(judged: &Judged) -> outbox::OutboxRow {
 /// batch's transaction: a moderator's change committed before it is seen, and one committed
 /// after it waited for this batch to commit (see `storage::articles::lock_for_change`). The
 /// site's default closing delay is the newest submission's.
-fn batch_articles(conn: &mut DbConnection, items: &[Judged]) -> Result<BatchArticles, StorageError> {
+fn batch_articles(
+    conn: &mut DbConnection,
+    items: &[Judged],
+) -> Result<BatchArticles, StorageError> {
     let mut ids: Vec<&str> = items.iter().map(|j| j.row.article_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -102,12 +102,24 @@ pub fn comment_span(
             .filter(comments::article_id.eq(article_id))
             .filter(comments::status.eq(status))
     };
-    let lowest = |status| of_status(status).select(diesel::dsl::min(comments::id)).single_value();
-    let highest = |status| of_status(status).select(diesel::dsl::max(comments::id)).single_value();
+    let lowest = |status| {
+        of_status(status)
+            .select(diesel::dsl::min(comments::id))
+            .single_value()
+    };
+    let highest = |status| {
+        of_status(status)
+            .select(diesel::dsl::max(comments::id))
+            .single_value()
+    };
     type Ids = (Option<String>, Option<String>, Option<String>);
     let (low, high): (Ids, Ids) = diesel::select((
         (lowest("published"), lowest("pending"), lowest("rejected")),
-        (highest("published"), highest("pending"), highest("rejected")),
+        (
+            highest("published"),
+            highest("pending"),
+            highest("rejected"),
+        ),
     ))
     .get_result(conn)?;
     let first = [low.0, low.1, low.2].into_iter().flatten().min();
@@ -211,7 +223,9 @@ pub fn list(
     };
     let order = match query.order {
         ArticleOrder::RecentActivity => "COALESCE(p.last_id, '') DESC, p.article_id ASC",
-        ArticleOrder::MostPending => "p.pending DESC, COALESCE(p.last_id, '') DESC, p.article_id ASC",
+        ArticleOrder::MostPending => {
+            "p.pending DESC, COALESCE(p.last_id, '') DESC, p.article_id ASC"
+        }
         ArticleOrder::ArticleId => "p.article_id ASC",
     };
     let sql = format!(

@@ -58,11 +58,16 @@ async fn public_article(app: &TestApp, article: &str) -> Value {
 async fn closing_an_article_refuses_new_comments_and_replies_with_409_and_stores_nothing(db: Db) {
     let app = TestApp::spawn(db).await;
     let token = app.token_for("mod", Role::Moderator).await;
-    let parent = app.submit(Comment::new("Before the close.").on("court-case")).await;
+    let parent = app
+        .submit(Comment::new("Before the close.").on("court-case"))
+        .await;
     set_state(&app, &token, "court-case", "closed").await;
 
     let refused = app
-        .submit_expecting(409, Comment::new("After the close.").on("court-case").by("Ann"))
+        .submit_expecting(
+            409,
+            Comment::new("After the close.").on("court-case").by("Ann"),
+        )
         .await;
     assert_eq!(refused["error"]["code"], "article_closed");
     let reply = app
@@ -156,7 +161,9 @@ async fn a_closing_time_in_the_past_closes_the_article(db: Db) {
     assert_eq!(past["state"], "premoderated");
     assert_eq!(past["effective_state"], "closed");
     assert_eq!(past["closes_at"], "2020-01-01T00:00:00Z");
-    let refused = app.submit_expecting(409, Comment::new("Too late.").by("Ann")).await;
+    let refused = app
+        .submit_expecting(409, Comment::new("Too late.").by("Ann"))
+        .await;
     assert_eq!(refused["error"]["code"], "article_closed");
     let public = public_article(&app, "a1").await;
     assert_eq!(public["commenting_open"], false);
@@ -164,7 +171,8 @@ async fn a_closing_time_in_the_past_closes_the_article(db: Db) {
 }
 
 async fn the_site_default_closes_articles_days_after_their_first_comment(db: Db) {
-    let rules = format!("{TEST_RULES}\n{GENEROUS_LIMITS}\n[moderation]\nauto_close_after_days = 2\n");
+    let rules =
+        format!("{TEST_RULES}\n{GENEROUS_LIMITS}\n[moderation]\nauto_close_after_days = 2\n");
     let app = TestApp::builder(db).rules(rules).spawn().await;
     let token = app.token_for("mod", Role::Moderator).await;
     let old = app.submit(Comment::new("Long ago.").on("old-news")).await;
@@ -177,7 +185,10 @@ async fn the_site_default_closes_articles_days_after_their_first_comment(db: Db)
     ));
 
     let refused = app
-        .submit_expecting(409, Comment::new("Anyone still here?").on("old-news").by("Ann"))
+        .submit_expecting(
+            409,
+            Comment::new("Anyone still here?").on("old-news").by("Ann"),
+        )
         .await;
     assert_eq!(refused["error"]["code"], "article_closed");
     app.submit(Comment::new("Still talking.").on("fresh-news").by("Ann"))
@@ -192,8 +203,12 @@ async fn the_site_default_closes_articles_days_after_their_first_comment(db: Db)
     let reopened = set_state(&app, &token, "old-news", "open").await;
     assert_eq!(reopened["closes_at"], Value::Null);
     assert_eq!(reopened["closes_by_default"], false);
-    app.submit(Comment::new("Reopened by the desk.").on("old-news").by("Ben"))
-        .await;
+    app.submit(
+        Comment::new("Reopened by the desk.")
+            .on("old-news")
+            .by("Ben"),
+    )
+    .await;
 }
 
 async fn every_change_of_an_article_is_in_the_audit_log_from_one_state_to_another(db: Db) {
@@ -251,9 +266,21 @@ async fn bad_article_settings_are_refused_with_a_clear_400(db: Db) {
             "closes_at",
         ),
         ("a1", json!({"state": "closed", "reason": "   "}), "reason"),
-        ("a1", json!({"state": "closed", "reason": "x".repeat(501)}), "reason"),
-        ("a1", json!({"state": "closed", "reason": "nul\u{0}here"}), "reason"),
-        (long_id.as_str(), json!({"state": "closed", "reason": "x"}), "article_id"),
+        (
+            "a1",
+            json!({"state": "closed", "reason": "x".repeat(501)}),
+            "reason",
+        ),
+        (
+            "a1",
+            json!({"state": "closed", "reason": "nul\u{0}here"}),
+            "reason",
+        ),
+        (
+            long_id.as_str(),
+            json!({"state": "closed", "reason": "x"}),
+            "article_id",
+        ),
     ] {
         let response = set_article(&app, &token, article, body.clone()).await;
         assert_eq!(response.status().as_u16(), 400, "{body}");
@@ -263,17 +290,25 @@ async fn bad_article_settings_are_refused_with_a_clear_400(db: Db) {
     }
     let missing_reason = set_article(&app, &token, "a1", json!({"state": "closed"})).await;
     assert_eq!(missing_reason.status().as_u16(), 400);
-    for query in ["?state=frozen", "?sort=loudest", "?limit=0", "?offset=-1", "?limit=x"] {
+    for query in [
+        "?state=frozen",
+        "?sort=loudest",
+        "?limit=0",
+        "?offset=-1",
+        "?limit=x",
+    ] {
         let response = app
-            .authed(Method::GET, &format!("/api/v1/moderation/articles{query}"), &token)
+            .authed(
+                Method::GET,
+                &format!("/api/v1/moderation/articles{query}"),
+                &token,
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 400, "{query}");
     }
-    let article = app
-        .get_json(&token, "/api/v1/moderation/articles/a1")
-        .await;
+    let article = app.get_json(&token, "/api/v1/moderation/articles/a1").await;
     assert_eq!(article["state"], "open", "nothing was changed");
     let bad_id = reqwest::get(app.url(&format!("/api/v1/articles/{long_id}")))
         .await
@@ -338,7 +373,11 @@ async fn the_article_list_shows_states_and_counts_by_status_most_recent_activity
         .iter()
         .map(|a| a["article_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["busy", "older", "quiet"], "latest comment first; none last");
+    assert_eq!(
+        ids,
+        ["busy", "older", "quiet"],
+        "latest comment first; none last"
+    );
     let busy = &list["articles"][0];
     assert_eq!(busy["state"], "open");
     assert_eq!(
@@ -350,12 +389,18 @@ async fn the_article_list_shows_states_and_counts_by_status_most_recent_activity
     assert_eq!(list["next_offset"], Value::Null);
 
     let first_page = app
-        .get_json(&token, "/api/v1/moderation/articles?sort=article_id&limit=2")
+        .get_json(
+            &token,
+            "/api/v1/moderation/articles?sort=article_id&limit=2",
+        )
         .await;
     assert_eq!(first_page["articles"][0]["article_id"], "busy");
     assert_eq!(first_page["next_offset"], 2);
     let second = app
-        .get_json(&token, "/api/v1/moderation/articles?sort=article_id&limit=2&offset=2")
+        .get_json(
+            &token,
+            "/api/v1/moderation/articles?sort=article_id&limit=2&offset=2",
+        )
         .await;
     assert_eq!(second["articles"][0]["article_id"], "quiet");
     let premoderated = app

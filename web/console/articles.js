@@ -80,7 +80,7 @@ export class ArticlesView {
         h("p", { class: "muted small" }, "Keys: ", h("kbd", {}, "j"), " ", h("kbd", {}, "k"), " move, ",
           h("kbd", {}, "o"), " open, ", h("kbd", {}, "p"), " premoderate, ", h("kbd", {}, "c"), " close")),
       h("table", { class: "grid articles" },
-        h("thead", {}, h("tr", {}, ["article", "comments", "pending", "published", "rejected",
+        h("thead", {}, h("tr", {}, ["article", "state", "pending", "published", "rejected",
           "latest comment", "closes", ""].map((t) => h("th", { scope: "col" }, t)))),
         this.table),
       h("div", { class: "toolbar" }, this.prev, this.next));

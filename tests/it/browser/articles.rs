@@ -83,7 +83,10 @@ async fn a_reader_whose_article_closes_while_writing_is_told_comments_are_closed
     post_through_widget(&browser, "Late Reader", CLEAN_BODY).await;
 
     browser
-        .wait_for_text(".gh-closed", "Comments are closed. Your comment was not posted.")
+        .wait_for_text(
+            ".gh-closed",
+            "Comments are closed. Your comment was not posted.",
+        )
         .await;
     let hidden = browser
         .js("return document.querySelector('.gh-form').hidden", vec![])
@@ -123,9 +126,7 @@ async fn a_moderator_closes_and_reopens_an_article_from_the_console_with_the_key
     browser.find("dialog[open] input[name=reason]").await;
     browser.press("Comments closed: court order").await;
     browser.press(ENTER).await;
-    browser
-        .wait_for_text(".announcer", "comments closed")
-        .await;
+    browser.wait_for_text(".announcer", "comments closed").await;
     let row = browser
         .wait_for_text(".articles tbody tr.current", "Closed")
         .await;
@@ -141,7 +142,10 @@ async fn a_moderator_closes_and_reopens_an_article_from_the_console_with_the_key
     let temporary = tempfile::tempdir().unwrap();
     let dir = screenshots_dir(&temporary);
     browser
-        .js("document.querySelectorAll('.toast').forEach(t => t.remove())", vec![])
+        .js(
+            "document.querySelectorAll('.toast').forEach(t => t.remove())",
+            vec![],
+        )
         .await;
     shoot(&browser, &dir, "console-articles.png").await;
 
