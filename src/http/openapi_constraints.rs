@@ -132,6 +132,26 @@ fn forbid_nul(schema: &mut Value) {
     }
 }
 
+/// Longest free-text query parameter the document admits. The server answers `414` to a URL
+/// over 8192 bytes; three such parameters of 4-byte characters, percent-encoded, stay under it.
+const MAX_QUERY_TEXT_CHARS: u64 = 200;
+
+/// Caps a query parameter's free text (a string with no enum, format or pattern) so that no
+/// request the document describes is refused for its length. Not `ids` (up to 100 article
+/// ids) nor a thread's `cursor` (a reply's path): their own lengths are their rules.
+fn cap_free_text(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let free_string = map.get("type").is_some_and(|t| t == "string")
+        && !["enum", "format", "pattern", "maxLength"]
+            .iter()
+            .any(|k| map.contains_key(*k));
+    if free_string {
+        map.insert("maxLength".into(), json!(MAX_QUERY_TEXT_CHARS));
+    }
+}
+
 fn add_response(responses: &mut Map<String, Value>, status: &str, description: &str) {
     responses
         .entry(status.to_string())
@@ -173,6 +193,9 @@ pub fn apply(doc: &mut Value) {
                         let location = param["in"].as_str().unwrap_or_default().to_string();
                         if let Some(schema) = constrained(&name, &location, path) {
                             param["schema"] = schema;
+                        } else if location == "query" && !matches!(name.as_str(), "ids" | "cursor")
+                        {
+                            cap_free_text(&mut param["schema"]);
                         }
                     }
                 }
