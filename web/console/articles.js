@@ -147,8 +147,8 @@ export class ArticlesView {
     h("td", { class: "num" }, article.counts.rejected),
     h("td", {}, article.last_comment_at ? age(article.last_comment_at) : "none"),
     h("td", {}, closes),
-    h("td", { class: "actions" }, action("open", "Open"), action("premoderated", "Premoderate"),
-      action("closed", "Close")));
+    h("td", {}, h("div", { class: "row-actions" }, action("open", "Open"),
+      action("premoderated", "Premoderate"), action("closed", "Close"))));
   }
 
   select(index) {
