@@ -5,13 +5,14 @@
 //! commenting is open; the intake writer applies them (`gate`).
 
 use super::{ArticleId, Database, ModerationError};
-use crate::storage::articles::{self, ArticleListQuery, ArticleListRow, ArticleSettingsRow};
+use crate::storage::articles::{self, ArticleSettingsRow};
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::{self, DbConnection, StorageError};
 use crate::timestamps;
 use serde_json::json;
 use time::PrimitiveDateTime;
 
+pub use super::article_list::{list, ArticlePage};
 pub use crate::storage::articles::ArticleOrder;
 
 /// Longest reason a moderator may give for a change.
@@ -57,7 +58,7 @@ impl ArticleState {
     }
 
     /// A stored state; a row holds one of the three (the table's CHECK constraint).
-    fn from_stored(text: &str) -> Result<Self, StorageError> {
+    pub(super) fn from_stored(text: &str) -> Result<Self, StorageError> {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == text)
@@ -95,7 +96,7 @@ pub struct ArticleSettings {
 impl ArticleSettings {
     /// The settings of an article from its row (if a moderator set it), the site's default
     /// and the time of its first comment.
-    fn resolve(
+    pub(super) fn resolve(
         article_id: &str,
         row: Option<&ArticleSettingsRow>,
         auto_close_after: Option<time::Duration>,
@@ -167,15 +168,15 @@ pub(crate) struct BatchArticles {
 }
 
 impl BatchArticles {
-    /// Takes the intake's shared lock on each of `article_ids` (distinct; see
-    /// `storage::articles::lock_for_change`), then reads their rows at once, and the first
-    /// comment of each article no moderator set when the site has a default.
+    /// Takes the intake's shared settings lock (see `storage::articles::lock_for_change`), then
+    /// reads the rows of `article_ids` (distinct) at once, and the first comment of each
+    /// article no moderator set when the site has a default.
     pub(crate) fn read(
         conn: &mut DbConnection,
         article_ids: &[&str],
         auto_close_after: Option<time::Duration>,
     ) -> Result<Self, StorageError> {
-        articles::lock_for_intake(conn, article_ids)?;
+        articles::lock_for_intake(conn)?;
         let now = timestamps::now();
         let rows = articles::find_many(conn, article_ids)?;
         let settings = article_ids
@@ -333,7 +334,7 @@ pub fn change(
     let id = article_id.as_str();
     let mut conn = pool.get().map_err(StorageError::from)?;
     storage::write_transaction(&mut conn, |conn| {
-        articles::lock_for_change(conn, id)?;
+        articles::lock_for_change(conn)?;
         let before = read_settings(conn, id, auto_close_after)?;
         let row = ArticleSettingsRow {
             article_id: id.to_string(),
@@ -353,69 +354,6 @@ pub fn change(
             ],
         )?;
         Ok::<_, ModerationError>(after)
-    })
-}
-
-/// One page of the console's article list.
-#[derive(Debug, Clone)]
-pub struct ArticlePage {
-    pub articles: Vec<ArticleOverview>,
-    /// Whether more articles follow this page.
-    pub has_more: bool,
-}
-
-pub fn list(
-    pool: &Database,
-    state: Option<ArticleState>,
-    order: ArticleOrder,
-    limit: i64,
-    offset: i64,
-    auto_close_after: Option<time::Duration>,
-) -> Result<ArticlePage, ModerationError> {
-    let mut conn = pool.get().map_err(StorageError::from)?;
-    let mut rows = articles::list(
-        &mut conn,
-        &ArticleListQuery {
-            state: state.map(ArticleState::as_str),
-            order,
-            limit: limit + 1,
-            offset,
-        },
-    )?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let articles = rows
-        .into_iter()
-        .map(|row| overview_of(row, auto_close_after))
-        .collect::<Result<_, StorageError>>()?;
-    Ok(ArticlePage { articles, has_more })
-}
-
-fn overview_of(
-    row: ArticleListRow,
-    auto_close_after: Option<time::Duration>,
-) -> Result<ArticleOverview, StorageError> {
-    let stored = (row.has_settings != 0).then(|| ArticleSettingsRow {
-        article_id: row.article_id.clone(),
-        state: row.state.clone(),
-        closes_at: row.closes_at,
-        updated_by: row.updated_by.clone().unwrap_or_default(),
-        updated_at: row.updated_at.unwrap_or(PrimitiveDateTime::MIN),
-    });
-    Ok(ArticleOverview {
-        settings: ArticleSettings::resolve(
-            &row.article_id,
-            stored.as_ref(),
-            auto_close_after,
-            row.first_comment_at,
-        )?,
-        counts: StatusCounts {
-            pending: row.pending,
-            published: row.published,
-            rejected: row.rejected,
-        },
-        first_comment_at: row.first_comment_at,
-        last_comment_at: row.last_comment_at,
     })
 }
 

@@ -179,7 +179,7 @@ fn held_event(judged: &Judged) -> outbox::OutboxRow {
     )
 }
 
-/// The settings of the batch's articles, read (after the intake's article locks) in the
+/// The settings of the batch's articles, read (after the intake's settings lock) in the
 /// batch's transaction: a moderator's change committed before it is seen, and one committed
 /// after it waited for this batch to commit (see `storage::articles::lock_for_change`). The
 /// site's default closing delay is the newest submission's.

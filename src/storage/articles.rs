@@ -54,37 +54,36 @@ pub fn save(conn: &mut DbConnection, row: &ArticleSettingsRow) -> Result<(), Sto
     Ok(())
 }
 
-/// Orders a change of `article_id`'s state against intake batches that store comments on it.
+/// The PostgreSQL advisory lock that orders changes of article settings against intake
+/// batches (an arbitrary constant: "gh-artcl").
+const ARTICLE_SETTINGS_LOCK: i64 = 0x6768_2d61_7274_636c;
+
+/// Orders a change of an article's settings against the intake batches that store comments.
 ///
 /// SQLite: nothing to do; every write transaction holds the database's one write lock from its
-/// first statement (`BEGIN IMMEDIATE`), so a change and a batch never overlap. PostgreSQL: an
-/// exclusive transaction-level advisory lock on the article, which waits for batches holding
-/// the shared one (`lock_for_intake`) to commit and makes later batches wait for this change.
-pub fn lock_for_change(conn: &mut DbConnection, article_id: &str) -> Result<(), StorageError> {
+/// first statement (`BEGIN IMMEDIATE`), so a change and a batch never overlap. PostgreSQL: the
+/// settings lock, exclusive until this transaction ends: it waits for the batches in flight
+/// (which hold it shared, `lock_for_intake`) to commit, and batches that start meanwhile wait
+/// for this change and then read it. One lock, not one per article: a batch of 512 comments on
+/// 512 articles would otherwise take 512 locks, and changes are rare and short.
+pub fn lock_for_change(conn: &mut DbConnection) -> Result<(), StorageError> {
     if let DbConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked")
-            .bind::<Text, _>(article_id)
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)::text AS locked")
+            .bind::<BigInt, _>(ARTICLE_SETTINGS_LOCK)
             .execute(pg)?;
     }
     Ok(())
 }
 
-/// The intake writer's side of `lock_for_change`: shared locks on the articles of a batch, held
-/// until the batch commits, taken before the batch reads their settings. Shared locks never
+/// The intake writer's side of `lock_for_change`: the settings lock, shared, held until the
+/// batch commits, taken before the batch reads any article's settings. Shared holders never
 /// wait for one another, so batches (of this instance or others) do not queue behind each
-/// other; only a moderator's change of one of these articles waits, or is waited for.
-pub fn lock_for_intake(conn: &mut DbConnection, article_ids: &[&str]) -> Result<(), StorageError> {
+/// other; only a moderator's change waits, or is waited for.
+pub fn lock_for_intake(conn: &mut DbConnection) -> Result<(), StorageError> {
     if let DbConnection::Pg(pg) = conn {
-        if article_ids.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<String> = article_ids.iter().map(|id| id.to_string()).collect();
-        diesel::sql_query(
-            "SELECT pg_advisory_xact_lock_shared(hashtextextended(a, 0))::text AS locked \
-             FROM unnest($1::text[]) AS a",
-        )
-        .bind::<diesel::sql_types::Array<Text>, _>(ids)
-        .execute(pg)?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1)::text AS locked")
+            .bind::<BigInt, _>(ARTICLE_SETTINGS_LOCK)
+            .execute(pg)?;
     }
     Ok(())
 }
