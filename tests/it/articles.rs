@@ -20,6 +20,7 @@ backend_tests!(
     the_public_article_route_says_whether_commenting_is_open_and_is_cacheable,
     the_article_list_shows_states_and_counts_by_status_most_recent_activity_first,
     a_retried_submission_gets_its_first_answer_after_the_article_closes,
+    closing_while_comments_arrive_stores_exactly_the_accepted_ones,
 );
 
 async fn set_article(app: &TestApp, token: &str, article: &str, body: Value) -> reqwest::Response {
@@ -437,4 +438,43 @@ async fn a_retried_submission_gets_its_first_answer_after_the_article_closes(db:
     let retry: Value = retry.json().await.unwrap();
     assert_eq!(retry["id"], first["id"]);
     assert_eq!(app.stored_count(), 1);
+}
+
+async fn closing_while_comments_arrive_stores_exactly_the_accepted_ones(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let token = app.token_for("mod", Role::Moderator).await;
+    let submissions = (0..40).map(|n| {
+        app.post_comment(
+            "live-blog",
+            json!({"author_name": format!("Reader {n}"), "body": format!("Update number {n} is here.")}),
+        )
+    });
+    let close = set_article(
+        &app,
+        &token,
+        "live-blog",
+        json!({"state": "closed", "reason": "the live blog ended"}),
+    );
+    let (answers, closed) =
+        futures_util::future::join(futures_util::future::join_all(submissions), close).await;
+    assert_eq!(closed.status().as_u16(), 200);
+    let mut accepted = 0;
+    for answer in answers {
+        match answer.status().as_u16() {
+            201 => accepted += 1,
+            409 => {
+                let body: Value = answer.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "article_closed");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        app.stored_count(),
+        accepted,
+        "every 201 stored, every 409 nothing"
+    );
+    app.submit_expecting(409, Comment::new("After the end.").on("live-blog"))
+        .await;
+    assert_eq!(app.stored_count(), accepted);
 }
