@@ -68,7 +68,7 @@ impl ArticleState {
 
 /// Where new comments on an article go now: the intake's answer to its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intake {
+pub enum Admission {
     /// Judged by the rules as usual.
     Open,
     /// Held for a moderator, whatever the rules say (a rejection stays a rejection).
@@ -126,20 +126,20 @@ impl ArticleSettings {
     }
 
     /// Where a new comment goes at `now`. A closing time closes a premoderated article too.
-    pub fn intake(&self, now: PrimitiveDateTime) -> Intake {
+    pub fn admission(&self, now: PrimitiveDateTime) -> Admission {
         if self.state == ArticleState::Closed || self.closes_at.is_some_and(|t| t <= now) {
-            return Intake::Closed;
+            return Admission::Closed;
         }
         match self.state {
-            ArticleState::Premoderated => Intake::Held,
-            _ => Intake::Open,
+            ArticleState::Premoderated => Admission::Held,
+            _ => Admission::Open,
         }
     }
 
     /// The state as readers experience it at `now`: `closed` once the closing time passed.
     pub fn effective_state(&self, now: PrimitiveDateTime) -> ArticleState {
-        match self.intake(now) {
-            Intake::Closed => ArticleState::Closed,
+        match self.admission(now) {
+            Admission::Closed => ArticleState::Closed,
             _ => self.state,
         }
     }
@@ -194,11 +194,11 @@ impl BatchArticles {
     }
 
     /// Where a new comment on `article_id` goes in this batch.
-    pub(crate) fn intake(&self, article_id: &str) -> Intake {
+    pub(crate) fn admission(&self, article_id: &str) -> Admission {
         self.settings
             .iter()
             .find(|s| s.article_id == article_id)
-            .map_or(Intake::Open, |s| s.intake(self.now))
+            .map_or(Admission::Open, |s| s.admission(self.now))
     }
 }
 
@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn an_article_nobody_set_is_open_and_closes_by_the_site_default() {
         let open = ArticleSettings::resolve("a1", None, None, Some(NOON)).unwrap();
-        assert_eq!(open.intake(NOON), Intake::Open);
+        assert_eq!(open.admission(NOON), Admission::Open);
         assert_eq!(open.closes_at, None);
 
         let three_days = Some(time::Duration::days(3));
@@ -386,10 +386,10 @@ mod tests {
         assert!(by_default.closes_by_default);
         assert_eq!(by_default.closes_at, Some(NOON));
         assert_eq!(
-            by_default.intake(NOON - time::Duration::seconds(1)),
-            Intake::Open
+            by_default.admission(NOON - time::Duration::seconds(1)),
+            Admission::Open
         );
-        assert_eq!(by_default.intake(NOON), Intake::Closed);
+        assert_eq!(by_default.admission(NOON), Admission::Closed);
         assert_eq!(by_default.effective_state(NOON), ArticleState::Closed);
 
         let no_comments = ArticleSettings::resolve("a1", None, three_days, None).unwrap();
@@ -405,15 +405,18 @@ mod tests {
         let long_ago = Some(NOON - time::Duration::days(30));
         let reopened =
             ArticleSettings::resolve("a1", Some(&row("open", None)), days, long_ago).unwrap();
-        assert_eq!(reopened.intake(NOON), Intake::Open);
+        assert_eq!(reopened.admission(NOON), Admission::Open);
         assert!(!reopened.closes_by_default);
 
         let premoderated = row("premoderated", Some(NOON));
         let held = ArticleSettings::resolve("a1", Some(&premoderated), days, long_ago).unwrap();
-        assert_eq!(held.intake(NOON - time::Duration::minutes(1)), Intake::Held);
         assert_eq!(
-            held.intake(NOON),
-            Intake::Closed,
+            held.admission(NOON - time::Duration::minutes(1)),
+            Admission::Held
+        );
+        assert_eq!(
+            held.admission(NOON),
+            Admission::Closed,
             "a closing time closes it too"
         );
         assert_eq!(
@@ -423,7 +426,7 @@ mod tests {
 
         let closed =
             ArticleSettings::resolve("a1", Some(&row("closed", None)), None, None).unwrap();
-        assert_eq!(closed.intake(NOON), Intake::Closed);
+        assert_eq!(closed.admission(NOON), Admission::Closed);
     }
 
     #[test]

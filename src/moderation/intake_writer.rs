@@ -3,7 +3,7 @@
 //! (earlier in the same batch, or in batches committed while it was being judged), so the
 //! duplicate and first-comment rules see a comment posted a moment earlier.
 
-use super::articles::{BatchArticles, Intake};
+use super::articles::{Admission, BatchArticles};
 use super::idempotency::{Idempotency, KEY_LIFETIME};
 use super::judge::{secs_between, Judged, SubmittedComment};
 use super::ModerationError;
@@ -247,8 +247,8 @@ impl BatchWriter for IntakeWriter {
                 outcomes.push(Some(answer));
                 continue;
             }
-            let intake = articles.intake(&judged.row.article_id);
-            if intake == Intake::Closed {
+            let admission = articles.admission(&judged.row.article_id);
+            if admission == Admission::Closed {
                 outcomes.push(Some(Err(ModerationError::ArticleClosed)));
                 continue;
             }
@@ -264,7 +264,7 @@ impl BatchWriter for IntakeWriter {
                     )
                 });
             }
-            if intake == Intake::Held {
+            if admission == Admission::Held {
                 judged.hold_for_premoderation()?;
             }
             judged.span.in_scope(|| {
