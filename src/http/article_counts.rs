@@ -6,7 +6,6 @@ use super::AppState;
 use crate::moderation::{self, ArticleId, MAX_COUNTED_ARTICLES};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
@@ -74,12 +73,9 @@ pub async fn counts(
         counts: counts.into_iter().collect(),
     })
     .map_err(|e| ApiError::internal(&e))?;
-    let etag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(&body)[..12]));
-    let cache_control = format!("public, max-age={MAX_AGE_SECONDS}");
-    let (mut response, unchanged) = super::assets::conditional(&request, etag, cache_control);
-    Ok(if unchanged {
-        response.finish()
-    } else {
-        response.content_type("application/json").body(body)
-    })
+    Ok(super::assets::cacheable_json(
+        &request,
+        body,
+        MAX_AGE_SECONDS,
+    ))
 }

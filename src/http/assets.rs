@@ -140,6 +140,19 @@ pub(super) fn conditional(
     (response, fresh)
 }
 
+/// A public JSON answer caches may keep `max_age` seconds, its ETag a digest of the body:
+/// `304` without a body when the request already holds it.
+pub(super) fn cacheable_json(req: &HttpRequest, body: Vec<u8>, max_age: u32) -> HttpResponse {
+    use sha2::Digest;
+    let etag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(&body)[..12]));
+    let (mut response, unchanged) = conditional(req, etag, format!("public, max-age={max_age}"));
+    if unchanged {
+        response.finish()
+    } else {
+        response.content_type("application/json").body(body)
+    }
+}
+
 fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)

@@ -17,7 +17,7 @@ pub struct LogQuery {
     pub actor: Option<String>,
     /// e.g. approve, reject, bulk_reject, ban_created, login, user_created.
     pub action: Option<String>,
-    /// A comment, user or ban id.
+    /// A comment, user, ban or article id.
     pub target_id: Option<String>,
     /// RFC 3339.
     pub since: Option<String>,

@@ -100,6 +100,7 @@ fn reader_message(status: CommentStatus) -> &'static str {
             headers(("Idempotent-Replayed" = bool, description = "Present (true) when this is the first answer to the same Idempotency-Key, repeated"))),
         (status = 400, description = "Malformed JSON or an invalid field", body = ErrorBody),
         (status = 404, description = "parent_id names no comment", body = ErrorBody),
+        (status = 409, description = "The article's comments are closed (`article_closed`); nothing stored", body = ErrorBody),
         (status = 413, description = "Body over the size limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Empty after trimming, a parent on another article / not published, or an Idempotency-Key already used for another comment", body = ErrorBody),

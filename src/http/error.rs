@@ -218,6 +218,10 @@ impl From<ModerationError> for ApiError {
                 "this Idempotency-Key was already used for a different comment; use a new key",
             )
             .with_field("Idempotency-Key"),
+            ModerationError::ArticleClosed => ApiError::new(
+                ErrorCode::ArticleClosed,
+                "Comments are closed on this article; its thread stays readable",
+            ),
             ModerationError::Overloaded => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     ThreadTooDeep,
     /// An `Idempotency-Key` already used for a different comment.
     IdempotencyKeyReused,
+    /// The article's comments are closed; its thread stays readable.
+    ArticleClosed,
     /// Too many requests; `Retry-After` says how long to wait.
     RateLimited,
     /// No live session.
@@ -70,7 +72,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::MalformedRequest,
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
@@ -87,6 +89,7 @@ impl ErrorCode {
         ErrorCode::ParentNotPublished,
         ErrorCode::ThreadTooDeep,
         ErrorCode::IdempotencyKeyReused,
+        ErrorCode::ArticleClosed,
         ErrorCode::RateLimited,
         ErrorCode::Unauthorized,
         ErrorCode::InvalidCredentials,
@@ -120,6 +123,7 @@ impl ErrorCode {
             ErrorCode::ParentNotPublished => "parent_not_published",
             ErrorCode::ThreadTooDeep => "thread_too_deep",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::ArticleClosed => "article_closed",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::InvalidCredentials => "invalid_credentials",
@@ -150,7 +154,8 @@ impl ErrorCode {
             ErrorCode::AlreadyDecided
             | ErrorCode::UsernameTaken
             | ErrorCode::Conflict
-            | ErrorCode::LastAdmin => StatusCode::CONFLICT,
+            | ErrorCode::LastAdmin
+            | ErrorCode::ArticleClosed => StatusCode::CONFLICT,
             ErrorCode::StaleVersion => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

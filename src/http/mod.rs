@@ -6,6 +6,7 @@ pub mod admin_rules;
 pub mod admin_rules_check;
 pub mod article_counts;
 pub mod article_urls;
+pub mod articles;
 pub mod assets;
 pub mod audit_log;
 pub mod bans;
@@ -20,6 +21,7 @@ pub mod health;
 pub mod json;
 pub mod metrics;
 pub mod moderation;
+pub mod moderation_articles;
 pub mod moderation_rules;
 pub mod nul;
 pub mod openapi;
@@ -113,6 +115,13 @@ pub fn route_table() -> Vec<RouteDef> {
             Public,
             article_urls::resolve
         ),
+        // After `counts` and `resolve`: a path matches the first resource registered for it.
+        route!(
+            GET,
+            "/api/v1/articles/{article_id}",
+            Public,
+            articles::article
+        ),
         route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
         route!(POST, "/api/v1/auth/login", Public, session_routes::login),
         route!(
@@ -140,6 +149,24 @@ pub fn route_table() -> Vec<RouteDef> {
             moderation::reject
         ),
         route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
+        route!(
+            GET,
+            "/api/v1/moderation/articles",
+            Moderator,
+            moderation_articles::list
+        ),
+        route!(
+            GET,
+            "/api/v1/moderation/articles/{article_id}",
+            Moderator,
+            moderation_articles::get
+        ),
+        route!(
+            PUT,
+            "/api/v1/moderation/articles/{article_id}",
+            Moderator,
+            moderation_articles::put
+        ),
         route!(GET, "/api/v1/moderation/log", Moderator, audit_log::log),
         route!(
             GET,

@@ -2,8 +2,9 @@
 
 use super::access::Access;
 use super::{
-    admin_rules, admin_rules_check, article_counts, article_urls, audit_log, bans, comments, error,
-    flags, health, metrics, moderation, moderation_rules, session_routes, users, webhooks,
+    admin_rules, admin_rules_check, article_counts, article_urls, articles, audit_log, bans,
+    comments, error, flags, health, metrics, moderation, moderation_articles, moderation_rules,
+    session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -22,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         article_counts::counts,
         article_urls::resolve,
         article_urls::export_article,
+        articles::article,
         flags::flag,
         health::healthz,
         health::readyz,
@@ -33,6 +35,9 @@ use utoipa::{Modify, OpenApi};
         moderation::approve,
         moderation::reject,
         moderation::bulk,
+        moderation_articles::list,
+        moderation_articles::get,
+        moderation_articles::put,
         audit_log::log,
         moderation_rules::summary,
         bans::list,

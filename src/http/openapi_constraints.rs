@@ -50,6 +50,13 @@ fn constrained(name: &str, location: &str, path: &str) -> Option<Value> {
         ("url", "query") if path.ends_with("/resolve") => {
             json!({"type": "string", "minLength": 1, "maxLength": 2048, "pattern": NO_NUL})
         }
+        ("state", "query") if path.ends_with("/moderation/articles") => {
+            json!({"type": "string", "enum": ["open", "premoderated", "closed"]})
+        }
+        ("sort", "query") if path.ends_with("/moderation/articles") => {
+            json!({"type": "string", "enum": ["activity", "pending", "article_id"]})
+        }
+        ("offset", "query") => json!({"type": "integer", "minimum": 0, "maximum": 100000}),
         _ => return None,
     })
 }
@@ -90,6 +97,15 @@ fn body_constraints(schema: &str, property: &str) -> Option<Value> {
         ("BacktestRequest", "limit") => {
             json!({"type": ["integer", "null"], "minimum": 1, "maximum": 100000})
         }
+        ("ArticleChangeRequest", "state") => {
+            json!({"type": "string", "enum": ["open", "premoderated", "closed"]})
+        }
+        ("ArticleChangeRequest", "closes_at") => {
+            json!({"type": ["string", "null"], "format": "date-time"})
+        }
+        ("ArticleChangeRequest", "reason") => {
+            json!({"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"})
+        }
         ("SubmitCommentRequest", "parent_id") => {
             json!({"type": ["string", "null"], "format": "uuid"})
         }
@@ -118,6 +134,26 @@ fn forbid_nul(schema: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(forbid_nul),
         _ => {}
+    }
+}
+
+/// Longest free-text query parameter the document admits. The server answers `414` to a URL
+/// over 8192 bytes; three such parameters of 4-byte characters, percent-encoded, stay under it.
+const MAX_QUERY_TEXT_CHARS: u64 = 200;
+
+/// Caps a query parameter's free text (a string with no enum, format or pattern) so that no
+/// request the document describes is refused for its length. Not `ids` (up to 100 article
+/// ids) nor a thread's `cursor` (a reply's path): their own lengths are their rules.
+fn cap_free_text(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let free_string = map.get("type").is_some_and(|t| t == "string")
+        && !["enum", "format", "pattern", "maxLength"]
+            .iter()
+            .any(|k| map.contains_key(*k));
+    if free_string {
+        map.insert("maxLength".into(), json!(MAX_QUERY_TEXT_CHARS));
     }
 }
 
@@ -162,6 +198,9 @@ pub fn apply(doc: &mut Value) {
                         let location = param["in"].as_str().unwrap_or_default().to_string();
                         if let Some(schema) = constrained(&name, &location, path) {
                             param["schema"] = schema;
+                        } else if location == "query" && !matches!(name.as_str(), "ids" | "cursor")
+                        {
+                            cap_free_text(&mut param["schema"]);
                         }
                     }
                 }

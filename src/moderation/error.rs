@@ -28,6 +28,9 @@ pub enum ModerationError {
     /// Another moderator decided first (HTTP 409); the message says who and when.
     #[error("{message}")]
     AlreadyDecided { message: String },
+    /// The article's comments are closed (by a moderator or its closing time): nothing stored.
+    #[error("comments on this article are closed")]
+    ArticleClosed,
     /// The idempotency key already named another request.
     #[error("this Idempotency-Key was already used for a different comment")]
     IdempotencyKeyReused,

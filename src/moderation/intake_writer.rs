@@ -3,6 +3,7 @@
 //! (earlier in the same batch, or in batches committed while it was being judged), so the
 //! duplicate and first-comment rules see a comment posted a moment earlier.
 
+use super::articles::{Admission, BatchArticles};
 use super::idempotency::{Idempotency, KEY_LIFETIME};
 use super::judge::{secs_between, Judged, SubmittedComment};
 use super::ModerationError;
@@ -178,6 +179,21 @@ fn held_event(judged: &Judged) -> outbox::OutboxRow {
     )
 }
 
+/// The settings of the batch's articles, read (after the intake's settings lock) in the
+/// batch's transaction: a moderator's change committed before it is seen, and one committed
+/// after it waited for this batch to commit (see `storage::articles::lock_for_change`). The
+/// site's default closing delay is the newest submission's.
+fn batch_articles(
+    conn: &mut DbConnection,
+    items: &[Judged],
+) -> Result<BatchArticles, StorageError> {
+    let mut ids: Vec<&str> = items.iter().map(|j| j.row.article_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let auto_close_after = items.last().and_then(Judged::auto_close_after);
+    BatchArticles::read(conn, &ids, auto_close_after)
+}
+
 /// What became of one judged comment in its batch.
 pub(crate) type Outcome = Result<SubmittedComment, ModerationError>;
 
@@ -224,9 +240,16 @@ impl BatchWriter for IntakeWriter {
         let items_len = items.len();
         let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(items.len());
         let mut keyed: Vec<(Idempotency, SubmittedComment)> = Vec::new();
+        let articles = batch_articles(conn, items)?;
         for judged in items.iter_mut() {
+            // A retry gets the first answer, whatever the article's state is now.
             if let Some(answer) = Self::answered_before(conn, &keyed, judged)? {
                 outcomes.push(Some(answer));
+                continue;
+            }
+            let admission = articles.admission(&judged.row.article_id);
+            if admission == Admission::Closed {
+                outcomes.push(Some(Err(ModerationError::ArticleClosed)));
                 continue;
             }
             if let Some(history) = self.updated_history(conn, judged)? {
@@ -240,6 +263,9 @@ impl BatchWriter for IntakeWriter {
                         "judged again with comments stored meanwhile"
                     )
                 });
+            }
+            if admission == Admission::Held {
+                judged.hold_for_premoderation()?;
             }
             judged.span.in_scope(|| {
                 tracing::debug!(comment_id = %judged.row.id, batch = items_len, "in the intake batch")

@@ -15,6 +15,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use time::PrimitiveDateTime;
 
+/// The match a premoderated article adds to each new comment's verdict.
+pub const PREMODERATED_RULE_ID: &str = "article.premoderated";
+
 /// Replies nest at most this deep; deeper threads stop being readable on a news page.
 pub const MAX_THREAD_DEPTH: i32 = 12;
 
@@ -48,6 +51,9 @@ pub struct Judged {
     model: Arc<LearnedModel>,
     comment: NewComment,
     ban: Option<(BanKind, BanAction)>,
+    /// The site's default closing delay when this comment was judged (read by the writer's
+    /// article check).
+    auto_close_after: Option<time::Duration>,
 }
 
 impl Judged {
@@ -65,6 +71,36 @@ impl Judged {
         self.rules
             .duplicate_window()
             .and_then(|w| time::Duration::try_from(w).ok())
+    }
+
+    /// The site's default: articles close this long after their first comment.
+    pub fn auto_close_after(&self) -> Option<time::Duration> {
+        self.auto_close_after
+    }
+
+    /// Holds the comment because its article is premoderated: a match moderators see in the
+    /// queue says why. A rejection stays a rejection (premoderation keeps spam out of the
+    /// queue as usual); a comment already held gets the match too, as a second reason.
+    pub fn hold_for_premoderation(&mut self) -> Result<(), storage::StorageError> {
+        self.verdict.matches.push(RuleMatch {
+            rule_id: PREMODERATED_RULE_ID.to_string(),
+            description: "The article is premoderated: every new comment waits for a moderator"
+                .to_string(),
+            kind: "article".to_string(),
+            action: Action::Hold,
+            weight: 0.0,
+            hits: Vec::new(),
+            shadow: false,
+            learned: None,
+        });
+        if self.verdict.decision == Decision::Publish {
+            self.verdict.decision = Decision::Hold;
+        }
+        let status = CommentStatus::from(self.verdict.decision);
+        self.row.status = status.as_str().to_string();
+        self.row.verdict = serde_json::to_string(&self.verdict)
+            .map_err(|e| storage::StorageError::Corrupt(e.to_string()))?;
+        Ok(())
     }
 
     /// Judges again with `history` (which saw writes the first judgement could not).
@@ -193,6 +229,7 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         model,
         comment,
         ban,
+        auto_close_after: settings.auto_close_after(),
     })
 }
 

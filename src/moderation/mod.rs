@@ -1,6 +1,8 @@
 //! The domain between the HTTP edge and storage: turning a validated submission into a judged,
 //! stored comment, and reading the public thread.
 
+mod article_list;
+pub mod articles;
 pub mod audit;
 pub mod backtest;
 pub mod bans;

@@ -1,9 +1,12 @@
 //! The site's moderation settings (the `[moderation]` table of the policy file): when reader
-//! flags send a comment back to moderators, what a ban does to a submission, and how a page URL
-//! keys a thread.
+//! flags send a comment back to moderators, what a ban does to a submission, how a page URL
+//! keys a thread, and when an article's comments close by themselves.
 
 use crate::article_key::UrlKeyRule;
 use serde::{Deserialize, Serialize};
+
+/// The longest `auto_close_after_days`: ten years, past which "never" is the honest setting.
+pub const MAX_AUTO_CLOSE_DAYS: u32 = 3650;
 
 /// What a ban does to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +28,9 @@ pub struct ModerationSettings {
     pub ban_action: BanAction,
     /// How a page URL becomes an article id (`[moderation.article_urls]`).
     pub article_urls: UrlKeyRule,
+    /// Comments on an article close this many days after its first comment, unless a
+    /// moderator set the article otherwise; `None` (the default): articles stay open.
+    pub auto_close_after_days: Option<u32>,
 }
 
 impl Default for ModerationSettings {
@@ -34,6 +40,7 @@ impl Default for ModerationSettings {
             flagged_stay_visible: true,
             ban_action: BanAction::Reject,
             article_urls: UrlKeyRule::default(),
+            auto_close_after_days: None,
         }
     }
 }
@@ -44,6 +51,37 @@ impl ModerationSettings {
         if self.flag_threshold == 0 {
             return Err("moderation.flag_threshold must be at least 1".into());
         }
+        if let Some(days) = self.auto_close_after_days {
+            if !(1..=MAX_AUTO_CLOSE_DAYS).contains(&days) {
+                return Err(format!(
+                    "moderation.auto_close_after_days must be 1-{MAX_AUTO_CLOSE_DAYS} (leave it out to keep articles open)"
+                ));
+            }
+        }
         self.article_urls.validate()
+    }
+
+    /// How long after its first comment an article closes by itself, if the site says so.
+    pub fn auto_close_after(&self) -> Option<time::Duration> {
+        self.auto_close_after_days
+            .map(|days| time::Duration::days(i64::from(days)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_close_days_must_be_between_one_and_ten_years() {
+        let with = |days| ModerationSettings {
+            auto_close_after_days: Some(days),
+            ..ModerationSettings::default()
+        };
+        assert!(with(0).validate().is_err());
+        assert!(with(MAX_AUTO_CLOSE_DAYS + 1).validate().is_err());
+        assert!(with(1).validate().is_ok());
+        assert_eq!(with(3).auto_close_after(), Some(time::Duration::days(3)));
+        assert_eq!(ModerationSettings::default().auto_close_after(), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence: the diesel schema, every SQL statement, connections and pools for SQLite and
 //! PostgreSQL, and the embedded migrations. Never imports actix.
 
+pub mod articles;
 pub mod audit;
 pub mod backup;
 pub mod bans;

@@ -151,6 +151,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_settings (article_id) {
+        article_id -> Text,
+        state -> Text,
+        closes_at -> Nullable<Timestamp>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(idempotency_keys -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
@@ -167,7 +177,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_outbox,
     learned_state,
     learned_tokens,
-    learned_labels
+    learned_labels,
+    article_settings
 );
 
 diesel::table! {

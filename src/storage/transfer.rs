@@ -3,13 +3,15 @@
 //! counts compared. The target must be empty: the copy keeps every id, and the audit log can
 //! never be deleted from, so nothing is ever overwritten or merged.
 
+use super::articles::ArticleSettingsRow;
 use super::audit::AuditRow;
 use super::bans::BanRow;
 use super::idempotency::IdempotencyRow;
 use super::outbox::OutboxRow;
 use super::schema::{
-    audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys, imported_comments,
-    learned_labels, learned_state, learned_tokens, sessions, users, webhook_outbox,
+    article_settings, audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys,
+    imported_comments, learned_labels, learned_state, learned_tokens, sessions, users,
+    webhook_outbox,
 };
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
@@ -19,7 +21,7 @@ use time::PrimitiveDateTime;
 /// The tables in the order they are copied: every row's references are copied before it.
 /// The learned model's state row is not among them: every migrated database has exactly one,
 /// and the copy overwrites it.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 13] = [
     "users",
     "sessions",
     "comments",
@@ -27,6 +29,7 @@ pub const TABLES: [&str; 12] = [
     "comment_rule_hits",
     "flags",
     "bans",
+    "article_settings",
     "audit_log",
     "idempotency_keys",
     "webhook_outbox",
@@ -154,6 +157,7 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         comment_rule_hits::table.count().get_result(conn)?,
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
+        article_settings::table.count().get_result(conn)?,
         audit_log::table.count().get_result(conn)?,
         idempotency_keys::table.count().get_result(conn)?,
         webhook_outbox::table.count().get_result(conn)?,
@@ -241,6 +245,12 @@ pub fn copy_database(
             );
             copy_table!("flags", flags, FlagRow, flags::id.asc());
             copy_table!("bans", bans, BanRow, bans::id.asc());
+            copy_table!(
+                "article_settings",
+                article_settings,
+                ArticleSettingsRow,
+                article_settings::article_id.asc()
+            );
             copy_table!("audit_log", audit_log, AuditRow, audit_log::id.asc());
             copy_table!(
                 "idempotency_keys",

@@ -30,6 +30,7 @@ fn least_access_for(method: &str, path: &str) -> Access {
             ("GET", "/api/v1/articles/{article_id}/comments"),
             ("GET", "/api/v1/articles/counts"),
             ("GET", "/api/v1/articles/resolve"),
+            ("GET", "/api/v1/articles/{article_id}"),
             ("POST", "/api/v1/comments/{id}/flags"),
             ("POST", "/api/v1/auth/login"),
         ];

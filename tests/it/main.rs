@@ -10,6 +10,7 @@ mod abuse;
 mod accounts_and_login;
 mod admin_rules;
 mod article_counts;
+mod articles;
 mod authorization;
 mod backtest;
 mod backup;

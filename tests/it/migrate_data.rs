@@ -53,6 +53,7 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
         app.get_json(token, "/api/v1/moderation/log").await,
         app.get_json(token, "/api/v1/moderation/bans").await,
         app.get_json(token, "/api/v1/admin/users").await,
+        app.get_json(token, "/api/v1/moderation/articles").await,
     ]
 }
 
@@ -111,8 +112,16 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     let keyed = post_with_key(&sqlite).await;
     assert_eq!(keyed.status().as_u16(), 201);
     let keyed: Value = keyed.json().await.unwrap();
+    let closed = sqlite
+        .authed(Method::PUT, "/api/v1/moderation/articles/a2", &moderator)
+        .json(&json!({"state": "closed", "reason": "migration test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status().as_u16(), 200);
     let before = snapshot(&sqlite, &admin).await;
     assert_eq!(before[0]["comments"].as_array().unwrap().len(), 3);
+    assert_eq!(before[5]["articles"][1]["state"], "closed", "{}", before[5]);
     assert!(!before[2]["entries"].as_array().unwrap().is_empty());
 
     let target = TestDatabase::create();

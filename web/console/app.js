@@ -3,6 +3,7 @@ import { currentSession, login, logout, onSessionExpired, ApiError } from "./api
 import { h, fill, announce } from "./dom.js";
 import { QueueView } from "./queue.js";
 import { BansView } from "./bans.js";
+import { ArticlesView } from "./articles.js";
 import { AuditView } from "./audit.js";
 import { RulesView } from "./rules.js";
 import { UsersView } from "./users.js";
@@ -12,6 +13,7 @@ const pollSeconds = Math.max(1, Number(params.get("poll")) || 10);
 
 const VIEWS = [
   { id: "queue", label: "Queue", make: () => new QueueView({ pollSeconds }) },
+  { id: "articles", label: "Articles", make: () => new ArticlesView() },
   { id: "bans", label: "Bans", make: () => new BansView() },
   { id: "log", label: "Audit log", make: () => new AuditView() },
   { id: "rules", label: "Rules", admin: true, make: () => new RulesView() },

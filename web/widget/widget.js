@@ -1,4 +1,5 @@
-/*! Gatehouse comments widget: an article's published comments and a "Leave a Comment" form.
+/*! Gatehouse comments widget: an article's published comments and a "Leave a Comment" form
+ * ("Comments are closed" instead, when the article is closed).
  *
  * <script src="https://comments.example.com/widget.js" data-article-id="budget-2026" async></script>
  * or, for a site without article ids, keyed by the page's URL (the server's URL rule maps it to
@@ -89,6 +90,7 @@
     this.replyTo = null;
     this.build(host);
     this.loadPage();
+    this.loadArticle();
   }
 
   Widget.prototype.build = function (host) {
@@ -121,9 +123,14 @@
       el("div", { class: "gh-actions" }, [this.submit]),
       this.result,
     ]);
+    this.premoderated = el("p", { class: "gh-hint gh-premoderated", hidden: true,
+      text: "Comments on this article are reviewed by a moderator before they appear." });
+    this.form.insertBefore(this.premoderated, this.replying);
+    this.closed = el("p", { class: "gh-closed", role: "status", tabindex: "-1", hidden: true,
+      text: "Comments are closed." });
     this.root = el("section", { class: "gh-widget", "aria-labelledby": id + "-title" }, [
       el("h2", { class: "gh-title", id: id + "-title" }, ["Comments ", this.count]),
-      this.list, this.listStatus, this.more, this.form,
+      this.list, this.listStatus, this.more, this.form, this.closed,
     ]);
     host.appendChild(this.root);
   };
@@ -172,6 +179,28 @@
         self.listStatus.textContent = "Comments could not be loaded. Please try again later.";
       })
       .then(function () { self.more.disabled = false; });
+  };
+
+  /** Whether readers may comment: a closed article shows "Comments are closed" instead of the
+   * form (and no Reply buttons); its thread stays readable. If the state cannot be read, the
+   * form stays: a submission to a closed article is refused with a message anyway. */
+  Widget.prototype.loadArticle = function () {
+    var self = this;
+    request("GET", "/articles/" + encodeURIComponent(this.articleId))
+      .then(function (answer) {
+        if (answer.status !== 200 || !answer.body) return;
+        if (answer.body.commenting_open === false) self.closeComments();
+        else self.premoderated.hidden = answer.body.state !== "premoderated";
+      })
+      .catch(function () {});
+  };
+
+  Widget.prototype.closeComments = function (note) {
+    this.cancelReply();
+    this.form.hidden = true;
+    this.root.classList.add("gh-is-closed");
+    this.closed.textContent = note || "Comments are closed.";
+    this.closed.hidden = false;
   };
 
   Widget.prototype.updateCount = function () {
@@ -296,6 +325,11 @@
       return;
     }
     var error = body.error || {};
+    if (error.code === "article_closed") {
+      this.closeComments("Comments are closed. Your comment was not posted.");
+      this.closed.focus();
+      return;
+    }
     var message = error.message || "Your comment could not be posted. Please try again later.";
     if (error.field && this.fieldError(error.field, message)) {
       this.announce("Please correct the marked field.", "error");

@@ -2,6 +2,7 @@
 //! under the demo article, the moderator console, and both together. They run on SQLite: the
 //! API suites cover both backends, and these check what a person sees and does.
 
+mod articles;
 mod console_admin;
 mod console_queue;
 mod harness;

@@ -80,10 +80,19 @@ pub async fn save(browser: &Browser, name: &str) {
     shoot(browser, &dir, name).await;
 }
 
-async fn shoot(browser: &Browser, dir: &Path, name: &str) {
+pub(super) async fn shoot(browser: &Browser, dir: &Path, name: &str) {
     // Let fonts and the last fetch settle before the picture.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     browser.screenshot(&dir.join(name)).await;
+}
+
+/// `GATEHOUSE_SCREENSHOTS_DIR` if set (created), else `temporary`.
+pub(super) fn screenshots_dir(temporary: &tempfile::TempDir) -> PathBuf {
+    let dir: PathBuf = std::env::var_os("GATEHOUSE_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| temporary.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 #[actix_web::test]
@@ -92,10 +101,7 @@ async fn screenshots_of_the_widget_and_the_console_queue() {
         return;
     };
     let temporary = tempfile::tempdir().unwrap();
-    let dir: PathBuf = std::env::var_os("GATEHOUSE_SCREENSHOTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| temporary.path().to_path_buf());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = screenshots_dir(&temporary);
     let app = TestApp::builder(Db::Sqlite).shipped_rules().spawn().await;
     app.create_user("mia", Role::Moderator);
     seed(&app).await;
