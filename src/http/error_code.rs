@@ -45,8 +45,14 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// Signed in, but the route needs another role.
     Forbidden,
-    /// Another moderator decided first.
+    /// Another moderator decided first (the decision sent no `expected_status`).
     AlreadyDecided,
+    /// The comment's status is not the one the change expected; says who set it and when.
+    StatusChanged,
+    /// The edit token is missing, wrong, or the comment can no longer be edited by its reader.
+    EditForbidden,
+    /// The comment's edit window has passed (or the comment was deleted).
+    EditWindowClosed,
     /// The username is taken.
     UsernameTaken,
     /// A concurrent request made the same change.
@@ -66,7 +72,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
         ErrorCode::NotFound,
@@ -86,6 +92,9 @@ impl ErrorCode {
         ErrorCode::InvalidCredentials,
         ErrorCode::Forbidden,
         ErrorCode::AlreadyDecided,
+        ErrorCode::StatusChanged,
+        ErrorCode::EditForbidden,
+        ErrorCode::EditWindowClosed,
         ErrorCode::UsernameTaken,
         ErrorCode::Conflict,
         ErrorCode::LastAdmin,
@@ -117,6 +126,9 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::AlreadyDecided => "already_decided",
+            ErrorCode::StatusChanged => "status_changed",
+            ErrorCode::EditForbidden => "edit_forbidden",
+            ErrorCode::EditWindowClosed => "edit_window_closed",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Conflict => "conflict",
             ErrorCode::LastAdmin => "last_admin",
@@ -135,10 +147,12 @@ impl ErrorCode {
                 StatusCode::BAD_REQUEST
             }
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::EditForbidden => StatusCode::FORBIDDEN,
+            ErrorCode::EditWindowClosed => StatusCode::GONE,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::AlreadyDecided
+            | ErrorCode::StatusChanged
             | ErrorCode::UsernameTaken
             | ErrorCode::Conflict
             | ErrorCode::LastAdmin => StatusCode::CONFLICT,

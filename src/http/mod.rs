@@ -24,6 +24,7 @@ pub mod nul;
 pub mod openapi;
 pub mod openapi_constraints;
 pub mod pages;
+pub mod reader_edits;
 pub mod request_span;
 pub mod session_routes;
 pub mod users;
@@ -105,6 +106,13 @@ pub fn route_table() -> Vec<RouteDef> {
             article_counts::counts
         ),
         route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
+        route!(PATCH, "/api/v1/comments/{id}", Public, reader_edits::edit),
+        route!(
+            DELETE,
+            "/api/v1/comments/{id}",
+            Public,
+            reader_edits::delete
+        ),
         route!(POST, "/api/v1/auth/login", Public, session_routes::login),
         route!(
             POST,

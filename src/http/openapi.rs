@@ -3,7 +3,7 @@
 use super::access::Access;
 use super::{
     admin_rules, admin_rules_check, article_counts, audit_log, bans, comments, error, flags,
-    health, metrics, moderation, moderation_rules, session_routes, users, webhooks,
+    health, metrics, moderation, moderation_rules, reader_edits, session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -21,6 +21,8 @@ use utoipa::{Modify, OpenApi};
         comments::list,
         article_counts::counts,
         flags::flag,
+        reader_edits::edit,
+        reader_edits::delete,
         health::healthz,
         health::readyz,
         metrics::metrics,

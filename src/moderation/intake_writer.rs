@@ -8,7 +8,9 @@ use super::judge::{secs_between, Judged, SubmittedComment};
 use super::ModerationError;
 use crate::rules::{AuthorHistory, CommentStatus};
 use crate::storage::group_commit::BatchWriter;
-use crate::storage::{comments, idempotency, outbox, rule_hits, DbConnection, StorageError};
+use crate::storage::{
+    comments, idempotency, outbox, reader_edits, rule_hits, DbConnection, StorageError,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -197,6 +199,8 @@ impl IntakeWriter {
                 Ok(SubmittedComment {
                     verdict: None,
                     replayed: true,
+                    edit_token: None,
+                    editable_until: None,
                     ..earlier.clone()
                 })
             } else {
@@ -270,6 +274,11 @@ impl BatchWriter for IntakeWriter {
             })
             .collect();
         rule_hits::insert_many(conn, &hits)?;
+        let grants: Vec<&reader_edits::EditGrantRow> = new
+            .iter()
+            .filter_map(|j| j.edit.as_ref().map(|(_, g)| g))
+            .collect();
+        reader_edits::insert_grants(conn, &grants)?;
         // In the same transaction: a held comment's webhook event exists exactly when it does.
         let held: Vec<outbox::OutboxRow> = new
             .iter()

@@ -5,18 +5,24 @@
 
 use super::audit::AuditRow;
 use super::bans::BanRow;
-use super::schema::{audit_log, bans, comment_rule_hits, comments, flags, sessions, users};
+use super::reader_edits::{EditGrantRow, RevisionRow};
+use super::schema::{
+    audit_log, bans, comment_edit_grants, comment_revisions, comment_rule_hits, comments, flags,
+    sessions, users,
+};
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 /// The tables in the order they are copied: every row's references are copied before it.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 9] = [
     "users",
     "sessions",
     "comments",
     "comment_rule_hits",
+    "comment_edit_grants",
+    "comment_revisions",
     "flags",
     "bans",
     "audit_log",
@@ -46,6 +52,11 @@ struct CommentRow {
     decision_reason: Option<String>,
     flagged_at: Option<PrimitiveDateTime>,
     flag_count: i32,
+    edited_at: Option<PrimitiveDateTime>,
+    deleted_at: Option<PrimitiveDateTime>,
+    status_changed_by: Option<String>,
+    status_changed_at: Option<PrimitiveDateTime>,
+    revision: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -102,6 +113,8 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         sessions::table.count().get_result(conn)?,
         comments::table.count().get_result(conn)?,
         comment_rule_hits::table.count().get_result(conn)?,
+        comment_edit_grants::table.count().get_result(conn)?,
+        comment_revisions::table.count().get_result(conn)?,
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
         audit_log::table.count().get_result(conn)?,
@@ -175,6 +188,18 @@ pub fn copy_database(
                     comment_rule_hits::comment_id.asc(),
                     comment_rule_hits::rule_id.asc()
                 )
+            );
+            copy_table!(
+                "comment_edit_grants",
+                comment_edit_grants,
+                EditGrantRow,
+                comment_edit_grants::comment_id.asc()
+            );
+            copy_table!(
+                "comment_revisions",
+                comment_revisions,
+                RevisionRow,
+                comment_revisions::id.asc()
             );
             copy_table!("flags", flags, FlagRow, flags::id.asc());
             copy_table!("bans", bans, BanRow, bans::id.asc());

@@ -32,6 +32,8 @@ mod overload;
 mod pages_and_assets;
 mod queue_and_decisions;
 mod rate_limits;
+mod reader_edits;
+mod redecisions;
 mod redis_limits;
 mod rules_check_api;
 mod rules_cli;
