@@ -221,7 +221,8 @@
   };
 
   Widget.prototype.updateCount = function () {
-    var n = this.list.children.length;
+    // Placeholders of removed comments are not comments to count.
+    var n = this.list.querySelectorAll(".gh-comment:not(.gh-removed)").length;
     this.count.textContent = n ? "(" + n + (this.cursor ? "+" : "") + ")" : "";
   };
 
@@ -389,6 +390,7 @@
   };
 
   Widget.prototype.deleteComment = function (comment, item) {
+    var self = this;
     var grant = grantFor(comment.id);
     if (!grant) {
       withdrawOwnActions(comment, item);
@@ -402,6 +404,7 @@
           item.classList.add("gh-removed");
           item.querySelector(".gh-comment-inner").replaceChildren(
             el("p", { class: "gh-placeholder", role: "status", text: "You deleted this comment." }));
+          self.updateCount();
           return;
         }
         if (answer.status === 403 || answer.status === 410) withdrawOwnActions(comment, item);

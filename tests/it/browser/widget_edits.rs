@@ -89,6 +89,14 @@ async fn a_reader_edits_and_deletes_their_comment_from_the_same_browser() {
     let listed = browser.wait_for_text(mine, "edited for a typo").await;
     assert!(listed.contains("(edited)"), "{listed}");
     browser.find(&format!("{mine} .gh-edit-button")).await;
+    let count = browser.wait_for_text(".gh-count", "(2)").await;
+    assert_eq!(count, "(2)", "the placeholder is not counted");
+    browser
+        .js(
+            "document.querySelector('.gh-title').scrollIntoView()",
+            vec![],
+        )
+        .await;
     let dir = screenshots_dir();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     browser.screenshot(&dir.path.join("widget-edit.png")).await;
