@@ -10,7 +10,8 @@ use crate::auth::token;
 use crate::rules::{AuthorHistory, CommentStatus, RuleSet};
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::reader_edits::{self, EditGrantRow, EditableRow, EditedText, RevisionRow};
-use crate::storage::{self, comments, Pool, StorageError};
+use crate::storage::{self, comments, outbox, Pool, StorageError};
+use crate::webhooks::event;
 use serde_json::json;
 use std::net::IpAddr;
 use time::PrimitiveDateTime;
@@ -187,6 +188,9 @@ pub fn edit(
         }
         reader_edits::insert_revision(conn, &revision(&row, "edit", now))?;
         forget_comment_label(conn, &row.id, &row.body, &row.author_name)?;
+        if status == CommentStatus::Pending && row.status != status.as_str() {
+            outbox::insert(conn, &[held_again(&row, &verdict, now)])?;
+        }
         audit::append(
             conn,
             &[
@@ -214,6 +218,31 @@ pub fn edit(
         },
         verdict,
     ))
+}
+
+/// The `comment.held` event of an edit the rules hold: as for a new comment, marked `edited`.
+fn held_again(
+    row: &EditableRow,
+    verdict: &crate::rules::Verdict,
+    now: PrimitiveDateTime,
+) -> outbox::OutboxRow {
+    let matched: Vec<&str> = verdict
+        .matches
+        .iter()
+        .filter(|m| !m.shadow)
+        .map(|m| m.rule_id.as_str())
+        .collect();
+    let data = json!({
+        "comment_id": row.id,
+        "article_id": row.article_id,
+        "parent_id": row.parent_id,
+        "status": CommentStatus::Pending.as_str(),
+        "score": verdict.score,
+        "matched_rules": matched,
+        "rules_version": verdict.rules_version,
+        "edited": true,
+    });
+    outbox::OutboxRow::new(event::COMMENT_HELD, None, data.to_string(), now)
 }
 
 /// The 409 of an edit that lost its compare-and-set: what the comment is now, who made it so.

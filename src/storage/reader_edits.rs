@@ -134,6 +134,14 @@ pub fn replace_text(
         } else {
             seen.status_changed_at
         }),
+        // A decision was about the text replaced: when the new verdict moves the comment, it
+        // awaits a new one (the audit log keeps the old).
+        comments::decided_by.eq(if status_moved {
+            None
+        } else {
+            seen.decided_by.as_deref()
+        }),
+        comments::decided_at.eq(if status_moved { None } else { seen.decided_at }),
     ))
     .execute(conn)?;
     Ok(changed == 1)

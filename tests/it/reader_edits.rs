@@ -61,6 +61,22 @@ async fn public_thread(app: &TestApp, article: &str) -> Vec<Value> {
     body["comments"].as_array().unwrap().clone()
 }
 
+/// The payloads of the webhook events of `event_type` waiting in the outbox.
+fn outbox_payloads(app: &TestApp, event_type: &str) -> Vec<Value> {
+    use diesel::prelude::*;
+    use gatehouse::storage::schema::webhook_outbox;
+    let mut conn = app.pool().get().unwrap();
+    let payloads: Vec<String> = webhook_outbox::table
+        .filter(webhook_outbox::event_type.eq(event_type))
+        .select(webhook_outbox::payload)
+        .load(&mut conn)
+        .unwrap();
+    payloads
+        .iter()
+        .map(|p| serde_json::from_str(p).unwrap())
+        .collect()
+}
+
 /// What `GET /api/v1/articles/counts` says of article a1.
 async fn counts_of_a1(app: &TestApp) -> Value {
     let response = app
@@ -177,6 +193,14 @@ async fn an_edit_is_judged_again_and_a_clean_comment_edited_into_spam_goes_to_th
     assert_eq!(item["revisions"][0]["kind"], "edit");
     assert_eq!(item["revisions"][0]["body"], "Great reporting.");
     assert_eq!(item["revisions"][0]["status"], "published");
+    let held = outbox_payloads(&app, "comment.held");
+    assert_eq!(
+        held.len(),
+        1,
+        "held again: the moderators' webhook hears of it"
+    );
+    assert_eq!(held[0]["comment_id"], id.as_str());
+    assert_eq!(held[0]["edited"], true);
 
     let log = app
         .get_json(
