@@ -116,10 +116,19 @@ pub async fn put_rules(
     req: HttpRequest,
     RulesJsonBody(request): RulesJsonBody<ReplaceRulesRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // A header that is there but not visible ASCII is a bad value, not a missing one.
     let if_match = req
         .headers()
         .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                ApiError::validation(
+                    Some("If-Match".into()),
+                    "If-Match must be the version from GET /api/v1/admin/rules",
+                )
+            })
+        })
+        .transpose()?
         .map(|v| {
             v.trim()
                 .trim_start_matches("W/")

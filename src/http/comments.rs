@@ -43,18 +43,29 @@ pub struct SubmitCommentResponse {
     pub message: &'static str,
     /// RFC 3339.
     pub created_at: String,
+    /// Lets this reader edit or delete the comment until `editable_until` (send it as the
+    /// `Edit-Token` header). Shown once: a replayed answer (same Idempotency-Key) and a site
+    /// with edits off carry null.
+    pub edit_token: Option<String>,
+    /// RFC 3339; null with `edit_token`.
+    pub editable_until: Option<String>,
 }
 
-/// A published comment.
+/// A published comment, or the placeholder of a removed one that has published replies.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicCommentResponse {
     pub id: String,
     pub parent_id: Option<String>,
     /// 0 for a top-level comment, parent's depth + 1 for a reply.
     pub depth: i32,
-    pub author_name: String,
-    pub body: String,
+    /// True for a placeholder ("This comment was removed"): author and body are null, its
+    /// replies follow it.
+    pub removed: bool,
+    pub author_name: Option<String>,
+    pub body: Option<String>,
     pub created_at: String,
+    /// RFC 3339: when its author last edited it; null if never.
+    pub edited_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,7 +86,7 @@ pub struct ListQuery {
 
 /// Text a widget can show the reader. It never says which rule fired: that would teach
 /// spammers what to change.
-fn reader_message(status: CommentStatus) -> &'static str {
+pub(super) fn reader_message(status: CommentStatus) -> &'static str {
     match status {
         CommentStatus::Published => "Your comment has been published.",
         CommentStatus::Pending => "Your comment is awaiting moderation.",
@@ -193,6 +204,8 @@ fn created(stored: SubmittedComment) -> HttpResponse {
         status: stored.status.as_str(),
         message: reader_message(stored.status),
         created_at: timestamps::rfc3339(stored.created_at),
+        edit_token: stored.edit_token,
+        editable_until: stored.editable_until.map(timestamps::rfc3339),
     })
 }
 
@@ -208,7 +221,7 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
     tag = "comments",
     params(("article_id" = String, Path, description = "The site's article id"), ListQuery),
     responses(
-        (status = 200, description = "A page of published comments", body = CommentListResponse),
+        (status = 200, description = "A page of published comments, with placeholders where removed comments have published replies", body = CommentListResponse),
         (status = 400, description = "Invalid article id, limit or cursor", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
@@ -249,9 +262,11 @@ pub async fn list(
                 id: c.id,
                 parent_id: c.parent_id,
                 depth: c.depth,
-                author_name: c.author_name,
-                body: c.body,
+                removed: c.shown.is_none(),
+                author_name: c.shown.as_ref().map(|s| s.author_name.clone()),
+                body: c.shown.as_ref().map(|s| s.body.clone()),
                 created_at: timestamps::rfc3339(c.created_at),
+                edited_at: c.shown.and_then(|s| s.edited_at).map(timestamps::rfc3339),
             })
             .collect(),
         next_cursor: page.next_cursor,

@@ -10,16 +10,18 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
 
-/// CORS for `origins`: the API's methods and JSON bodies with idempotency keys, `Retry-After`
+/// CORS for `origins`: the API's methods and JSON bodies with idempotency keys and edit tokens,
+/// `Retry-After`
 /// and `Idempotent-Replayed` readable by scripts.
 pub fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST"])
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
         .allowed_headers([
             header::CONTENT_TYPE,
             header::HeaderName::from_static(super::comments::IDEMPOTENCY_KEY),
+            header::HeaderName::from_static(super::reader_edits::EDIT_TOKEN),
         ])
         .expose_headers([
             header::RETRY_AFTER,

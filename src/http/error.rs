@@ -6,7 +6,7 @@
 
 use super::error_code::ErrorCode;
 use crate::auth::AuthError;
-use crate::moderation::{DatabaseError, ModerationError, Unacceptable};
+use crate::moderation::{DatabaseError, ModerationError, StatusConflict, Unacceptable};
 use crate::ratelimit::RateLimited;
 use crate::rules::RulesError;
 use actix_web::http::{header, StatusCode};
@@ -29,6 +29,16 @@ pub struct ErrorDetail {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `already_decided` and `status_changed`: the comment's status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
+    /// With `already_decided` and `status_changed`: who set that status (a moderator's
+    /// username, `reader` for an edit judged again, `rules` for the verdict at submission).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
+    /// With `already_decided` and `status_changed`: when (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<String>,
 }
 
 #[derive(Debug)]
@@ -38,6 +48,8 @@ pub struct ApiError {
     field: Option<String>,
     retry_after: Option<u64>,
     www_authenticate: bool,
+    /// Boxed: rare, and it would make every error (and every `Result`) larger.
+    conflict: Option<Box<StatusConflict>>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -60,6 +72,7 @@ impl ApiError {
             field: None,
             retry_after: None,
             www_authenticate: false,
+            conflict: None,
         }
     }
 
@@ -145,6 +158,12 @@ impl ResponseError for ApiError {
                 code: self.code,
                 message: self.message.clone(),
                 field: self.field.clone(),
+                current_status: self.conflict.as_ref().map(|c| c.status.clone()),
+                changed_by: self.conflict.as_ref().map(|c| c.changed_by.clone()),
+                changed_at: self
+                    .conflict
+                    .as_ref()
+                    .map(|c| crate::timestamps::rfc3339(c.changed_at)),
             },
         })
     }
@@ -196,6 +215,9 @@ impl From<Unacceptable> for ErrorCode {
     }
 }
 
+/// The field an edit-token refusal names: the request header that carries the token.
+const EDIT_TOKEN_FIELD: &str = super::reader_edits::EDIT_TOKEN;
+
 impl From<ModerationError> for ApiError {
     fn from(err: ModerationError) -> Self {
         match err {
@@ -210,8 +232,19 @@ impl From<ModerationError> for ApiError {
                 field,
                 message,
             } => ApiError::new(reason.into(), message).with_optional_field(field),
-            ModerationError::AlreadyDecided { message } => {
-                ApiError::new(ErrorCode::AlreadyDecided, message)
+            ModerationError::AlreadyDecided { message, conflict } => ApiError {
+                conflict: Some(Box::new(conflict)),
+                ..ApiError::new(ErrorCode::AlreadyDecided, message)
+            },
+            ModerationError::StatusChanged { message, conflict } => ApiError {
+                conflict: Some(Box::new(conflict)),
+                ..ApiError::new(ErrorCode::StatusChanged, message)
+            },
+            ModerationError::EditForbidden { message } => {
+                ApiError::new(ErrorCode::EditForbidden, message).with_field(EDIT_TOKEN_FIELD)
+            }
+            ModerationError::EditWindowClosed { message } => {
+                ApiError::new(ErrorCode::EditWindowClosed, message)
             }
             ModerationError::IdempotencyKeyReused => ApiError::new(
                 ErrorCode::IdempotencyKeyReused,

@@ -51,8 +51,14 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// Signed in, but the route needs another role.
     Forbidden,
-    /// Another moderator decided first.
+    /// Another moderator decided first (the decision sent no `expected_status`).
     AlreadyDecided,
+    /// The comment's status is not the one the change expected; says who set it and when.
+    StatusChanged,
+    /// The edit token is missing, wrong, or the comment can no longer be edited by its reader.
+    EditForbidden,
+    /// The comment's edit window has passed (or the comment was deleted).
+    EditWindowClosed,
     /// The username is taken.
     UsernameTaken,
     /// A concurrent request made the same change.
@@ -72,7 +78,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::MalformedRequest,
         ErrorCode::MalformedJson,
         ErrorCode::ValidationFailed,
@@ -95,6 +101,9 @@ impl ErrorCode {
         ErrorCode::InvalidCredentials,
         ErrorCode::Forbidden,
         ErrorCode::AlreadyDecided,
+        ErrorCode::StatusChanged,
+        ErrorCode::EditForbidden,
+        ErrorCode::EditWindowClosed,
         ErrorCode::UsernameTaken,
         ErrorCode::Conflict,
         ErrorCode::LastAdmin,
@@ -129,6 +138,9 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::AlreadyDecided => "already_decided",
+            ErrorCode::StatusChanged => "status_changed",
+            ErrorCode::EditForbidden => "edit_forbidden",
+            ErrorCode::EditWindowClosed => "edit_window_closed",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Conflict => "conflict",
             ErrorCode::LastAdmin => "last_admin",
@@ -148,10 +160,12 @@ impl ErrorCode {
             | ErrorCode::ValidationFailed
             | ErrorCode::CorsRejected => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::EditForbidden => StatusCode::FORBIDDEN,
+            ErrorCode::EditWindowClosed => StatusCode::GONE,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::AlreadyDecided
+            | ErrorCode::StatusChanged
             | ErrorCode::UsernameTaken
             | ErrorCode::Conflict
             | ErrorCode::LastAdmin

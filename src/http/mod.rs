@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod openapi_constraints;
 pub mod pages;
 pub mod protocol_refusals;
+pub mod reader_edits;
 pub mod request_span;
 pub mod server;
 pub mod session_routes;
@@ -123,6 +124,13 @@ pub fn route_table() -> Vec<RouteDef> {
             articles::article
         ),
         route!(POST, "/api/v1/comments/{id}/flags", Public, flags::flag),
+        route!(PATCH, "/api/v1/comments/{id}", Public, reader_edits::edit),
+        route!(
+            DELETE,
+            "/api/v1/comments/{id}",
+            Public,
+            reader_edits::delete
+        ),
         route!(POST, "/api/v1/auth/login", Public, session_routes::login),
         route!(
             POST,

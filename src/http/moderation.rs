@@ -4,9 +4,11 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::{JsonBody, OptionalJsonBody};
 use super::AppState;
-use crate::moderation::decide::{self, BulkTarget, ModeratorAction};
+use crate::moderation::decide::{
+    self, BulkItemOutcome, BulkTarget, Decision, Expected, ModeratorAction,
+};
 use crate::moderation::queue::{page_size, queue_page, QueueItem, QueueSelection};
-use crate::rules::RuleMatch;
+use crate::rules::{CommentStatus, RuleMatch};
 use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -105,6 +107,25 @@ pub struct QueueItemView {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
+    /// When its reader last edited it (RFC 3339); null if never.
+    pub edited_at: Option<String>,
+    /// When its reader deleted it (RFC 3339): hidden from the public, kept here.
+    pub deleted_at: Option<String>,
+    /// What it was before each of its reader's edits and its delete, oldest first.
+    pub revisions: Vec<RevisionView>,
+}
+
+/// A comment's text and verdict before one of its reader's changes.
+#[derive(Serialize, ToSchema)]
+pub struct RevisionView {
+    /// `edit` or `delete`.
+    pub kind: String,
+    pub body: String,
+    pub status: String,
+    pub score: f64,
+    pub rules_version: String,
+    /// When the change replaced it (RFC 3339).
+    pub replaced_at: String,
 }
 
 impl From<QueueItem> for QueueItemView {
@@ -138,6 +159,20 @@ impl From<QueueItem> for QueueItemView {
             decided_by: c.decided_by,
             decided_at: c.decided_at.map(timestamps::rfc3339),
             decision_reason: c.decision_reason,
+            edited_at: c.edited_at.map(timestamps::rfc3339),
+            deleted_at: c.deleted_at.map(timestamps::rfc3339),
+            revisions: item
+                .revisions
+                .into_iter()
+                .map(|r| RevisionView {
+                    kind: r.kind,
+                    body: r.body,
+                    status: r.status,
+                    score: r.score,
+                    rules_version: r.rules_version,
+                    replaced_at: timestamps::rfc3339(r.replaced_at),
+                })
+                .collect(),
         }
     }
 }
@@ -186,16 +221,39 @@ pub async fn queue(
 pub struct DecisionRequest {
     /// Why; kept in the audit log.
     pub reason: Option<String>,
+    /// The status the moderator saw (`published`, `pending` or `rejected`): the decision is
+    /// made only if the comment still has it (409 `status_changed` otherwise, saying who
+    /// changed it and when). Needed to change an earlier decision; without it only an
+    /// undecided comment is decided (409 `already_decided` otherwise).
+    #[schema(example = "pending")]
+    pub expected_status: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct DecisionResponse {
     pub id: String,
     pub status: &'static str,
+    /// The status this decision changed (null when it changed nothing).
+    pub previous_status: Option<String>,
     pub decided_by: String,
     pub decided_at: String,
-    /// False when the same decision had already been made (a harmless repeat).
+    /// False when the comment already had this status (a harmless repeat).
     pub changed: bool,
+}
+
+/// `expected_status` as the domain takes it.
+fn parse_expected(expected: Option<&str>) -> Result<Expected, ApiError> {
+    match expected {
+        None => Ok(Expected::Undecided),
+        Some(text) => CommentStatus::parse(text)
+            .map(Expected::Status)
+            .ok_or_else(|| {
+                ApiError::validation(
+                    Some("expected_status".into()),
+                    "expected_status must be published, pending or rejected",
+                )
+            }),
+    }
 }
 
 async fn decide_one(
@@ -206,23 +264,25 @@ async fn decide_one(
     body: Option<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     super::request_span::record_comment_id(&id);
-    let reason = parse_reason(body.and_then(|b| b.reason))?;
+    let body = body.unwrap_or_default();
+    let expected = parse_expected(body.expected_status.as_deref())?;
+    let reason = parse_reason(body.reason)?;
     let (pool, live) = (state.pool.clone(), state.learning.clone());
     let outcome = web::block(move || {
-        decide::decide(
-            &pool,
-            &live,
-            &id,
+        let decision = Decision {
             action,
-            &moderator,
-            reason.as_deref(),
-            timestamps::now(),
-        )
+            expected,
+            moderator: &moderator,
+            reason: reason.as_deref(),
+            now: timestamps::now(),
+        };
+        decide::decide(&pool, &live, &id, &decision)
     })
     .await??;
     Ok(HttpResponse::Ok().json(DecisionResponse {
         id: outcome.comment_id,
         status: outcome.status.as_str(),
+        previous_status: outcome.previous_status,
         decided_by: outcome.decided_by,
         decided_at: timestamps::rfc3339(outcome.decided_at),
         changed: outcome.changed,
@@ -238,8 +298,9 @@ async fn decide_one(
     request_body(content = DecisionRequest, description = "Optional"),
     responses(
         (status = 200, description = "Approved (or already approved)", body = DecisionResponse),
+        (status = 400, description = "Invalid reason or expected_status", body = ErrorBody),
         (status = 404, description = "No such comment", body = ErrorBody),
-        (status = 409, description = "Another moderator already rejected it; says who and when", body = ErrorBody),
+        (status = 409, description = "Not in the expected status (`status_changed`) or, without one, already rejected (`already_decided`); says who and when", body = ErrorBody),
     )
 )]
 pub async fn approve(
@@ -267,8 +328,9 @@ pub async fn approve(
     request_body(content = DecisionRequest, description = "Optional"),
     responses(
         (status = 200, description = "Rejected (or already rejected)", body = DecisionResponse),
+        (status = 400, description = "Invalid reason or expected_status", body = ErrorBody),
         (status = 404, description = "No such comment", body = ErrorBody),
-        (status = 409, description = "Another moderator already approved it; says who and when", body = ErrorBody),
+        (status = 409, description = "Not in the expected status (`status_changed`) or, without one, already approved (`already_decided`); says who and when", body = ErrorBody),
     )
 )]
 pub async fn reject(
@@ -308,6 +370,9 @@ pub struct BulkRequest {
     pub ids: Option<Vec<String>>,
     pub filter: Option<BulkFilter>,
     pub reason: Option<String>,
+    /// As for one decision: decide only comments in this status (and, with a filter, decided
+    /// ones too). Without it only undecided comments are decided.
+    pub expected_status: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -315,9 +380,58 @@ pub struct BulkResponse {
     pub bulk_id: String,
     /// How many comments this request decided.
     pub changed: usize,
-    /// Matched but already decided (or unknown ids).
+    /// Named or matched but not changed (see `results`).
     pub skipped: usize,
     pub changed_ids: Vec<String>,
+    /// Every comment named or matched, in order, with what happened to it and why.
+    pub results: Vec<BulkResult>,
+}
+
+/// What a bulk request did to one comment.
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    pub id: String,
+    /// `changed`, `unchanged` (already in that status), `skipped` (not in the expected status,
+    /// or already decided) or `not_found`.
+    pub outcome: &'static str,
+    /// With `changed`: the status before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// With `skipped`: its status, who set it and when (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<String>,
+}
+
+impl BulkResult {
+    fn new(id: String, outcome: BulkItemOutcome) -> Self {
+        let mut result = BulkResult {
+            id,
+            outcome: "",
+            from: None,
+            current_status: None,
+            changed_by: None,
+            changed_at: None,
+        };
+        match outcome {
+            BulkItemOutcome::Changed { from } => {
+                result.outcome = "changed";
+                result.from = Some(from);
+            }
+            BulkItemOutcome::Unchanged => result.outcome = "unchanged",
+            BulkItemOutcome::Skipped(conflict) => {
+                result.outcome = "skipped";
+                result.current_status = Some(conflict.status);
+                result.changed_by = Some(conflict.changed_by);
+                result.changed_at = Some(timestamps::rfc3339(conflict.changed_at));
+            }
+            BulkItemOutcome::NotFound => result.outcome = "not_found",
+        }
+        result
+    }
 }
 
 /// Approve or reject many comments: by ids, or everything matching a filter.
@@ -358,18 +472,18 @@ pub async fn bulk(
         _ => return Err(ApiError::validation(None, "give either ids or filter")),
     };
     let reason = parse_reason(request.reason)?;
+    let expected = parse_expected(request.expected_status.as_deref())?;
     let (pool, live) = (state.pool.clone(), state.learning.clone());
     let moderator = principal.username;
     let outcome = web::block(move || {
-        decide::bulk(
-            &pool,
-            &live,
-            &target,
+        let decision = Decision {
             action,
-            &moderator,
-            reason.as_deref(),
-            timestamps::now(),
-        )
+            expected,
+            moderator: &moderator,
+            reason: reason.as_deref(),
+            now: timestamps::now(),
+        };
+        decide::bulk(&pool, &live, &target, &decision)
     })
     .await??;
     Ok(HttpResponse::Ok().json(BulkResponse {
@@ -377,5 +491,10 @@ pub async fn bulk(
         changed: outcome.changed.len(),
         skipped: outcome.skipped,
         changed_ids: outcome.changed,
+        results: outcome
+            .results
+            .into_iter()
+            .map(|(id, o)| BulkResult::new(id, o))
+            .collect(),
     }))
 }

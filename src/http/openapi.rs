@@ -4,7 +4,7 @@ use super::access::Access;
 use super::{
     admin_rules, admin_rules_check, article_counts, article_urls, articles, audit_log, bans,
     comments, error, flags, health, metrics, moderation, moderation_articles, moderation_rules,
-    session_routes, users, webhooks,
+    reader_edits, session_routes, users, webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -25,6 +25,8 @@ use utoipa::{Modify, OpenApi};
         article_urls::export_article,
         articles::article,
         flags::flag,
+        reader_edits::edit,
+        reader_edits::delete,
         health::healthz,
         health::readyz,
         metrics::metrics,

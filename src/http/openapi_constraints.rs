@@ -34,6 +34,8 @@ fn constrained(name: &str, location: &str, path: &str) -> Option<Value> {
         ("id", "path") if path.contains("/comments/") => {
             json!({"type": "string", "format": "uuid"})
         }
+        // An edit token as issued: 256 bits in base64url.
+        ("Edit-Token", "header") => json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}),
         ("Idempotency-Key", "header") => {
             json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"})
         }
@@ -105,6 +107,9 @@ fn body_constraints(schema: &str, property: &str) -> Option<Value> {
         }
         ("ArticleChangeRequest", "reason") => {
             json!({"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"})
+        }
+        ("DecisionRequest" | "BulkRequest", "expected_status") => {
+            json!({"type": ["string", "null"], "enum": ["published", "pending", "rejected", null]})
         }
         ("SubmitCommentRequest", "parent_id") => {
             json!({"type": ["string", "null"], "format": "uuid"})

@@ -81,6 +81,9 @@ fn rewrite(head: &[u8], code: ErrorCode, message: &str) -> Vec<u8> {
             code,
             message: message.to_string(),
             field: None,
+            current_status: None,
+            changed_by: None,
+            changed_at: None,
         },
     })
     .unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The moderation layer's error type.
 
 use crate::storage::StorageError;
+use time::PrimitiveDateTime;
 
 /// Why a moderation operation did not happen. `Invalid` and `Unprocessable` carry a message a
 /// reader can act on; `Storage` is logged, never shown.
@@ -27,7 +28,22 @@ pub enum ModerationError {
     },
     /// Another moderator decided first (HTTP 409); the message says who and when.
     #[error("{message}")]
-    AlreadyDecided { message: String },
+    AlreadyDecided {
+        message: String,
+        conflict: StatusConflict,
+    },
+    /// The comment's status is not the one the decision expected (HTTP 409): who set it, when.
+    #[error("{message}")]
+    StatusChanged {
+        message: String,
+        conflict: StatusConflict,
+    },
+    /// The edit token does not match this comment (HTTP 403).
+    #[error("{message}")]
+    EditForbidden { message: String },
+    /// The edit window has passed, or the comment was deleted (HTTP 410).
+    #[error("{message}")]
+    EditWindowClosed { message: String },
     /// The article's comments are closed (by a moderator or its closing time): nothing stored.
     #[error("comments on this article are closed")]
     ArticleClosed,
@@ -39,6 +55,15 @@ pub enum ModerationError {
     Overloaded,
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// The status a comment has instead of the one a change expected, who set it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusConflict {
+    pub status: String,
+    /// A moderator's username, `reader` (an edit judged again) or `rules` (as submitted).
+    pub changed_by: String,
+    pub changed_at: PrimitiveDateTime,
 }
 
 /// Why a well-formed submission cannot be accepted.

@@ -102,6 +102,9 @@ impl Idempotency {
             created_at: row.created_at,
             verdict: None,
             replayed: true,
+            // The token was shown once; the replay cache keeps no secret to show again.
+            edit_token: None,
+            editable_until: None,
         })
     }
 

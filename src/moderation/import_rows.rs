@@ -164,6 +164,11 @@ fn base_row(
         decision_reason: None,
         flagged_at: None,
         flag_count: 0,
+        edited_at: None,
+        deleted_at: None,
+        status_changed_by: None,
+        status_changed_at: None,
+        revision: 0,
     }
 }
 

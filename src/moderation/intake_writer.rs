@@ -9,7 +9,9 @@ use super::judge::{secs_between, Judged, SubmittedComment};
 use super::ModerationError;
 use crate::rules::{AuthorHistory, CommentStatus};
 use crate::storage::group_commit::BatchWriter;
-use crate::storage::{comments, idempotency, outbox, rule_hits, DbConnection, StorageError};
+use crate::storage::{
+    comments, idempotency, outbox, reader_edits, rule_hits, DbConnection, StorageError,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -213,6 +215,8 @@ impl IntakeWriter {
                 Ok(SubmittedComment {
                     verdict: None,
                     replayed: true,
+                    edit_token: None,
+                    editable_until: None,
                     ..earlier.clone()
                 })
             } else {
@@ -296,6 +300,11 @@ impl BatchWriter for IntakeWriter {
             })
             .collect();
         rule_hits::insert_many(conn, &hits)?;
+        let grants: Vec<&reader_edits::EditGrantRow> = new
+            .iter()
+            .filter_map(|j| j.edit.as_ref().map(|(_, g)| g))
+            .collect();
+        reader_edits::insert_grants(conn, &grants)?;
         // In the same transaction: a held comment's webhook event exists exactly when it does.
         let held: Vec<outbox::OutboxRow> = new
             .iter()

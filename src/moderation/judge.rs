@@ -10,6 +10,7 @@ use crate::rules::{
     Action, AuthorHistory, CommentInput, CommentStatus, Decision, LearnedModel, RuleMatch, RuleSet,
     Verdict,
 };
+use crate::storage::reader_edits::EditGrantRow;
 use crate::storage::{self, comments, DbConnection};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -34,6 +35,12 @@ pub struct SubmittedComment {
     pub verdict: Option<Verdict>,
     /// The answer given earlier to the same idempotency key, repeated.
     pub replayed: bool,
+    /// The secret that lets the submitter edit or delete the comment, shown only in the first
+    /// answer (a replay carries none: the stored answer holds no secret). `None` when the site
+    /// turned reader edits off.
+    pub edit_token: Option<String>,
+    /// When the edit window closes (with the token).
+    pub editable_until: Option<PrimitiveDateTime>,
 }
 
 /// A judged comment on its way to the writer, with what it takes to judge it again.
@@ -47,6 +54,8 @@ pub struct Judged {
     pub idempotency: Option<Idempotency>,
     /// The request's span, entered by the intake writer for its lines about this comment.
     pub span: tracing::Span,
+    /// The reader's edit token (shown once) and the grant stored for it.
+    pub edit: Option<(String, EditGrantRow)>,
     rules: Arc<RuleSet>,
     model: Arc<LearnedModel>,
     comment: NewComment,
@@ -125,11 +134,13 @@ impl Judged {
             created_at: self.row.created_at,
             verdict: Some(self.verdict.clone()),
             replayed: false,
+            edit_token: self.edit.as_ref().map(|(token, _)| token.clone()),
+            editable_until: self.edit.as_ref().map(|(_, grant)| grant.editable_until),
         }
     }
 }
 
-fn verdict_for(
+pub(super) fn verdict_for(
     rules: &RuleSet,
     model: &LearnedModel,
     comment: &NewComment,
@@ -218,7 +229,9 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         rules_version: verdict.rules_version.clone(),
         created_at,
     };
+    let edit = edit_grant(&row.id, &settings, created_at)?;
     Ok(Judged {
+        edit,
         row,
         verdict,
         history,
@@ -231,6 +244,27 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         ban,
         auto_close_after: settings.auto_close_after(),
     })
+}
+
+/// A fresh edit token for a new comment and the grant that stores its hash, unless the site
+/// turned reader edits off.
+fn edit_grant(
+    comment_id: &str,
+    settings: &ModerationSettings,
+    created_at: PrimitiveDateTime,
+) -> Result<Option<(String, EditGrantRow)>, ModerationError> {
+    if settings.edit_window.is_off() {
+        return Ok(None);
+    }
+    let token = crate::auth::token::generate().map_err(|e| {
+        storage::StorageError::Unwritable(format!("no randomness for a token: {e}"))
+    })?;
+    let grant = EditGrantRow {
+        comment_id: comment_id.to_string(),
+        token_hash: crate::auth::token::hash(&token),
+        editable_until: created_at + settings.edit_window.duration(),
+    };
+    Ok(Some((token, grant)))
 }
 
 /// Whole seconds from `earlier` to `now` (0 if the clock went back).

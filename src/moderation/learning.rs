@@ -58,6 +58,19 @@ pub fn label_comments(
     Ok(outcome)
 }
 
+/// Takes back the label a moderator's decision gave a comment whose reader then changed its
+/// text (inside the edit's transaction): the counts come off the words it was labelled with,
+/// and a later decision labels the new text.
+pub fn forget_comment_label(
+    conn: &mut DbConnection,
+    comment_id: &str,
+    old_body: &str,
+    author_name: &str,
+) -> Result<bool, StorageError> {
+    let tokens = training_tokens(old_body, author_name);
+    learned::forget(conn, &comment_key(comment_id), &tokens)
+}
+
 /// Where this instance's model stands against the database.
 #[derive(Debug, Clone, Copy, Default)]
 struct Seen {

@@ -1,4 +1,6 @@
-//! The public thread: published comments of an article in thread order, a page at a time.
+//! The public thread: published comments of an article in thread order, a page at a time, with
+//! a placeholder where a removed comment (rejected, deleted by its reader, hidden while
+//! flagged) stood above published replies, so the thread stays readable.
 
 use super::{ArticleId, ModerationError};
 use crate::storage::{self, comments, Pool};
@@ -8,15 +10,24 @@ use time::PrimitiveDateTime;
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 200;
 
-/// A published comment as anyone may see it.
+/// A published comment as anyone may see it, or the placeholder of a removed one.
 #[derive(Debug, Clone)]
 pub struct PublicComment {
     pub id: String,
     pub parent_id: Option<String>,
     pub depth: i32,
+    /// `None` for a placeholder: it has replies to show, not text.
+    pub shown: Option<ShownText>,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// What a shown comment says and who wrote it.
+#[derive(Debug, Clone)]
+pub struct ShownText {
     pub author_name: String,
     pub body: String,
-    pub created_at: PrimitiveDateTime,
+    /// When its reader last edited it.
+    pub edited_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,19 +112,68 @@ pub fn list_published(
     let next_cursor = has_more
         .then(|| rows.last().map(|r| CURSOR.encode(&r.thread_path)))
         .flatten();
-    let comments = rows
+    let placeholders = removed_ancestors(&mut conn, article_id, &rows, after.as_deref())?;
+    let mut comments: Vec<(String, PublicComment)> = rows
         .into_iter()
-        .map(|r| PublicComment {
-            id: r.id,
-            parent_id: r.parent_id,
-            depth: r.depth,
-            author_name: r.author_name,
-            body: r.body,
-            created_at: r.created_at,
+        .map(|r| {
+            let comment = PublicComment {
+                id: r.id,
+                parent_id: r.parent_id,
+                depth: r.depth,
+                shown: Some(ShownText {
+                    author_name: r.author_name,
+                    body: r.body,
+                    edited_at: r.edited_at,
+                }),
+                created_at: r.created_at,
+            };
+            (r.thread_path, comment)
         })
+        .chain(placeholders.into_iter().map(|p| {
+            let comment = PublicComment {
+                id: p.id,
+                parent_id: p.parent_id,
+                depth: p.depth,
+                shown: None,
+                created_at: p.created_at,
+            };
+            (p.thread_path, comment)
+        }))
         .collect();
+    comments.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(CommentPage {
-        comments,
+        comments: comments.into_iter().map(|(_, c)| c).collect(),
         next_cursor,
     })
+}
+
+/// The ancestors of this page's comments that are not shown themselves, to stand as
+/// placeholders. An ancestor sorts before its replies, and a subtree is contiguous in thread
+/// order, so one at or before the cursor was already on an earlier page.
+fn removed_ancestors(
+    conn: &mut storage::DbConnection,
+    article_id: &ArticleId,
+    rows: &[comments::PublicCommentRow],
+    after: Option<&str>,
+) -> Result<Vec<comments::ThreadPlaceRow>, ModerationError> {
+    let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut missing: Vec<String> = rows
+        .iter()
+        .flat_map(|r| {
+            let ancestors = r.thread_path.split('/');
+            ancestors.take(usize::try_from(r.depth).unwrap_or(0))
+        })
+        .filter(|id| !shown.contains(id))
+        .map(str::to_string)
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let places = comments::thread_places(conn, article_id.as_str(), &missing)?;
+    Ok(places
+        .into_iter()
+        .filter(|p| after.is_none_or(|after| p.thread_path.as_str() > after))
+        .collect())
 }

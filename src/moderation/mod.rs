@@ -21,10 +21,11 @@ mod judge;
 pub mod learning;
 mod listing;
 pub mod queue;
+pub mod reader_edits;
 mod settings;
 pub mod types;
 
-pub use error::{ModerationError, Unacceptable};
+pub use error::{ModerationError, StatusConflict, Unacceptable};
 
 /// The database the domain works on: a connection pool the HTTP edge holds and hands back,
 /// never looks into; and what can go wrong with it (the edge tells unavailable from broken).
@@ -36,5 +37,5 @@ pub use learning::LiveModel;
 pub use listing::{
     list_published, published_counts, CommentPage, PublicComment, MAX_COUNTED_ARTICLES,
 };
-pub use settings::{BanAction, ModerationSettings};
+pub use settings::{BanAction, EditWindow, ModerationSettings};
 pub use types::{ArticleId, NewComment};

@@ -5,6 +5,7 @@ use super::identity::author_key;
 use super::{Database, ModerationError};
 use crate::rules::RuleMatch;
 use crate::storage::queue::{self, QueueFilter, QueueKind, QueueRow};
+use crate::storage::reader_edits::{self, RevisionRow};
 use crate::storage::StorageError;
 use time::PrimitiveDateTime;
 
@@ -113,6 +114,15 @@ impl QueueSelection {
     ) -> Result<Vec<String>, StorageError> {
         queue::undecided_ids(conn, self.queue, &self.filter, limit)
     }
+
+    /// Up to `limit` ids of comments in the selection, decided or not (for a change of mind).
+    pub(crate) fn ids(
+        &self,
+        conn: &mut crate::storage::DbConnection,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
+        queue::ids(conn, self.queue, &self.filter, limit)
+    }
 }
 
 /// One comment as a moderator sees it.
@@ -122,6 +132,8 @@ pub struct QueueItem {
     pub matches: Vec<RuleMatch>,
     pub author: AuthorRecord,
     pub flags: FlagSummary,
+    /// What its reader's edits and delete replaced, oldest first.
+    pub revisions: Vec<RevisionRow>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +157,14 @@ pub fn queue_page(
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let records = queue::author_records(&mut conn, &keys)?;
     let mut flags = queue::flag_summaries(&mut conn, &ids)?;
+    let mut revisions: std::collections::HashMap<String, Vec<RevisionRow>> =
+        std::collections::HashMap::new();
+    for revision in reader_edits::revisions_of(&mut conn, &ids)? {
+        revisions
+            .entry(revision.comment_id.clone())
+            .or_default()
+            .push(revision);
+    }
     let next_cursor = has_more
         .then(|| rows.last().map(|r| r.id.clone()))
         .flatten();
@@ -161,6 +181,7 @@ pub fn queue_page(
                     .cloned()
                     .unwrap_or_default(),
                 flags: flags.remove(&comment.id).unwrap_or_default(),
+                revisions: revisions.remove(&comment.id).unwrap_or_default(),
                 matches,
                 comment,
             }

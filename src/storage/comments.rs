@@ -51,6 +51,18 @@ pub struct PublicCommentRow {
     pub author_name: String,
     pub body: String,
     pub created_at: PrimitiveDateTime,
+    pub edited_at: Option<PrimitiveDateTime>,
+}
+
+/// Where a comment stands in its thread, for a placeholder where it is not shown.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct ThreadPlaceRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub thread_path: String,
+    pub depth: i32,
+    pub created_at: PrimitiveDateTime,
 }
 
 /// The author's past as the rules need it.
@@ -149,6 +161,7 @@ pub fn list_published(
     let mut query = comments::table
         .filter(comments::article_id.eq(article_id))
         .filter(comments::status.eq("published"))
+        .filter(comments::deleted_at.is_null())
         .into_boxed();
     if !include_flagged {
         query = query.filter(comments::flagged_at.is_null());
@@ -163,6 +176,19 @@ pub fn list_published(
         .load(conn)?)
 }
 
+/// The thread places of `ids` on `article_id` (the ancestors of shown replies).
+pub fn thread_places(
+    conn: &mut DbConnection,
+    article_id: &str,
+    ids: &[String],
+) -> Result<Vec<ThreadPlaceRow>, StorageError> {
+    Ok(comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::id.eq_any(ids))
+        .select(ThreadPlaceRow::as_select())
+        .load(conn)?)
+}
+
 /// How many comments of each of `article_ids` the public thread shows (published; flagged ones
 /// only when the site keeps them visible), for articles with at least one.
 pub fn published_counts(
@@ -174,6 +200,7 @@ pub fn published_counts(
     Ok(comments::table
         .filter(comments::article_id.eq_any(article_ids))
         .filter(comments::status.eq("published"))
+        .filter(comments::deleted_at.is_null())
         .filter(
             comments::flagged_at
                 .is_null()

@@ -175,6 +175,49 @@ pub fn apply_labels(
     Ok(outcome)
 }
 
+/// Takes back one document's label, inside the caller's transaction: its counts come off
+/// `tokens` (the text it was labelled with) and its class. For a comment whose text changed
+/// after a moderator's decision: the label was about words it no longer says. True when there
+/// was a label.
+pub fn forget(
+    conn: &mut DbConnection,
+    doc_key: &str,
+    tokens: &[String],
+) -> Result<bool, StorageError> {
+    let label = learned_labels::table
+        .filter(learned_labels::doc_key.eq(doc_key))
+        .select(learned_labels::label)
+        .first::<String>(conn)
+        .optional()?
+        .and_then(|l| Label::parse(&l));
+    let Some(label) = label else {
+        return Ok(false);
+    };
+    let generation = next_generation(conn)?;
+    let (ham, spam) = match label {
+        Label::Ham => (1i64, 0i64),
+        Label::Spam => (0, 1),
+    };
+    diesel::delete(learned_labels::table.filter(learned_labels::doc_key.eq(doc_key)))
+        .execute(conn)?;
+    for token in tokens {
+        diesel::update(learned_tokens::table.filter(learned_tokens::token.eq(token)))
+            .set((
+                learned_tokens::ham.eq(learned_tokens::ham - ham),
+                learned_tokens::spam.eq(learned_tokens::spam - spam),
+                learned_tokens::generation.eq(generation),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(learned_state::table.filter(learned_state::id.eq(1)))
+        .set((
+            learned_state::ham_docs.eq(learned_state::ham_docs - ham),
+            learned_state::spam_docs.eq(learned_state::spam_docs - spam),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
 /// Keeps at most `max_tokens` tokens: when there are more, the rarest (then the least
 /// recently changed) are deleted down to 90% of the cap, and the epoch is bumped so every
 /// instance reloads. Returns how many were deleted.

@@ -18,6 +18,7 @@ pub mod learned;
 mod migrations;
 pub mod outbox;
 pub mod queue;
+pub mod reader_edits;
 pub mod rule_hits;
 pub mod schema;
 pub mod transfer;

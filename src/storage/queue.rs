@@ -50,6 +50,8 @@ pub struct QueueRow {
     pub decision_reason: Option<String>,
     pub flagged_at: Option<PrimitiveDateTime>,
     pub flag_count: i32,
+    pub edited_at: Option<PrimitiveDateTime>,
+    pub deleted_at: Option<PrimitiveDateTime>,
 }
 
 /// Narrows a boxed query over `comments` (alone or joined with its rule hits) to one queue and
@@ -59,8 +61,13 @@ macro_rules! narrowed {
         let filter: &QueueFilter = $filter;
         let mut query = $query;
         query = match $kind {
-            QueueKind::Pending => query.filter(comments::status.eq("pending")),
-            QueueKind::Flagged => query.filter(comments::flagged_at.is_not_null()),
+            // A comment its reader deleted awaits nobody's decision.
+            QueueKind::Pending => query
+                .filter(comments::status.eq("pending"))
+                .filter(comments::deleted_at.is_null()),
+            QueueKind::Flagged => query
+                .filter(comments::flagged_at.is_not_null())
+                .filter(comments::deleted_at.is_null()),
             QueueKind::Rejected => query.filter(comments::status.eq("rejected")),
             QueueKind::Published => query.filter(comments::status.eq("published")),
         };
@@ -130,6 +137,17 @@ pub fn undecided_ids(
 ) -> Result<Vec<String>, StorageError> {
     Ok(queue_read!(conn, kind, filter, limit, |query| query
         .filter(comments::decided_at.is_null())
+        .select(comments::id)))
+}
+
+/// Ids of comments matching a filter, decided or not, oldest first, for bulk changes of mind.
+pub fn ids(
+    conn: &mut DbConnection,
+    kind: QueueKind,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<String>, StorageError> {
+    Ok(queue_read!(conn, kind, filter, limit, |query| query
         .select(comments::id)))
 }
 

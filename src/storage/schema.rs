@@ -23,6 +23,33 @@ diesel::table! {
         decision_reason -> Nullable<Text>,
         flagged_at -> Nullable<Timestamp>,
         flag_count -> Integer,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        status_changed_by -> Nullable<Text>,
+        status_changed_at -> Nullable<Timestamp>,
+        revision -> Integer,
+    }
+}
+
+diesel::table! {
+    comment_edit_grants (comment_id) {
+        comment_id -> Text,
+        token_hash -> Text,
+        editable_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comment_revisions (id) {
+        id -> Text,
+        comment_id -> Text,
+        kind -> Text,
+        body -> Text,
+        status -> Text,
+        score -> Double,
+        verdict -> Text,
+        rules_version -> Text,
+        replaced_at -> Timestamp,
     }
 }
 
@@ -165,8 +192,12 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(idempotency_keys -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(comment_rule_hits -> comments (comment_id));
+diesel::joinable!(comment_edit_grants -> comments (comment_id));
+diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     comments,
+    comment_edit_grants,
+    comment_revisions,
     comment_rule_hits,
     users,
     sessions,

@@ -8,10 +8,11 @@ use super::audit::AuditRow;
 use super::bans::BanRow;
 use super::idempotency::IdempotencyRow;
 use super::outbox::OutboxRow;
+use super::reader_edits::{EditGrantRow, RevisionRow};
 use super::schema::{
-    article_settings, audit_log, bans, comment_rule_hits, comments, flags, idempotency_keys,
-    imported_comments, learned_labels, learned_state, learned_tokens, sessions, users,
-    webhook_outbox,
+    article_settings, audit_log, bans, comment_edit_grants, comment_revisions, comment_rule_hits,
+    comments, flags, idempotency_keys, imported_comments, learned_labels, learned_state,
+    learned_tokens, sessions, users, webhook_outbox,
 };
 use super::users::{SessionRow, UserRow};
 use super::{run_migrations, write_transaction, DbConnection, StorageError};
@@ -21,12 +22,14 @@ use time::PrimitiveDateTime;
 /// The tables in the order they are copied: every row's references are copied before it.
 /// The learned model's state row is not among them: every migrated database has exactly one,
 /// and the copy overwrites it.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 15] = [
     "users",
     "sessions",
     "comments",
     "imported_comments",
     "comment_rule_hits",
+    "comment_edit_grants",
+    "comment_revisions",
     "flags",
     "bans",
     "article_settings",
@@ -62,6 +65,11 @@ pub struct CommentRow {
     pub decision_reason: Option<String>,
     pub flagged_at: Option<PrimitiveDateTime>,
     pub flag_count: i32,
+    pub edited_at: Option<PrimitiveDateTime>,
+    pub deleted_at: Option<PrimitiveDateTime>,
+    pub status_changed_by: Option<String>,
+    pub status_changed_at: Option<PrimitiveDateTime>,
+    pub revision: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -155,6 +163,8 @@ pub fn count_rows(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, S
         comments::table.count().get_result(conn)?,
         imported_comments::table.count().get_result(conn)?,
         comment_rule_hits::table.count().get_result(conn)?,
+        comment_edit_grants::table.count().get_result(conn)?,
+        comment_revisions::table.count().get_result(conn)?,
         flags::table.count().get_result(conn)?,
         bans::table.count().get_result(conn)?,
         article_settings::table.count().get_result(conn)?,
@@ -242,6 +252,18 @@ pub fn copy_database(
                     comment_rule_hits::comment_id.asc(),
                     comment_rule_hits::rule_id.asc()
                 )
+            );
+            copy_table!(
+                "comment_edit_grants",
+                comment_edit_grants,
+                EditGrantRow,
+                comment_edit_grants::comment_id.asc()
+            );
+            copy_table!(
+                "comment_revisions",
+                comment_revisions,
+                RevisionRow,
+                comment_revisions::id.asc()
             );
             copy_table!("flags", flags, FlagRow, flags::id.asc());
             copy_table!("bans", bans, BanRow, bans::id.asc());

@@ -32,6 +32,9 @@ fn least_access_for(method: &str, path: &str) -> Access {
             ("GET", "/api/v1/articles/resolve"),
             ("GET", "/api/v1/articles/{article_id}"),
             ("POST", "/api/v1/comments/{id}/flags"),
+            // Authorized by the comment's edit token, not a session.
+            ("PATCH", "/api/v1/comments/{id}"),
+            ("DELETE", "/api/v1/comments/{id}"),
             ("POST", "/api/v1/auth/login"),
         ];
         assert!(

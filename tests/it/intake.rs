@@ -100,6 +100,8 @@ async fn public_response_never_reveals_rules_or_scores(db: Db) {
         [
             "article_id",
             "created_at",
+            "edit_token",
+            "editable_until",
             "id",
             "message",
             "parent_id",

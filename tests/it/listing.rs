@@ -45,8 +45,10 @@ async fn lists_only_published_comments_without_private_fields(db: Db) {
             "body",
             "created_at",
             "depth",
+            "edited_at",
             "id",
-            "parent_id"
+            "parent_id",
+            "removed"
         ]
     );
     assert!(!page.to_string().contains("r@example.org"));

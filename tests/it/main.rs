@@ -35,6 +35,8 @@ mod pages_and_assets;
 mod protocol_refusals;
 mod queue_and_decisions;
 mod rate_limits;
+mod reader_edits;
+mod redecisions;
 mod redis_limits;
 mod rules_check_api;
 mod rules_cli;

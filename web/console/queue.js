@@ -302,7 +302,13 @@ export class QueueView {
           `${flags.count}: `, Object.entries(flags.reasons).map(([r, n]) => `${r} ${n}`).join(", "),
           flags.notes.length ? h("ul", { class: "notes" }, flags.notes.map((note) => h("li", {}, note))) : null]),
         item.decided_by ? [h("dt", {}, "Decided"), h("dd", {}, `by ${item.decided_by} ${when(item.decided_at)}`,
-          item.decision_reason ? ` — “${item.decision_reason}”` : "")] : null),
+          item.decision_reason ? ` — “${item.decision_reason}”` : "")] : null,
+        item.deleted_at ? [h("dt", {}, "Deleted"), h("dd", {}, `by its reader ${when(item.deleted_at)}`)] : null,
+        item.edited_at ? [h("dt", {}, "Edited"), h("dd", {}, `by its reader ${when(item.edited_at)}`)] : null,
+        item.revisions.length ? [h("dt", {}, "Earlier text"), h("dd", {}, h("ol", { class: "revisions" },
+          item.revisions.map((r) => h("li", {},
+            h("span", { class: "muted" }, `${r.kind === "delete" ? "deleted" : "replaced"} ${when(r.replaced_at)} · was ${r.status} · `),
+            h("span", { class: "revision-body" }, r.body)))))] : null),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "btn btn-approve", onclick: () => this.decide("approve") }, "Approve ", h("kbd", {}, "a")),
         h("button", { type: "button", class: "btn btn-reject", onclick: () => this.askReject() }, "Reject… ", h("kbd", {}, "r")),
@@ -335,8 +341,10 @@ export class QueueView {
     const item = this.items[this.current];
     if (!item) return;
     try {
-      const answer = await post(`/api/v1/moderation/comments/${encodeURIComponent(item.id)}/${action}`,
-        reason ? { reason } : {});
+      // The status the moderator saw: if someone changed it meanwhile, the server says who.
+      const request = { expected_status: item.status };
+      if (reason) request.reason = reason;
+      const answer = await post(`/api/v1/moderation/comments/${encodeURIComponent(item.id)}/${action}`, request);
       announce(`${action === "approve" ? "Approved" : "Rejected"}: ${item.author_name}`, "success");
       this.settled([item.id], answer.status);
     } catch (error) {

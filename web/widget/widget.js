@@ -9,6 +9,10 @@
  *
  * Talks only to the Gatehouse API it was loaded from, loads only its own stylesheet from there,
  * and builds every node with createElement/textContent: comment text is never parsed as HTML.
+ *
+ * A comment posted from this browser can be edited or deleted while its edit window is open:
+ * the edit token of the submission is kept in localStorage under "gatehouse-edit:<comment id>"
+ * and forgotten once the window has passed.
  */
 (function () {
   "use strict";
@@ -63,10 +67,56 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  var GRANT_PREFIX = "gatehouse-edit:";
+
+  /** localStorage, or null where it is unavailable (privacy modes, sandboxed frames). */
+  function store() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  /** The edit grant {token, until (ms)} this browser holds for a comment, if still open. */
+  function grantFor(commentId) {
+    var storage = store();
+    if (!storage) return null;
+    try {
+      var grant = JSON.parse(storage.getItem(GRANT_PREFIX + commentId) || "null");
+      if (grant && grant.token && grant.until > Date.now()) return grant;
+    } catch (e) { /* a damaged entry is forgotten below */ }
+    forgetGrant(commentId);
+    return null;
+  }
+
+  function keepGrant(commentId, token, until) {
+    var storage = store();
+    var ms = Date.parse(until);
+    if (!storage || !token || isNaN(ms)) return;
+    try {
+      storage.setItem(GRANT_PREFIX + commentId, JSON.stringify({ token: token, until: ms }));
+    } catch (e) { /* storage full or refused: the comment simply cannot be edited here */ }
+  }
+
+  function forgetGrant(commentId) {
+    var storage = store();
+    if (storage) storage.removeItem(GRANT_PREFIX + commentId);
+  }
+
+  /** Drops every grant whose window has passed. */
+  function forgetExpiredGrants() {
+    var storage = store();
+    if (!storage) return;
+    var ids = [];
+    for (var i = 0; i < storage.length; i++) {
+      var name = storage.key(i);
+      if (name && name.indexOf(GRANT_PREFIX) === 0) ids.push(name.slice(GRANT_PREFIX.length));
+    }
+    ids.forEach(grantFor);
+  }
+
   /** A parsed API answer: {status, body, retryAfter}; throws only when the network fails. */
-  function request(method, path, payload, key) {
+  function request(method, path, payload, key, editToken) {
     var init = { method: method, headers: { Accept: "application/json" }, credentials: "omit" };
     if (key) init.headers["Idempotency-Key"] = key;
+    if (editToken) init.headers["Edit-Token"] = editToken;
     if (payload !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
@@ -204,31 +254,199 @@
   };
 
   Widget.prototype.updateCount = function () {
-    var n = this.list.children.length;
+    // Placeholders of removed comments are not comments to count.
+    var n = this.list.querySelectorAll(".gh-comment:not(.gh-removed)").length;
     this.count.textContent = n ? "(" + n + (this.cursor ? "+" : "") + ")" : "";
   };
 
   Widget.prototype.renderComment = function (comment) {
     var self = this;
     var item = el("li", {
-      class: "gh-comment" + (comment.depth > 0 ? " gh-reply" : ""),
+      class: "gh-comment" + (comment.depth > 0 ? " gh-reply" : "") + (comment.removed ? " gh-removed" : ""),
       id: this.id + "-c-" + comment.id, "data-comment-id": comment.id, "data-depth": comment.depth,
+    });
+    item.style.setProperty("--gh-depth", String(Math.min(comment.depth || 0, 6)));
+    if (comment.removed) {
+      // A removed comment with published replies: its place in the thread, no author, no text.
+      item.appendChild(el("article", { class: "gh-comment-inner" }, [
+        el("p", { class: "gh-placeholder", text: "This comment was removed." }),
+      ]));
+      return item;
+    }
+    var body = el("p", { class: "gh-body", text: comment.body });
+    var meta = el("header", { class: "gh-meta" }, [
+      el("span", { class: "gh-author", text: comment.author_name }),
+      el("time", { class: "gh-time", datetime: comment.created_at, text: formatDate(comment.created_at) }),
+      comment.edited_at ? el("span", { class: "gh-edited", title: formatDate(comment.edited_at), text: "(edited)" }) : null,
+    ]);
+    var actions = el("div", { class: "gh-comment-actions" }, [
+      el("button", {
+        type: "button", class: "gh-link gh-reply-button",
+        "aria-label": "Reply to " + comment.author_name,
+        onclick: function () { self.startReply(comment); },
+      }, ["Reply"]),
+    ]);
+    var inner = el("article", { class: "gh-comment-inner" }, [meta, body, actions]);
+    item.appendChild(inner);
+    var grant = grantFor(comment.id);
+    if (grant) this.offerOwnActions(comment, item, grant);
+    return item;
+  };
+
+  /** "Edit" and "Delete" on a comment this browser posted, until its edit window closes. */
+  Widget.prototype.offerOwnActions = function (comment, item, grant) {
+    var self = this;
+    var actions = item.querySelector(".gh-comment-actions");
+    var edit = el("button", {
+      type: "button", class: "gh-link gh-edit-button", "aria-label": "Edit your comment",
+      onclick: function () { self.startEdit(comment, item); },
+    }, ["Edit"]);
+    var remove = el("button", {
+      type: "button", class: "gh-link gh-delete-button", "aria-label": "Delete your comment",
+      onclick: function () { self.confirmDelete(comment, item); },
+    }, ["Delete"]);
+    actions.appendChild(edit);
+    actions.appendChild(remove);
+    var closeAt = Math.min(grant.until - Date.now(), 2147483647);
+    setTimeout(function () {
+      forgetGrant(comment.id);
+      edit.remove();
+      remove.remove();
+    }, Math.max(closeAt, 0));
+  };
+
+  /** A message about one comment, shown inside it. */
+  function itemNote(item, message, tone) {
+    var note = item.querySelector(".gh-item-note");
+    if (!note) {
+      note = el("p", { class: "gh-item-note", role: "status" });
+      item.querySelector(".gh-comment-inner").appendChild(note);
+    }
+    note.className = "gh-item-note gh-result-" + tone;
+    note.textContent = message;
+  }
+
+  /** The window closed or the token is not accepted: the comment is no longer this reader's. */
+  function withdrawOwnActions(comment, item) {
+    forgetGrant(comment.id);
+    item.querySelectorAll(".gh-edit-button, .gh-delete-button, .gh-edit-form, .gh-confirm")
+      .forEach(function (node) { node.remove(); });
+  }
+
+  Widget.prototype.startEdit = function (comment, item) {
+    var self = this;
+    if (item.querySelector(".gh-edit-form")) return;
+    var body = item.querySelector(".gh-body");
+    var textId = this.id + "-edit-" + comment.id;
+    var text = el("textarea", { id: textId, class: "gh-edit-text", rows: "4", maxlength: "10000" });
+    text.value = body.textContent;
+    var save = el("button", { type: "submit", class: "gh-button gh-primary" }, ["Save edit"]);
+    var form = el("form", {
+      class: "gh-edit-form", novalidate: true,
+      onsubmit: function (event) {
+        event.preventDefault();
+        self.saveEdit(comment, item, text.value.trim(), save);
+      },
     }, [
-      el("article", { class: "gh-comment-inner" }, [
-        el("header", { class: "gh-meta" }, [
-          el("span", { class: "gh-author", text: comment.author_name }),
-          el("time", { class: "gh-time", datetime: comment.created_at, text: formatDate(comment.created_at) }),
-        ]),
-        el("p", { class: "gh-body", text: comment.body }),
+      el("label", { for: textId, text: "Edit your comment" }), text,
+      el("div", { class: "gh-actions" }, [
+        save,
         el("button", {
-          type: "button", class: "gh-link gh-reply-button",
-          "aria-label": "Reply to " + comment.author_name,
-          onclick: function () { self.startReply(comment); },
-        }, ["Reply"]),
+          type: "button", class: "gh-button",
+          onclick: function () { form.remove(); body.hidden = false; },
+        }, ["Cancel"]),
       ]),
     ]);
-    item.style.setProperty("--gh-depth", String(Math.min(comment.depth || 0, 6)));
-    return item;
+    body.hidden = true;
+    body.after(form);
+    text.focus();
+  };
+
+  Widget.prototype.saveEdit = function (comment, item, text, save) {
+    var grant = grantFor(comment.id);
+    if (!grant) {
+      withdrawOwnActions(comment, item);
+      item.querySelector(".gh-body").hidden = false;
+      itemNote(item, "The time to edit this comment has passed.", "error");
+      return;
+    }
+    if (!text) {
+      itemNote(item, "Please write a comment.", "error");
+      return;
+    }
+    save.disabled = true;
+    request("PATCH", "/comments/" + encodeURIComponent(comment.id), { body: text }, null, grant.token)
+      .then(function (answer) {
+        var body = answer.body || {};
+        var shown = item.querySelector(".gh-body");
+        var form = item.querySelector(".gh-edit-form");
+        if (answer.status === 200) {
+          if (form) form.remove();
+          shown.textContent = text;
+          shown.hidden = false;
+          if (!item.querySelector(".gh-edited")) {
+            item.querySelector(".gh-meta").appendChild(el("span", { class: "gh-edited", text: "(edited)" }));
+          }
+          var tone = body.status === "published" ? "success" : body.status === "pending" ? "info" : "error";
+          var message = body.status === "published" ? "Your edit has been saved." : body.message;
+          itemNote(item, message, tone);
+          return;
+        }
+        if (answer.status === 403 || answer.status === 410) {
+          withdrawOwnActions(comment, item);
+          shown.hidden = false;
+        }
+        itemNote(item, (body.error && body.error.message) || "Your edit could not be saved.", "error");
+      })
+      .catch(function () {
+        itemNote(item, "Your edit could not be sent: the comment server did not answer.", "error");
+      })
+      .then(function () { save.disabled = false; });
+  };
+
+  Widget.prototype.confirmDelete = function (comment, item) {
+    var self = this;
+    if (item.querySelector(".gh-confirm")) return;
+    var confirm = el("p", { class: "gh-confirm" }, [
+      "Delete this comment? ",
+      el("button", {
+        type: "button", class: "gh-button gh-danger",
+        onclick: function () { self.deleteComment(comment, item); },
+      }, ["Yes, delete"]),
+      " ",
+      el("button", {
+        type: "button", class: "gh-button",
+        onclick: function () { confirm.remove(); },
+      }, ["Keep it"]),
+    ]);
+    item.querySelector(".gh-comment-actions").after(confirm);
+  };
+
+  Widget.prototype.deleteComment = function (comment, item) {
+    var self = this;
+    var grant = grantFor(comment.id);
+    if (!grant) {
+      withdrawOwnActions(comment, item);
+      itemNote(item, "The time to delete this comment has passed.", "error");
+      return;
+    }
+    request("DELETE", "/comments/" + encodeURIComponent(comment.id), undefined, null, grant.token)
+      .then(function (answer) {
+        if (answer.status === 204) {
+          forgetGrant(comment.id);
+          item.classList.add("gh-removed");
+          item.querySelector(".gh-comment-inner").replaceChildren(
+            el("p", { class: "gh-placeholder", role: "status", text: "You deleted this comment." }));
+          self.updateCount();
+          return;
+        }
+        if (answer.status === 403 || answer.status === 410) withdrawOwnActions(comment, item);
+        var error = (answer.body && answer.body.error) || {};
+        itemNote(item, error.message || "Your comment could not be deleted.", "error");
+      })
+      .catch(function () {
+        itemNote(item, "Your comment could not be deleted: the comment server did not answer.", "error");
+      });
   };
 
   Widget.prototype.startReply = function (comment) {
@@ -311,6 +529,7 @@
   Widget.prototype.handleAnswer = function (answer, payload) {
     var body = answer.body || {};
     if (answer.status === 201) {
+      keepGrant(body.id, body.edit_token, body.editable_until);
       var tone = body.status === "published" ? "success" : body.status === "pending" ? "info" : "error";
       this.announce(body.message || "Thank you.", tone);
       if (body.status === "rejected") return;
@@ -394,6 +613,7 @@
 
   function mount(articleId) {
     loadStylesheet();
+    forgetExpiredGrants();
     var containerId = script.getAttribute("data-container");
     var host = (containerId && document.getElementById(containerId)) ||
       document.getElementById("gatehouse-comments");

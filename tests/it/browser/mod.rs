@@ -9,6 +9,7 @@ mod harness;
 mod rules_editor;
 mod screenshots;
 mod widget;
+mod widget_edits;
 
 use crate::helpers::{TestApp, TEST_PASSWORD};
 use harness::Browser;
