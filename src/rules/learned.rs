@@ -150,14 +150,15 @@ pub fn token_hash(token: &str) -> u64 {
     }
 }
 
-/// One token of a comment: its key and where it is (normalized-view byte offsets).
+/// One token of a comment: its key and where it is (byte offsets of the normalized view for
+/// words and pairs, of the raw text for links).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Feature {
     pub key: u64,
     pub field: Field,
     pub start: usize,
     pub end: usize,
-    /// A link host (shown as the link's text in an explanation).
+    /// A link host: its span is in the raw text, and an explanation shows the link as written.
     pub link: bool,
 }
 
