@@ -279,31 +279,18 @@ fn learned_match(
         return None;
     };
     let model = model.filter(|m| m.ham_docs() >= min_ham && m.spam_docs() >= min_spam)?;
-    let mut scored = Vec::new();
-    let mut buf = String::new();
+    let mut scorer = learned::Scorer::new(model);
     for f in fields.iter().filter(|f| rule.fields.contains(&f.field)) {
         let text = f.text(View::Normalized);
         let toks = f.toks[slot(View::Normalized)].get_or_init(|| tokens(text));
         let links = if f.field == Field::Body {
-            f.links(View::Normalized)
+            f.links(View::Raw)
         } else {
             &[]
         };
-        learned::for_each_token(f.field, text, toks, links, &mut buf, |t, start, end| {
-            let key = learned::token_hash(t);
-            if let Some(probability) = model.telling(key) {
-                scored.push(learned::Scored {
-                    feature: learned::Feature {
-                        key,
-                        field: f.field,
-                        start,
-                        end,
-                    },
-                    probability,
-                });
-            }
-        });
+        scorer.field(f.field, text, toks, links);
     }
+    let mut scored = scorer.scored;
     let p = learned::score(&mut scored);
     let explained = scored;
     // From `min_probability` up the weight grows linearly to its full value at p = 1; the
@@ -323,16 +310,18 @@ fn learned_match(
             continue;
         };
         let (fs, fe) = (s.feature.start, s.feature.end);
-        let text = f.text(View::Normalized);
-        let matched = text.get(fs..fe).unwrap_or_default().to_string();
-        let (start, end) = f.to_raw(View::Normalized, fs, fe);
+        // Links are found in the raw text (where the link rules found them), words in the
+        // normalized one.
+        let view = if s.feature.link {
+            View::Raw
+        } else {
+            View::Normalized
+        };
+        let matched = f.text(view).get(fs..fe).unwrap_or_default().to_string();
+        let (start, end) = f.to_raw(view, fs, fe);
         let prefix = if f.field == Field::Body { "" } else { "name:" };
-        let is_link = f.field == Field::Body
-            && f.links(View::Normalized)
-                .iter()
-                .any(|l| l.start == fs && l.end == fe);
         shown.push(learned::LearnedToken {
-            token: if is_link {
+            token: if s.feature.link {
                 matched.clone()
             } else {
                 format!("{prefix}{matched}")
@@ -341,7 +330,7 @@ fn learned_match(
         });
         hits.push(Hit {
             field: f.field,
-            view: View::Normalized,
+            view,
             start,
             end,
             matched,

@@ -95,56 +95,82 @@ impl LearnedModel {
             }
         }
     }
-
-    /// The token's spam probability if the model knows it well enough to count.
-    #[inline]
-    pub(crate) fn telling(&self, key: u64) -> Option<f64> {
-        let p = self.token_probability(*self.tokens.get(&key)?);
-        ((p - 0.5).abs() >= MIN_STRENGTH).then_some(p)
-    }
-
-    /// Robinson's probability that a comment with this token is spam, pulled towards 0.5 when
-    /// the token was seen rarely.
-    fn token_probability(&self, c: TokenCounts) -> f64 {
-        let (h, s) = (self.ham_docs.max(1) as f64, self.spam_docs.max(1) as f64);
-        let spam_ratio = (f64::from(c.spam) / s).min(1.0);
-        let ham_ratio = (f64::from(c.ham) / h).min(1.0);
-        let p = if spam_ratio + ham_ratio == 0.0 {
-            PRIOR
-        } else {
-            spam_ratio / (spam_ratio + ham_ratio)
-        };
-        let n = f64::from(c.ham) + f64::from(c.spam);
-        (PRIOR_STRENGTH * PRIOR + n * p) / (PRIOR_STRENGTH + n)
-    }
 }
 
-/// The hash a token is looked up by, the same for its stored text and for a comment's text.
-pub fn token_hash(token: &str) -> u64 {
+/// The hash of one word's (or host's) bytes: the building block of every token key, worked
+/// out once per word of a comment and shared by the word's own key and both pairs it is in.
+#[inline]
+fn word_hash(word: &str) -> u64 {
     let mut h = FxHasher::default();
-    h.write(token.as_bytes());
-    h.write_u8(0xff);
+    h.write(word.as_bytes());
     h.finish()
 }
 
-/// One token of a comment: its text's hash and where it is (normalized-view byte offsets).
+/// One FxHash step: folds `b` into `a`.
+#[inline]
+fn combine(a: u64, b: u64) -> u64 {
+    (a.rotate_left(5) ^ b).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+// The kinds of token, each hashed from its own seed so that a word, a pair and a host never
+// share a key by construction.
+const BODY_WORD: u64 = 1;
+const NAME_WORD: u64 = 2;
+const BODY_PAIR: u64 = 3;
+const NAME_PAIR: u64 = 4;
+const LINK_HOST: u64 = 5;
+
+#[inline]
+fn word_key(name: bool, word: u64) -> u64 {
+    combine(if name { NAME_WORD } else { BODY_WORD }, word)
+}
+
+#[inline]
+fn pair_key(name: bool, first: u64, second: u64) -> u64 {
+    combine(
+        combine(if name { NAME_PAIR } else { BODY_PAIR }, first),
+        second,
+    )
+}
+
+/// The key a token is looked up by, the same for its stored text (`word`, `first second`,
+/// `name:word`, `name:first second`, `link:host`) and for a comment's text, where it is
+/// built from per-word hashes without writing the token out.
+pub fn token_hash(token: &str) -> u64 {
+    if let Some(host) = token.strip_prefix("link:") {
+        return combine(LINK_HOST, word_hash(host));
+    }
+    let (name, rest) = match token.strip_prefix("name:") {
+        Some(rest) => (true, rest),
+        None => (false, token),
+    };
+    match rest.split_once(' ') {
+        Some((first, second)) => pair_key(name, word_hash(first), word_hash(second)),
+        None => word_key(name, word_hash(rest)),
+    }
+}
+
+/// One token of a comment: its key and where it is (byte offsets of the normalized view for
+/// words and pairs, of the raw text for links).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Feature {
     pub key: u64,
     pub field: Field,
     pub start: usize,
     pub end: usize,
+    /// A link host: its span is in the raw text, and an explanation shows the link as written.
+    pub link: bool,
 }
 
-/// Calls `each` with every token of a field's normalized text (words, adjacent pairs, link
-/// hosts; author names' words prefixed `name:`), its text in `buf`, and its span.
-pub(crate) fn for_each_token(
+/// Calls `each` with the text of every token of a field's normalized text (words, adjacent
+/// pairs, link hosts; author names' words prefixed `name:`): what training stores.
+fn for_each_token(
     field: Field,
     text: &str,
     toks: &[(usize, usize)],
     links: &[Link],
     buf: &mut String,
-    mut each: impl FnMut(&str, usize, usize),
+    mut each: impl FnMut(&str),
 ) {
     let prefix = if field == Field::Body { "" } else { "name:" };
     let mut previous: Option<(usize, usize)> = None;
@@ -154,34 +180,161 @@ pub(crate) fn for_each_token(
             continue;
         }
         let word = &text[s..e];
-        if prefix.is_empty() {
-            each(word, s, e);
-        } else {
-            buf.clear();
-            buf.push_str(prefix);
-            buf.push_str(word);
-            each(buf, s, e);
-        }
+        buf.clear();
+        buf.push_str(prefix);
+        buf.push_str(word);
+        each(buf);
         if let Some((ps, pe)) = previous {
             buf.clear();
             buf.push_str(prefix);
             buf.push_str(&text[ps..pe]);
             buf.push(' ');
             buf.push_str(word);
-            each(buf, ps, e);
+            each(buf);
         }
         previous = Some((s, e));
     }
-    for l in links.iter().take(MAX_WORDS_PER_FIELD) {
-        let host = l.host.strip_prefix("www.").unwrap_or(&l.host);
-        if host.len() > MAX_TOKEN_BYTES {
-            continue;
-        }
+    for (_, host) in link_hosts(links) {
         buf.clear();
         buf.push_str("link:");
         buf.push_str(host);
-        each(buf, l.start, l.end);
+        each(buf);
     }
+}
+
+/// The hosts of a field's links the model reads (`www.` dropped, overlong ones skipped).
+fn link_hosts(links: &[Link]) -> impl Iterator<Item = (&Link, &str)> {
+    links
+        .iter()
+        .take(MAX_WORDS_PER_FIELD)
+        .map(|l| (l, l.host.strip_prefix("www.").unwrap_or(&l.host)))
+        .filter(|(_, host)| host.len() <= MAX_TOKEN_BYTES)
+}
+
+/// Looks a comment's tokens up in a model and keeps the telling ones: each distinct token
+/// once (at its first place), and a pair only when the model knows both its words (it
+/// learned every pair together with its words, and pruning drops the rarer pair first).
+pub(crate) struct Scorer<'m> {
+    model: &'m LearnedModel,
+    inv_ham: f64,
+    inv_spam: f64,
+    /// Keys already looked up in this comment (open addressing, 0 = empty).
+    seen: Vec<u64>,
+    /// The telling tokens so far.
+    pub scored: Vec<Scored>,
+}
+
+impl<'m> Scorer<'m> {
+    pub fn new(model: &'m LearnedModel) -> Scorer<'m> {
+        Scorer {
+            model,
+            inv_ham: 1.0 / model.ham_docs.max(1) as f64,
+            inv_spam: 1.0 / model.spam_docs.max(1) as f64,
+            seen: Vec::new(),
+            scored: Vec::new(),
+        }
+    }
+
+    /// Looks a token up once per comment: whether the model knows it (a repeat is answered
+    /// from `seen`, whose keys carry that answer in their low bit).
+    #[inline]
+    fn token(&mut self, feature: Feature) -> bool {
+        let tag = feature.key | 1;
+        let mask = self.seen.len() - 1;
+        let mut i = (feature.key >> 40) as usize & mask;
+        loop {
+            match self.seen[i] {
+                0 => break,
+                k if k | 1 == tag => return k & 1 == 1,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        let known = self.look_up(feature);
+        self.seen[i] = if known { tag } else { tag & !1 };
+        known
+    }
+
+    /// Looks one token up: whether the model knows it; keeps it when it is telling.
+    #[inline]
+    fn look_up(&mut self, feature: Feature) -> bool {
+        let Some(&counts) = self.model.tokens.get(&feature.key) else {
+            return false;
+        };
+        let p = probability(counts, self.inv_ham, self.inv_spam);
+        if (p - 0.5).abs() >= MIN_STRENGTH {
+            self.scored.push(Scored {
+                feature,
+                probability: p,
+            });
+        }
+        true
+    }
+
+    /// Scores one field's tokens: the words of its normalized `text` and their pairs, and its
+    /// `links` (found in the raw text, where the link rules have already looked for them).
+    pub fn field(&mut self, field: Field, text: &str, toks: &[(usize, usize)], links: &[Link]) {
+        let words = toks.len().min(MAX_WORDS_PER_FIELD);
+        let hosts = links.len().min(MAX_WORDS_PER_FIELD);
+        // At most half full; a new field starts afresh (keys of two fields never repeat).
+        let room = (4 * (words + hosts) + 64).next_power_of_two();
+        self.seen.clear();
+        self.seen.resize(room, 0);
+        let name = field != Field::Body;
+        // The previous word, when the model knows it: its start and hash.
+        let mut previous: Option<(usize, u64)> = None;
+        for &(s, e) in &toks[..words] {
+            if e - s > MAX_TOKEN_BYTES {
+                previous = None;
+                continue;
+            }
+            let h = word_hash(&text[s..e]);
+            let known = self.token(Feature {
+                key: word_key(name, h),
+                field,
+                start: s,
+                end: e,
+                link: false,
+            });
+            if !known {
+                previous = None;
+                continue;
+            }
+            if let Some((ps, ph)) = previous {
+                self.token(Feature {
+                    key: pair_key(name, ph, h),
+                    field,
+                    start: ps,
+                    end: e,
+                    link: false,
+                });
+            }
+            previous = Some((s, h));
+        }
+        for (link, host) in link_hosts(links) {
+            self.token(Feature {
+                key: combine(LINK_HOST, word_hash(host)),
+                field,
+                start: link.start,
+                end: link.end,
+                link: true,
+            });
+        }
+    }
+}
+
+/// Robinson's probability that a comment with this token is spam, pulled towards 0.5 when
+/// the token was seen rarely (`inv_*`: one over the labelled comments of each class).
+#[inline]
+fn probability(c: TokenCounts, inv_ham: f64, inv_spam: f64) -> f64 {
+    let spam_ratio = (f64::from(c.spam) * inv_spam).min(1.0);
+    let ham_ratio = (f64::from(c.ham) * inv_ham).min(1.0);
+    let p = if spam_ratio + ham_ratio == 0.0 {
+        PRIOR
+    } else {
+        spam_ratio / (spam_ratio + ham_ratio)
+    };
+    let n = f64::from(c.ham) + f64::from(c.spam);
+    (PRIOR_STRENGTH * PRIOR + n * p) / (PRIOR_STRENGTH + n)
 }
 
 /// The distinct tokens of a comment, as training stores them.
@@ -193,11 +346,11 @@ pub fn training_tokens(body: &str, author_name: &str) -> Vec<String> {
         let text = norm.text();
         let toks = tokens(text);
         let links = if field == Field::Body {
-            find_links(text)
+            find_links(raw)
         } else {
             Vec::new()
         };
-        for_each_token(field, text, &toks, &links, &mut buf, |t, _, _| {
+        for_each_token(field, text, &toks, &links, &mut buf, |t| {
             out.push(t.to_string());
         });
     }
@@ -234,14 +387,11 @@ pub(crate) struct Scored {
     pub probability: f64,
 }
 
-/// Combines the telling tokens of a comment (each looked up with `LearnedModel::telling`, in
-/// any order, repeats included) into one probability, and picks the tokens that pushed hardest
-/// towards it (strongest first, at most `EXPLAINED_TOKENS`). Only telling tokens are kept
-/// and sorted, so a long ordinary comment costs little more than its look-ups.
+/// Combines the telling tokens of a comment (each once, as `Scorer` keeps them) into one
+/// probability, and picks the tokens that pushed hardest towards it (strongest first, at most
+/// `EXPLAINED_TOKENS`). Only telling tokens are kept, so a long ordinary comment costs little
+/// more than its look-ups.
 pub(crate) fn score(scored: &mut Vec<Scored>) -> f64 {
-    // Each token counts once, at its first place.
-    scored.sort_unstable_by_key(|s| (s.feature.key, s.feature.start));
-    scored.dedup_by_key(|s| s.feature.key);
     let strength = |s: &Scored| (s.probability - 0.5).abs();
     if scored.len() > MAX_DISCRIMINATORS {
         scored.select_nth_unstable_by(MAX_DISCRIMINATORS - 1, |a, b| {
@@ -253,28 +403,48 @@ pub(crate) fn score(scored: &mut Vec<Scored>) -> f64 {
     // The explanation: the tokens on the side the result fell, strongest first.
     let towards_spam = p >= 0.5;
     scored.retain(|s| (s.probability >= 0.5) == towards_spam);
-    scored.sort_by(|a, b| {
+    let order = |a: &Scored, b: &Scored| {
         strength(b)
             .total_cmp(&strength(a))
             .then(a.feature.start.cmp(&b.feature.start))
-    });
-    scored.truncate(EXPLAINED_TOKENS);
+    };
+    if scored.len() > EXPLAINED_TOKENS {
+        scored.select_nth_unstable_by(EXPLAINED_TOKENS - 1, order);
+        scored.truncate(EXPLAINED_TOKENS);
+    }
+    scored.sort_unstable_by(order);
     p
 }
 
 /// Fisher's method as Robinson applied it: how unlikely the product of the token
 /// probabilities is under "ham" and under "spam", combined to one number in 0..=1.
 fn chi_square_combine(probabilities: impl Iterator<Item = f64>) -> f64 {
-    let (mut ln_spam, mut ln_ham, mut n) = (0.0f64, 0.0f64, 0u32);
+    // The products are kept as mantissa and a count of factors of 2^-512 taken out (as
+    // SpamBayes does with frexp), so a comment costs two logarithms, not two per token.
+    const SCALE: f64 = 1.340_780_792_994_259_7e154; // 2^512
+    const TINY: f64 = 1.0 / SCALE;
+    let (mut spam, mut ham) = (1.0f64, 1.0f64);
+    let (mut spam_scales, mut ham_scales, mut n) = (0i32, 0i32, 0u32);
     for p in probabilities {
         let p = p.clamp(1e-6, 1.0 - 1e-6);
-        ln_spam += (1.0 - p).ln();
-        ln_ham += p.ln();
+        spam *= 1.0 - p;
+        ham *= p;
+        if spam < TINY {
+            spam *= SCALE;
+            spam_scales += 1;
+        }
+        if ham < TINY {
+            ham *= SCALE;
+            ham_scales += 1;
+        }
         n += 1;
     }
     if n == 0 {
         return 0.5;
     }
+    let ln_scale = 512.0 * std::f64::consts::LN_2;
+    let ln_spam = spam.ln() - f64::from(spam_scales) * ln_scale;
+    let ln_ham = ham.ln() - f64::from(ham_scales) * ln_scale;
     let s = 1.0 - chi2q(-2.0 * ln_spam, 2 * n);
     let h = 1.0 - chi2q(-2.0 * ln_ham, 2 * n);
     ((s - h + 1.0) / 2.0).clamp(0.0, 1.0)
@@ -304,24 +474,9 @@ mod tests {
     fn score_text(m: &LearnedModel, body: &str) -> (f64, Vec<Scored>) {
         let norm = normalize(body);
         let text = norm.text();
-        let toks = tokens(text);
-        let links = find_links(text);
-        let mut out = Vec::new();
-        let mut buf = String::new();
-        for_each_token(Field::Body, text, &toks, &links, &mut buf, |t, s, e| {
-            let key = token_hash(t);
-            if let Some(probability) = m.telling(key) {
-                out.push(Scored {
-                    feature: Feature {
-                        key,
-                        field: Field::Body,
-                        start: s,
-                        end: e,
-                    },
-                    probability,
-                });
-            }
-        });
+        let mut scorer = Scorer::new(m);
+        scorer.field(Field::Body, text, &tokens(text), &find_links(body));
+        let mut out = scorer.scored;
         let p = score(&mut out);
         (p, out)
     }
@@ -342,6 +497,31 @@ mod tests {
             );
         }
         m
+    }
+
+    #[test]
+    fn combining_many_tokens_matches_the_sum_of_logarithms() {
+        // 150 strong spam tokens and 40 ham ones: the products fall below 2^-512, where the
+        // scaling steps in.
+        let ps: Vec<f64> = (0..190)
+            .map(|i| {
+                if i < 150 {
+                    0.99 - f64::from(i % 7) * 0.01
+                } else {
+                    0.2
+                }
+            })
+            .collect();
+        let (ln_spam, ln_ham) = ps.iter().fold((0.0f64, 0.0f64), |(s, h), p| {
+            (s + (1.0 - p).ln(), h + p.ln())
+        });
+        let n = ps.len() as u32;
+        let s = 1.0 - chi2q(-2.0 * ln_spam, 2 * n);
+        let h = 1.0 - chi2q(-2.0 * ln_ham, 2 * n);
+        let expected = ((s - h + 1.0) / 2.0).clamp(0.0, 1.0);
+        let got = chi_square_combine(ps.iter().copied());
+        assert!((got - expected).abs() < 1e-9, "{got} {expected}");
+        assert!(got > 0.99, "{got}");
     }
 
     #[test]
@@ -376,6 +556,45 @@ mod tests {
         assert!(!why.is_empty());
         let (ham, _) = score_text(&m, "The vote on the bypass");
         assert!(ham < 0.1, "{ham}");
+    }
+
+    #[test]
+    fn a_comment_is_scored_by_the_very_tokens_training_stored() {
+        let (body, name) = ("Visit www.Spam.example now, visit NOW", "Bob Shop");
+        let stored = training_tokens(body, name);
+        let mut m = LearnedModel::default();
+        m.learn(&stored, true);
+        let mut scorer = Scorer::new(&m);
+        for (field, raw) in [(Field::Body, body), (Field::AuthorName, name)] {
+            let norm = normalize(raw);
+            let links = if field == Field::Body {
+                find_links(raw)
+            } else {
+                Vec::new()
+            };
+            scorer.field(field, norm.text(), &tokens(norm.text()), &links);
+        }
+        // Every stored token (words, pairs, the host, name words and pair) found once.
+        assert_eq!(scorer.scored.len(), stored.len(), "{stored:?}");
+        let mut keys: Vec<u64> = scorer.scored.iter().map(|s| s.feature.key).collect();
+        keys.sort_unstable();
+        let mut expected: Vec<u64> = stored.iter().map(|t| token_hash(t)).collect();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn pairs_are_looked_up_only_when_the_model_knows_both_words() {
+        let mut m = LearnedModel::new(1, 1);
+        m.set("free money", TokenCounts { ham: 0, spam: 5 });
+        let (p, why) = score_text(&m, "free money");
+        assert_eq!(p, 0.5);
+        assert!(why.is_empty());
+        m.set("free", TokenCounts { ham: 1, spam: 1 });
+        m.set("money", TokenCounts { ham: 1, spam: 1 });
+        let (p, why) = score_text(&m, "free money");
+        assert!(p > 0.9, "{p}");
+        assert_eq!(why.len(), 1);
     }
 
     #[test]
