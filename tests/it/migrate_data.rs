@@ -182,7 +182,11 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     let replay = post_with_key(&postgres).await;
     assert_eq!(replay.status().as_u16(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
-    assert_eq!(replay.json::<Value>().await.unwrap(), keyed);
+    // The first answer again, without its edit token: the replay store keeps no secret.
+    let mut first_answer = keyed.clone();
+    first_answer["edit_token"] = Value::Null;
+    first_answer["editable_until"] = Value::Null;
+    assert_eq!(replay.json::<Value>().await.unwrap(), first_answer);
     // The copy is a working site: new comments thread under copied ones.
     postgres
         .submit(Comment::new("Late reply.").by("Dan").reply_to(&top["id"]))
