@@ -1,10 +1,11 @@
-//! `gatehouse export --format jsonl [--article ID]`: every comment of the site (or of one
-//! article) with its verdict, decisions, flags and import source, one JSON object per line
-//! (docs/EXPORT_FORMAT.md), in thread order: the file `import --format jsonl` reads back.
+//! `gatehouse export --format jsonl [--article ID]`: the articles' settings, then every comment
+//! of the site (or of one article) with its verdict, decisions, flags, earlier texts and import
+//! source, one JSON object per line (docs/EXPORT_FORMAT.md), in thread order: the file `import
+//! --format jsonl` reads back.
 
 use super::open_existing;
 use crate::config::DatabaseArgs;
-use crate::moderation::export::ExportPages;
+use crate::moderation::export::{settings_records, ExportPages};
 use crate::moderation::ArticleId;
 use clap::Args;
 use std::io::Write;
@@ -50,8 +51,12 @@ pub fn run(args: &ExportArgs) -> Result<(), String> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::new(sink);
-    let mut pages = ExportPages::new(article);
     let mut written = 0u64;
+    let settings = settings_records(&mut conn, article.as_ref()).map_err(|e| e.to_string())?;
+    for record in &settings {
+        writeln!(out, "{}", record.to_line()).map_err(|e| e.to_string())?;
+    }
+    let mut pages = ExportPages::new(article);
     while let Some(page) = pages.next_page(&mut conn).map_err(|e| e.to_string())? {
         for record in page {
             writeln!(out, "{}", record.to_line()).map_err(|e| e.to_string())?;
@@ -60,7 +65,10 @@ pub fn run(args: &ExportArgs) -> Result<(), String> {
     }
     out.flush().map_err(|e| e.to_string())?;
     if args.output.is_some() {
-        eprintln!("exported {written} comments");
+        eprintln!(
+            "exported {} article settings and {written} comments",
+            settings.len()
+        );
     }
     Ok(())
 }

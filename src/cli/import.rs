@@ -156,6 +156,11 @@ fn summary(report: &ImportReport, file: &std::path::Path) -> String {
             report.flattened,
         ),
         ("held by today's rules (--judge)", report.held_by_rules),
+        ("articles' settings imported", report.articles),
+        (
+            "articles' settings left alone (already set here)",
+            report.articles_already_set,
+        ),
     ] {
         if n > 0 {
             let _ = writeln!(out, "  {label}: {n}");

@@ -68,8 +68,8 @@ pub async fn resolve(
         }))
 }
 
-/// One article's comments with their verdicts, decisions and flags, one JSON object per line
-/// (docs/EXPORT_FORMAT.md); moderators only: it holds readers' emails and addresses, which
+/// One article's settings (if a moderator set it) and comments with their verdicts, decisions,
+/// flags and earlier texts, one JSON object per line (docs/EXPORT_FORMAT.md); moderators only: it holds readers' emails and addresses, which
 /// moderators already see in the queue.
 #[utoipa::path(
     get,
@@ -77,7 +77,7 @@ pub async fn resolve(
     tag = "moderation",
     params(("article_id" = String, Path, description = "The site's article id: 1-128 of A-Z a-z 0-9 - _ . : ~")),
     responses(
-        (status = 200, description = "JSON lines, one comment record a line, parents before replies (empty for an article without comments)", content_type = "application/x-ndjson", body = String),
+        (status = 200, description = "JSON lines: the article's settings record (if a moderator set it), then one comment record a line, parents before replies (empty for an article without comments or settings)", content_type = "application/x-ndjson", body = String),
         (status = 400, description = "Invalid article id (`field`: `article_id`)", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
@@ -89,12 +89,7 @@ pub async fn export_article(
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleId::parse(&article_id)?;
     let pool = state.pool.clone();
-    let records = web::block(move || export::article_records(&pool, article)).await??;
-    let mut body = String::new();
-    for record in records {
-        body.push_str(&record.to_line());
-        body.push('\n');
-    }
+    let body = web::block(move || export::article_lines(&pool, article)).await??;
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson")
         .insert_header(("Cache-Control", "no-store"))

@@ -2,7 +2,7 @@
 
 use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
-use super::moderation::{parse_limit, parse_time};
+use super::query_params::{parse_limit, parse_time};
 use super::AppState;
 use crate::moderation::audit::{log_page, AuditEntry, AuditQuery};
 use crate::moderation::queue::page_size;

@@ -20,14 +20,17 @@ pub mod flags;
 pub mod health;
 pub mod json;
 pub mod metrics;
-pub mod moderation;
 pub mod moderation_articles;
+pub mod moderation_bulk;
+pub mod moderation_decisions;
+pub mod moderation_queue;
 pub mod moderation_rules;
 pub mod nul;
 pub mod openapi;
 pub mod openapi_constraints;
 pub mod pages;
 pub mod protocol_refusals;
+pub mod query_params;
 pub mod reader_edits;
 pub mod request_span;
 pub mod server;
@@ -142,21 +145,26 @@ pub fn route_table() -> Vec<RouteDef> {
             GET,
             "/api/v1/moderation/queue",
             Moderator,
-            moderation::queue
+            moderation_queue::queue
         ),
         route!(
             POST,
             "/api/v1/moderation/comments/{id}/approve",
             Moderator,
-            moderation::approve
+            moderation_decisions::approve
         ),
         route!(
             POST,
             "/api/v1/moderation/comments/{id}/reject",
             Moderator,
-            moderation::reject
+            moderation_decisions::reject
         ),
-        route!(POST, "/api/v1/moderation/bulk", Moderator, moderation::bulk),
+        route!(
+            POST,
+            "/api/v1/moderation/bulk",
+            Moderator,
+            moderation_bulk::bulk
+        ),
         route!(
             GET,
             "/api/v1/moderation/articles",

@@ -4,7 +4,7 @@
 use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
-use super::moderation::{parse_limit, parse_time};
+use super::query_params::{parse_limit, parse_time};
 use super::AppState;
 use crate::moderation::articles::{
     self, ArticleChange, ArticleOrder, ArticleOverview, ArticleState, MAX_LIST_LIMIT,

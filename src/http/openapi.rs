@@ -3,8 +3,9 @@
 use super::access::Access;
 use super::{
     admin_rules, admin_rules_check, article_counts, article_urls, articles, audit_log, bans,
-    comments, error, flags, health, metrics, moderation, moderation_articles, moderation_rules,
-    reader_edits, session_routes, users, webhooks,
+    comments, error, flags, health, metrics, moderation_articles, moderation_bulk,
+    moderation_decisions, moderation_queue, moderation_rules, reader_edits, session_routes, users,
+    webhooks,
 };
 use actix_web::http::Method;
 use actix_web::HttpResponse;
@@ -33,10 +34,10 @@ use utoipa::{Modify, OpenApi};
         openapi_json,
         session_routes::login,
         session_routes::logout,
-        moderation::queue,
-        moderation::approve,
-        moderation::reject,
-        moderation::bulk,
+        moderation_queue::queue,
+        moderation_decisions::approve,
+        moderation_decisions::reject,
+        moderation_bulk::bulk,
         moderation_articles::list,
         moderation_articles::get,
         moderation_articles::put,

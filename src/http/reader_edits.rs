@@ -64,7 +64,9 @@ async fn limit(state: &AppState, ip: std::net::IpAddr, id: &str) -> Result<(), A
     Ok(())
 }
 
-/// Edit your comment (with its edit token, within the edit window). Judged again by the rules.
+/// Edit your comment (with its edit token, within the edit window). Judged again by the rules,
+/// and by the article's state: refused once the article is closed, held while it is
+/// premoderated.
 #[utoipa::path(
     patch,
     path = "/api/v1/comments/{id}",
@@ -79,7 +81,7 @@ async fn limit(state: &AppState, ip: std::net::IpAddr, id: &str) -> Result<(), A
         (status = 400, description = "Malformed JSON or an invalid body", body = ErrorBody),
         (status = 403, description = "Missing or wrong edit token, or a moderator removed the comment", body = ErrorBody),
         (status = 404, description = "No such comment", body = ErrorBody),
-        (status = 409, description = "A moderator changed the comment meanwhile; says who and when", body = ErrorBody),
+        (status = 409, description = "A moderator changed the comment meanwhile (`status_changed`; says who and when), or the article's comments are closed (`article_closed`); nothing changed", body = ErrorBody),
         (status = 410, description = "The edit window has passed, or the comment was deleted", body = ErrorBody),
         (status = 413, description = "Body over the size limit", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
@@ -123,7 +125,8 @@ pub async fn edit(
 }
 
 /// Delete your comment (with its edit token, within the edit window): it leaves the public
-/// thread (a placeholder stays if it has replies); moderators still see it.
+/// thread (a placeholder stays if it has replies); moderators still see it. Allowed on a closed
+/// article too: a reader can always take their words back.
 #[utoipa::path(
     delete,
     path = "/api/v1/comments/{id}",

@@ -4,7 +4,7 @@
 use super::access::{Admin, Moderator};
 use super::error::{ApiError, ErrorBody};
 use super::json::JsonBody;
-use super::moderation::parse_limit;
+use super::query_params::parse_limit;
 use crate::moderation::ModerationError;
 use crate::timestamps;
 use crate::webhooks::{Delivery, WebhookError, Webhooks};

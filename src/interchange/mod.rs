@@ -15,7 +15,8 @@ use crate::rules::CommentStatus;
 use time::PrimitiveDateTime;
 
 pub use jsonl::{
-    CommentRecord, DecisionRecord, FlagRecord, SourceRef, RECORD_FORMAT, RECORD_VERSION,
+    ArticleRecord, CommentRecord, DecisionRecord, FlagRecord, RevisionRecord, SourceRef,
+    ARTICLE_FORMAT, ARTICLE_VERSION, RECORD_FORMAT, RECORD_VERSION,
 };
 
 /// The formats `gatehouse import` reads.
@@ -129,11 +130,17 @@ pub struct Malformed {
     pub message: String,
 }
 
-/// What a reader yields: a comment, a record it skipped, or a note (e.g. a DOCTYPE ignored).
+/// What a reader yields: a comment, an article's settings, a record it skipped, or a note (e.g.
+/// a DOCTYPE ignored).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Comment(Box<SourceComment>),
     Malformed(Malformed),
+    /// One article's settings (Gatehouse's JSON lines only).
+    Article {
+        position: Position,
+        record: Box<ArticleRecord>,
+    },
     /// A record that is no reader's comment (a WordPress pingback): counted, not imported.
     Skipped {
         position: Position,

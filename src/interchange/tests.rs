@@ -221,8 +221,14 @@ fn jsonl_reports_each_bad_line_by_number_and_reads_the_rest() {
         decision_reason: None,
         flagged_at: None,
         flag_count: 0,
+        edited_at: None,
+        deleted_at: None,
+        status_changed_by: None,
+        status_changed_at: None,
+        revision: 0,
         decisions: Vec::new(),
         flags: Vec::new(),
+        revisions: Vec::new(),
         imported_from: None,
     };
     let mut newer = good.clone();
@@ -239,4 +245,48 @@ fn jsonl_reports_each_bad_line_by_number_and_reads_the_rest() {
     let lines: Vec<Option<u64>> = malformed(&items).iter().map(|m| m.position.line).collect();
     assert_eq!(lines, [Some(2), Some(4), Some(5), Some(6)]);
     assert!(malformed(&items)[2].message.contains("upgrade"));
+}
+
+#[test]
+fn jsonl_reads_article_records_and_version_1_comments_without_the_later_fields() {
+    let version_1 = r#"{"format":"gatehouse.comment","version":1,"id":"0190c0de-0000-7000-8000-000000000001","article_id":"a1","parent_id":null,"author_name":"Ann","author_email":null,"body":"Hello","client_ip":"192.0.2.1","created_at":"2026-01-01T00:00:00Z","status":"published","score":0.0,"verdict":{},"rules_version":"v","decided_by":null,"decided_at":null,"decision_reason":null,"flagged_at":null,"flag_count":0}"#;
+    let article = r#"{"format":"gatehouse.article","version":1,"article_id":"a1","state":"closed","closes_at":null,"updated_by":"mia","updated_at":"2026-01-02T00:00:00Z"}"#;
+    let newer_article = article.replace("\"version\":1", "\"version\":2");
+    let unknown = r#"{"format":"gatehouse.poll","version":1}"#;
+    let file = format!("{version_1}\n{article}\n{newer_article}\n{unknown}\n");
+    let items = items(Format::Jsonl, file.as_bytes());
+    let read = comments(&items);
+    assert_eq!(read.len(), 1);
+    let record = read[0].record.as_ref().unwrap();
+    assert_eq!((record.deleted_at.as_ref(), record.revision), (None, 0));
+    assert!(record.revisions.is_empty());
+    let articles: Vec<&ArticleRecord> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Article { record, .. } => Some(&**record),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(articles.len(), 1);
+    assert_eq!(
+        (articles[0].state.as_str(), articles[0].updated_by.as_str()),
+        ("closed", "mia")
+    );
+    let problems = malformed(&items);
+    let lines: Vec<Option<u64>> = problems.iter().map(|m| m.position.line).collect();
+    assert_eq!(lines, [Some(3), Some(4)]);
+    assert!(problems[0].message.contains("upgrade"), "{problems:?}");
+    assert!(
+        problems[1].message.contains("gatehouse.poll"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_comment_record_needs_version_2_only_for_a_readers_delete() {
+    let line = r#"{"format":"gatehouse.comment","version":1,"id":"x","article_id":"a1","parent_id":null,"author_name":"Ann","author_email":null,"body":"Hello","client_ip":"","created_at":"2026-01-01T00:00:00Z","status":"published","score":0.0,"verdict":{},"rules_version":"v","decided_by":null,"decided_at":null,"decision_reason":null,"flagged_at":null,"flag_count":0,"edited_at":"2026-01-01T00:01:00Z"}"#;
+    let mut record: CommentRecord = serde_json::from_str(line).unwrap();
+    assert_eq!(record.version_needed(), 1, "an edit is safe to drop");
+    record.deleted_at = Some("2026-01-01T00:02:00Z".into());
+    assert_eq!(record.version_needed(), 2);
 }

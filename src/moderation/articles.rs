@@ -160,7 +160,8 @@ fn read_settings(
     ArticleSettings::resolve(article_id, row.as_ref(), auto_close_after, first)
 }
 
-/// The settings of the articles of one intake batch, read inside its transaction.
+/// The settings of the articles of one intake batch (or of one reader's edit), read inside its
+/// transaction.
 pub(crate) struct BatchArticles {
     settings: Vec<ArticleSettings>,
     /// The moment the batch checks closing times against: after its locks were granted.

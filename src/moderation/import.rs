@@ -3,23 +3,23 @@
 //! parent even when the parent comes later in the file, written in batches, one transaction
 //! each. Not judged unless asked; when judged, today's rules only ever hold a comment.
 
+pub use super::import_report::{ImportReport, StatusCounts, MAX_LISTED};
 use super::import_rows::{
-    audit_row, flag_row, place_under, row_from_record, row_from_source, time_ordered_id,
+    article_row, audit_row, check_record, flag_row, place_under, revision_rows, row_from_record,
+    row_from_source, time_ordered_id,
 };
 use super::{ArticleId, ModerationError, NewComment};
 use crate::interchange::{Format, Item, Malformed, Position, SourceComment};
 use crate::rules::{CommentInput, CommentStatus, Decision, LearnedModel, RuleSet, Verdict};
+use crate::storage::articles::{self, ArticleSettingsRow};
 use crate::storage::audit::AuditRow;
 use crate::storage::imported::{self, ImportBatch, PlacedRow};
 use crate::storage::transfer::ImportedRow;
 use crate::storage::{write_transaction, DbConnection};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use time::PrimitiveDateTime;
 
-/// Problems listed one by one in the report; past this they are only counted.
-pub const MAX_LISTED: usize = 1_000;
 /// Replies waiting for a parent not seen yet, at most; past this the oldest are imported as
 /// top-level comments (memory stays bounded whatever the file's order).
 pub const MAX_WAITING: usize = 200_000;
@@ -37,47 +37,6 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Records per transaction.
     pub batch_size: usize,
-}
-
-/// Comments of one article by status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
-    pub published: u64,
-    pub pending: u64,
-    pub rejected: u64,
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportReport {
-    pub dry_run: bool,
-    /// Comment records read (malformed and skipped ones not included).
-    pub read: u64,
-    pub imported: u64,
-    /// Already imported by an earlier run: left alone.
-    pub already_imported: u64,
-    /// The same source id seen twice in this file: the first one counts.
-    pub duplicates: u64,
-    /// Pingbacks and trackbacks.
-    pub skipped: u64,
-    pub malformed: u64,
-    /// Replies whose parent is not in the file nor the database: imported as top-level.
-    pub missing_parent: u64,
-    /// Replies nested deeper than Gatehouse shows, attached to their deepest shown ancestor.
-    pub flattened: u64,
-    /// Published in the source, held by today's rules (`--judge`).
-    pub held_by_rules: u64,
-    pub by_article: BTreeMap<String, StatusCounts>,
-    /// The first `MAX_LISTED` problems, each with its position in the file.
-    pub problems: Vec<String>,
-}
-
-impl ImportReport {
-    fn problem(&mut self, position: &Position, message: impl std::fmt::Display) {
-        if self.problems.len() < MAX_LISTED {
-            self.problems.push(format!("{position}: {message}"));
-        }
-    }
 }
 
 /// A record checked and ready to place.
@@ -100,6 +59,8 @@ pub struct Importer<'c> {
     waiting_ids: HashSet<String>,
     /// Comment ids this run wrote, per source id seen (duplicate check in a dry run).
     seen_in_dry_run: HashSet<String>,
+    /// Articles whose settings this run took.
+    articles_seen: HashSet<String>,
     now: PrimitiveDateTime,
 }
 
@@ -118,6 +79,7 @@ impl<'c> Importer<'c> {
             waiting: HashMap::new(),
             waiting_ids: HashSet::new(),
             seen_in_dry_run: HashSet::new(),
+            articles_seen: HashSet::new(),
             now: crate::timestamps::now(),
         }
     }
@@ -145,6 +107,13 @@ impl<'c> Importer<'c> {
                 self.report.skipped += 1;
                 self.report.problem(&position, format!("skipped: {reason}"));
             }
+            Item::Article { position, record } => match article_row(&record) {
+                Ok(row) => self.take_article(row)?,
+                Err(message) => {
+                    self.report.malformed += 1;
+                    self.report.problem(&position, message);
+                }
+            },
             Item::Comment(source) => {
                 self.report.read += 1;
                 match self.check(*source) {
@@ -187,11 +156,12 @@ impl<'c> Importer<'c> {
             }
         }
         self.flush()?;
-        if !self.options.dry_run && self.report.imported > 0 {
+        if !self.options.dry_run && self.report.imported + self.report.articles > 0 {
             let row = AuditRow::new(actor, "comments.import", "site", None, self.now).details(
                 serde_json::json!({
                     "format": self.options.format.source(),
                     "imported": self.report.imported,
+                    "articles": self.report.articles,
                     "already_imported": self.report.already_imported,
                     "malformed": self.report.malformed,
                     "judged": self.options.judge.is_some(),
@@ -204,8 +174,25 @@ impl<'c> Importer<'c> {
         Ok(self.report)
     }
 
+    /// An article's settings, stored unless the article has some here already (this
+    /// database's moderators' choice stands; a second run adds nothing).
+    fn take_article(&mut self, row: ArticleSettingsRow) -> Result<(), ModerationError> {
+        let set_here = !self.articles_seen.insert(row.article_id.clone())
+            || articles::find(self.conn, &row.article_id)?.is_some();
+        if set_here {
+            self.report.articles_already_set += 1;
+        } else {
+            self.report.articles += 1;
+            self.batch.articles.push(row);
+        }
+        Ok(())
+    }
+
     fn check(&self, source: SourceComment) -> Result<Ready, (Position, String)> {
         let position = source.position.clone();
+        if let Some(record) = &source.record {
+            check_record(record).map_err(|message| (position.clone(), message))?;
+        }
         let fail = |e: ModerationError| (position.clone(), e.to_string());
         let article = ArticleId::parse(&source.article_id).map_err(fail)?;
         if source.record.is_some() && uuid::Uuid::parse_str(&source.source_id).is_err() {
@@ -409,6 +396,7 @@ impl<'c> Importer<'c> {
             self.batch
                 .flags
                 .extend(record.flags.iter().map(|f| flag_row(f, &id)));
+            self.batch.revisions.extend(revision_rows(record, &id));
             if let Some(from) = &record.imported_from {
                 self.batch.sources.push(ImportedRow {
                     source: from.source.clone(),

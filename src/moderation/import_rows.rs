@@ -1,13 +1,17 @@
 //! The rows an import writes: a comment's place in its thread (replies deeper than Gatehouse
 //! shows hang on their deepest shown ancestor), its row from another system's record or from
-//! Gatehouse's own, time-ordered ids, and the audit entries and flags a record carries.
+//! Gatehouse's own, time-ordered ids, the audit entries, flags and earlier texts a record
+//! carries, and an article record's settings row.
 
+use super::articles::ArticleState;
 use super::judge::MAX_THREAD_DEPTH;
-use super::{ModerationError, NewComment};
-use crate::interchange::{CommentRecord, SourceComment};
+use super::{ArticleId, ModerationError, NewComment};
+use crate::interchange::{ArticleRecord, CommentRecord, SourceComment};
 use crate::rules::{CommentStatus, Decision, Verdict};
+use crate::storage::articles::ArticleSettingsRow;
 use crate::storage::audit::AuditRow;
 use crate::storage::imported::PlacedRow;
+use crate::storage::reader_edits::RevisionRow;
 use crate::storage::transfer::{CommentRow, FlagRow};
 use time::PrimitiveDateTime;
 
@@ -130,7 +134,84 @@ pub(super) fn row_from_record(
         decision_reason: record.decision_reason.clone(),
         flagged_at: time(&record.flagged_at),
         flag_count: record.flag_count,
+        edited_at: time(&record.edited_at),
+        deleted_at: time(&record.deleted_at),
+        status_changed_by: record.status_changed_by.clone(),
+        status_changed_at: time(&record.status_changed_at),
+        revision: record.revision,
         ..base
+    })
+}
+
+/// What a record's times and earlier texts must be to be stored as they are (checked before
+/// the record joins a batch: one bad value must not fail the batch's transaction).
+pub(super) fn check_record(record: &CommentRecord) -> Result<(), String> {
+    let times = [
+        ("decided_at", &record.decided_at),
+        ("flagged_at", &record.flagged_at),
+        ("edited_at", &record.edited_at),
+        ("deleted_at", &record.deleted_at),
+        ("status_changed_at", &record.status_changed_at),
+    ];
+    for (field, time) in times {
+        if let Some(text) = time {
+            crate::timestamps::parse_rfc3339(text)
+                .ok_or_else(|| format!("{field}: unreadable date {text:?}"))?;
+        }
+    }
+    for r in &record.revisions {
+        if !matches!(r.kind.as_str(), "edit" | "delete") {
+            return Err(format!(
+                "revision {}: kind {:?} is not edit or delete",
+                r.id, r.kind
+            ));
+        }
+        CommentStatus::parse(&r.status)
+            .ok_or_else(|| format!("revision {}: status {:?}", r.id, r.status))?;
+        crate::timestamps::parse_rfc3339(&r.replaced_at)
+            .ok_or_else(|| format!("revision {}: unreadable date {:?}", r.id, r.replaced_at))?;
+    }
+    Ok(())
+}
+
+/// The rows of a record's earlier texts, under comment `comment_id`.
+pub(super) fn revision_rows(record: &CommentRecord, comment_id: &str) -> Vec<RevisionRow> {
+    record
+        .revisions
+        .iter()
+        .map(|r| RevisionRow {
+            id: r.id.clone(),
+            comment_id: comment_id.to_string(),
+            kind: r.kind.clone(),
+            body: r.body.clone(),
+            status: r.status.clone(),
+            score: r.score,
+            verdict: r.verdict.to_string(),
+            rules_version: r.rules_version.clone(),
+            replaced_at: crate::timestamps::parse_rfc3339(&r.replaced_at)
+                .unwrap_or(PrimitiveDateTime::MIN),
+        })
+        .collect()
+}
+
+/// The settings row of an article record, checked (id, state, times).
+pub(super) fn article_row(record: &ArticleRecord) -> Result<ArticleSettingsRow, String> {
+    let article = ArticleId::parse(&record.article_id).map_err(|e| e.to_string())?;
+    let state = ArticleState::parse(&record.state, "state").map_err(|e| e.to_string())?;
+    let time = |field: &str, text: &str| {
+        crate::timestamps::parse_rfc3339(text)
+            .ok_or_else(|| format!("{field}: unreadable date {text:?}"))
+    };
+    Ok(ArticleSettingsRow {
+        article_id: article.as_str().to_string(),
+        state: state.as_str().to_string(),
+        closes_at: record
+            .closes_at
+            .as_deref()
+            .map(|t| time("closes_at", t))
+            .transpose()?,
+        updated_by: record.updated_by.clone(),
+        updated_at: time("updated_at", &record.updated_at)?,
     })
 }
 

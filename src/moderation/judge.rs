@@ -19,6 +19,27 @@ use time::PrimitiveDateTime;
 /// The match a premoderated article adds to each new comment's verdict.
 pub const PREMODERATED_RULE_ID: &str = "article.premoderated";
 
+/// Holds a verdict because its article is premoderated: the `article.premoderated` match says
+/// why in the queue, and a verdict that would publish holds instead (a rejection stays a
+/// rejection; one already held gets the match as a second reason). New comments and readers'
+/// edits alike.
+pub fn premoderate(verdict: &mut Verdict) {
+    verdict.matches.push(RuleMatch {
+        rule_id: PREMODERATED_RULE_ID.to_string(),
+        description: "The article is premoderated: every new comment waits for a moderator"
+            .to_string(),
+        kind: "article".to_string(),
+        action: Action::Hold,
+        weight: 0.0,
+        hits: Vec::new(),
+        shadow: false,
+        learned: None,
+    });
+    if verdict.decision == Decision::Publish {
+        verdict.decision = Decision::Hold;
+    }
+}
+
 /// Replies nest at most this deep; deeper threads stop being readable on a news page.
 pub const MAX_THREAD_DEPTH: i32 = 12;
 
@@ -91,20 +112,7 @@ impl Judged {
     /// queue says why. A rejection stays a rejection (premoderation keeps spam out of the
     /// queue as usual); a comment already held gets the match too, as a second reason.
     pub fn hold_for_premoderation(&mut self) -> Result<(), storage::StorageError> {
-        self.verdict.matches.push(RuleMatch {
-            rule_id: PREMODERATED_RULE_ID.to_string(),
-            description: "The article is premoderated: every new comment waits for a moderator"
-                .to_string(),
-            kind: "article".to_string(),
-            action: Action::Hold,
-            weight: 0.0,
-            hits: Vec::new(),
-            shadow: false,
-            learned: None,
-        });
-        if self.verdict.decision == Decision::Publish {
-            self.verdict.decision = Decision::Hold;
-        }
+        premoderate(&mut self.verdict);
         let status = CommentStatus::from(self.verdict.decision);
         self.row.status = status.as_str().to_string();
         self.row.verdict = serde_json::to_string(&self.verdict)

@@ -14,6 +14,7 @@ mod health;
 pub mod idempotency;
 pub mod identity;
 pub mod import;
+mod import_report;
 mod import_rows;
 mod intake;
 mod intake_writer;

@@ -1,9 +1,12 @@
 //! A reader edits or deletes their own comment with the token its submission returned, within
 //! the edit window: an edit is judged again by the rules in force, the earlier text is kept
-//! for moderators, and a lost race with a moderator's decision changes nothing.
+//! for moderators, and a lost race with a moderator's decision changes nothing. The article's
+//! settings apply to an edit as to a new comment: none on a closed article, held on a
+//! premoderated one; a delete is always allowed (a reader can take their words back).
 
+use super::articles::{Admission, BatchArticles};
 use super::bans::matching_ban;
-use super::judge::verdict_for;
+use super::judge::{premoderate, verdict_for};
 use super::learning::{forget_comment_label, LiveModel};
 use super::{ArticleId, ModerationError, ModerationSettings, NewComment, StatusConflict};
 use crate::auth::token;
@@ -139,41 +142,27 @@ pub fn edit(
         body,
         row.parent_id.as_deref(),
     )?;
-    // The author's history as a new comment would see it; the comment's own earlier text is
-    // not a duplicate of itself.
     let fingerprint = crate::rules::body_fingerprint(&comment.body);
-    let window_start = judge
-        .rules
-        .duplicate_window()
-        .and_then(|w| time::Duration::try_from(w).ok())
-        .filter(|_| fingerprint != row.body_fingerprint)
-        .map(|w| now - w);
-    let facts = comments::author_history(
-        &mut conn,
-        &row.author_key,
-        &row.client_ip,
-        &fingerprint,
-        window_start,
-    )?;
-    let history = AuthorHistory {
-        prior_published: facts.prior_published,
-        same_body_by_author_secs_ago: super::judge::secs_between(
-            facts.last_same_body_by_author,
-            now,
-        ),
-        same_body_by_ip_secs_ago: super::judge::secs_between(facts.last_same_body_by_ip, now),
-    };
-    let client_ip: Option<IpAddr> = row.client_ip.parse().ok();
-    let ban = match client_ip {
-        Some(ip) => matching_ban(&mut conn, &row.author_key, ip, now)?,
-        None => None,
-    }
-    .map(|kind| (kind, judge.settings.ban_action));
-    let model = judge.live.snapshot();
-    let (verdict, status) = verdict_for(judge.rules, &model, &comment, &history, ban);
-    let verdict_json =
-        serde_json::to_string(&verdict).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let (mut verdict, mut status) =
+        judge_edit(&mut conn, judge, &row, &comment, &fingerprint, now)?;
+    let auto_close_after = judge.settings.auto_close_after();
     let won = storage::write_transaction(&mut conn, |conn| {
+        // The article's settings as an intake batch reads them: after the intake's settings
+        // lock, in this transaction. A close that committed first is seen here; one that comes
+        // later waits for this edit to commit (storage::articles::lock_for_change).
+        let article = BatchArticles::read(conn, &[row.article_id.as_str()], auto_close_after)?;
+        match article.admission(&row.article_id) {
+            Admission::Closed => return Err(ModerationError::ArticleClosed),
+            Admission::Held => {
+                premoderate(&mut verdict);
+                if status == CommentStatus::Published {
+                    status = CommentStatus::Pending;
+                }
+            }
+            Admission::Open => {}
+        }
+        let verdict_json =
+            serde_json::to_string(&verdict).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         let text = EditedText {
             body: &comment.body,
             body_fingerprint: &fingerprint,
@@ -184,7 +173,7 @@ pub fn edit(
             edited_at: now,
         };
         if !reader_edits::replace_text(conn, &row, &text)? {
-            return Ok::<_, StorageError>(false);
+            return Ok::<_, ModerationError>(false);
         }
         reader_edits::insert_revision(conn, &revision(&row, "edit", now))?;
         forget_comment_label(conn, &row.id, &row.body, &row.author_name)?;
@@ -218,6 +207,49 @@ pub fn edit(
         },
         verdict,
     ))
+}
+
+/// The edit's verdict by the rules in force, as a new comment's would be: the author's
+/// history (the comment's own earlier text is not a duplicate of itself), bans, the model.
+fn judge_edit(
+    conn: &mut storage::DbConnection,
+    judge: &EditJudge<'_>,
+    row: &EditableRow,
+    comment: &NewComment,
+    fingerprint: &str,
+    now: PrimitiveDateTime,
+) -> Result<(crate::rules::Verdict, CommentStatus), ModerationError> {
+    // The author's history as a new comment would see it; the comment's own earlier text is
+    // not a duplicate of itself.
+    let window_start = judge
+        .rules
+        .duplicate_window()
+        .and_then(|w| time::Duration::try_from(w).ok())
+        .filter(|_| *fingerprint != row.body_fingerprint)
+        .map(|w| now - w);
+    let facts = comments::author_history(
+        conn,
+        &row.author_key,
+        &row.client_ip,
+        fingerprint,
+        window_start,
+    )?;
+    let history = AuthorHistory {
+        prior_published: facts.prior_published,
+        same_body_by_author_secs_ago: super::judge::secs_between(
+            facts.last_same_body_by_author,
+            now,
+        ),
+        same_body_by_ip_secs_ago: super::judge::secs_between(facts.last_same_body_by_ip, now),
+    };
+    let client_ip: Option<IpAddr> = row.client_ip.parse().ok();
+    let ban = match client_ip {
+        Some(ip) => matching_ban(conn, &row.author_key, ip, now)?,
+        None => None,
+    }
+    .map(|kind| (kind, judge.settings.ban_action));
+    let model = judge.live.snapshot();
+    Ok(verdict_for(judge.rules, &model, comment, &history, ban))
 }
 
 /// The `comment.held` event of an edit the rules hold: as for a new comment, marked `edited`.

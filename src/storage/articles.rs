@@ -75,7 +75,8 @@ pub fn lock_for_change(conn: &mut DbConnection) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// The intake writer's side of `lock_for_change`: the settings lock, shared, held until the
+/// The intake writer's side of `lock_for_change` (and a reader's edit's, which obeys the
+/// article's state as a new comment does): the settings lock, shared, held until the
 /// batch commits, taken before the batch reads any article's settings. Shared holders never
 /// wait for one another, so batches (of this instance or others) do not queue behind each
 /// other; only a moderator's change waits, or is waited for.

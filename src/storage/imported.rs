@@ -1,9 +1,15 @@
 //! What `import` and `export` read and write: whole comment rows with their rule hits, audit
-//! entries and flags, and `imported_comments` (each imported record's source and id), in
-//! batches inside the caller's transaction; and the pages of a site's comments in export order.
+//! entries, flags and earlier texts (`comment_revisions`), `imported_comments` (each imported
+//! record's source and id) and articles' settings, in batches inside the caller's transaction;
+//! and the pages of a site's comments in export order. Edit grants are never read here: their
+//! token hashes stay in the database they were made for.
 
+use super::articles::ArticleSettingsRow;
 use super::audit::AuditRow;
-use super::schema::{audit_log, comments, flags, imported_comments};
+use super::reader_edits::RevisionRow;
+use super::schema::{
+    article_settings, audit_log, comment_revisions, comments, flags, imported_comments,
+};
 use super::transfer::{CommentRow, FlagRow, ImportedRow};
 use super::{DbConnection, StorageError};
 use diesel::prelude::*;
@@ -29,11 +35,14 @@ pub struct ImportBatch {
     pub rule_hits: Vec<(String, String)>,
     pub audit: Vec<AuditRow>,
     pub flags: Vec<FlagRow>,
+    pub revisions: Vec<RevisionRow>,
+    /// Settings of articles that had none in this database.
+    pub articles: Vec<ArticleSettingsRow>,
 }
 
 impl ImportBatch {
     pub fn is_empty(&self) -> bool {
-        self.comments.is_empty() && self.sources.is_empty()
+        self.comments.is_empty() && self.sources.is_empty() && self.articles.is_empty()
     }
 }
 
@@ -78,7 +87,32 @@ pub fn insert_batch(conn: &mut DbConnection, batch: &ImportBatch) -> Result<(), 
             .values(row)
             .execute(conn)?;
     }
+    for row in &batch.revisions {
+        diesel::insert_into(comment_revisions::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &batch.articles {
+        diesel::insert_into(article_settings::table)
+            .values(row)
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// The settings moderators gave articles (all of them, or `article_id`'s), by article id.
+pub fn article_settings_rows(
+    conn: &mut DbConnection,
+    article_id: Option<&str>,
+) -> Result<Vec<ArticleSettingsRow>, StorageError> {
+    let mut query = article_settings::table.into_boxed();
+    if let Some(article) = article_id {
+        query = query.filter(article_settings::article_id.eq(article.to_string()));
+    }
+    Ok(query
+        .order(article_settings::article_id.asc())
+        .select(ArticleSettingsRow::as_select())
+        .load(conn)?)
 }
 
 /// Of `source_ids`, those already imported from `source`, with their comment ids.
@@ -170,14 +204,17 @@ pub struct CommentExtras {
     pub audit: Vec<AuditRow>,
     pub flags: Vec<FlagRow>,
     pub sources: Vec<ImportedRow>,
+    /// Earlier texts, oldest first.
+    pub revisions: Vec<RevisionRow>,
 }
 
-/// Audit entries, flags and import sources of the comments `ids`.
+/// Audit entries, flags, import sources and earlier texts of the comments `ids`.
 pub fn comment_extras(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> Result<CommentExtras, StorageError> {
     let (mut audit, mut flag_rows, mut sources) = (Vec::new(), Vec::new(), Vec::new());
+    let mut revisions = Vec::new();
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         audit.extend(
             audit_log::table
@@ -200,10 +237,18 @@ pub fn comment_extras(
                 .select(ImportedRow::as_select())
                 .load(conn)?,
         );
+        revisions.extend(
+            comment_revisions::table
+                .filter(comment_revisions::comment_id.eq_any(chunk))
+                .order(comment_revisions::id.asc())
+                .select(RevisionRow::as_select())
+                .load(conn)?,
+        );
     }
     Ok(CommentExtras {
         audit,
         flags: flag_rows,
         sources,
+        revisions,
     })
 }

@@ -354,6 +354,18 @@ impl TestApp {
             .expect("count")
     }
 
+    /// The stored row's status and the ids of the rules its verdict matched, in order.
+    pub fn stored_matches(&self, id: &str) -> (String, Vec<String>) {
+        let (status, verdict) = self.stored_verdict(id);
+        let matched = verdict["matches"]
+            .as_array()
+            .expect("matches")
+            .iter()
+            .map(|m| m["rule_id"].as_str().expect("rule_id").to_string())
+            .collect();
+        (status, matched)
+    }
+
     /// The stored row's status and verdict JSON.
     pub fn stored_verdict(&self, id: &str) -> (String, serde_json::Value) {
         use diesel::{ExpressionMethods, QueryDsl};

@@ -1,8 +1,9 @@
 //! Moving a site's comments in and out with the real binary (`gatehouse import`, `gatehouse
 //! export`) on both backends: Disqus and WordPress exports become threads, a second run adds
 //! nothing, a dry run writes nothing, `--judge` only holds; export, import into a fresh
-//! database and export again lose nothing; one article's export over HTTP for moderators; and
-//! page URLs resolved to article ids over HTTP.
+//! database and export again lose nothing (readers' edits and deletes, changed decisions and
+//! articles' settings included, edit grants never); one article's export over HTTP for
+//! moderators; and page URLs resolved to article ids over HTTP.
 
 use crate::backend_tests;
 use crate::helpers::{repo_path, Comment, Db, TestApp, GENEROUS_LIMITS, TEST_RULES};
@@ -224,6 +225,56 @@ async fn export_then_import_into_a_fresh_database_then_export_again_loses_nothin
         .await
         .unwrap();
     assert_eq!(flagged.status().as_u16(), 202);
+    // A change of mind: the approved comment rejected after all.
+    let path = path.replace("/approve", "/reject");
+    let redecided = site
+        .authed(Method::POST, &path, &token)
+        .json(&json!({"reason": "a reader complained", "expected_status": "published"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redecided.status().as_u16(), 200);
+    // A reader's edit (its earlier text kept) and a reader's delete, on another article.
+    let edited = site
+        .submit(Comment::new("Frist version.").by("Cy").on("a2"))
+        .await;
+    let edit_token = edited["edit_token"].as_str().unwrap();
+    let id = edited["id"].as_str().unwrap();
+    let answer = crate::reader_edits::patch(&site, id, Some(edit_token), "First version.").await;
+    assert_eq!(answer.status().as_u16(), 200);
+    let deleted = site
+        .submit(Comment::new("Words taken back.").by("Di").on("a2"))
+        .await;
+    let answer = crate::reader_edits::delete(
+        &site,
+        deleted["id"].as_str().unwrap(),
+        Some(deleted["edit_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(answer.status().as_u16(), 204);
+    // One article closed, one premoderated with a closing time and no comments yet.
+    for (article, settings) in [
+        (
+            "a1",
+            json!({"state": "closed", "reason": "the story is old"}),
+        ),
+        (
+            "quiet",
+            json!({"state": "premoderated", "closes_at": "2999-01-01T00:00:00Z", "reason": "court case"}),
+        ),
+    ] {
+        let set = site
+            .authed(
+                Method::PUT,
+                &format!("/api/v1/moderation/articles/{article}"),
+                &token,
+            )
+            .json(&settings)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status().as_u16(), 200);
+    }
     let dir = tempfile::tempdir().unwrap();
     let rules = policy_file(dir.path(), "");
     import(
@@ -235,10 +286,53 @@ async fn export_then_import_into_a_fresh_database_then_export_again_loses_nothin
     assert_eq!(held["status"], "rejected");
 
     let first = export(&site, &dir.path().join("first.jsonl"));
-    assert_eq!(first.lines().count(), 10, "{first}");
+    assert_eq!(first.lines().count(), 14, "{first}");
+    let records: Vec<Value> = first
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        (
+            &records[0]["format"],
+            &records[0]["article_id"],
+            &records[0]["state"]
+        ),
+        (&json!("gatehouse.article"), &json!("a1"), &json!("closed"))
+    );
+    assert_eq!(records[1]["state"], "premoderated");
+    assert_eq!(records[1]["closes_at"], "2999-01-01T00:00:00Z");
+    assert_eq!(records[1]["updated_by"], "mod");
+    let record = |id: &Value| {
+        records
+            .iter()
+            .find(|r| r["id"] == *id)
+            .unwrap_or_else(|| panic!("{id} in {first}"))
+    };
+    let was_edited = record(&edited["id"]);
+    assert!(was_edited["edited_at"].is_string());
+    assert_eq!(was_edited["body"], "First version.");
+    assert_eq!(was_edited["revisions"][0]["kind"], "edit");
+    assert_eq!(was_edited["revisions"][0]["body"], "Frist version.");
+    assert_eq!(was_edited["version"], 1);
+    let was_deleted = record(&deleted["id"]);
+    assert!(was_deleted["deleted_at"].is_string());
+    assert_eq!(
+        was_deleted["version"], 2,
+        "a version-1 reader must not drop it"
+    );
+    assert_eq!(was_deleted["revisions"][0]["kind"], "delete");
+    let changed_mind = record(&pending["id"]);
+    assert_eq!(changed_mind["status"], "rejected");
+    assert_eq!(changed_mind["status_changed_by"], "mod");
+    assert_eq!(changed_mind["revision"], 2);
+    assert_eq!(changed_mind["decisions"].as_array().unwrap().len(), 2);
     assert!(first.contains("\"imported_from\":{\"source\":\"disqus\",\"id\":\"9002\"}"));
     assert!(first.contains("fine in context"));
     assert!(first.contains("\"client_key\""));
+    assert!(
+        !first.contains("token_hash") && !first.contains(edit_token),
+        "edit grants are never exported"
+    );
 
     let fresh = TestApp::spawn(db).await;
     let report = import(
@@ -247,10 +341,22 @@ async fn export_then_import_into_a_fresh_database_then_export_again_loses_nothin
         &dir.path().join("first.jsonl").display().to_string(),
         &["--rules", &rules],
     );
-    assert_eq!(report["imported"], 10, "{report:#}");
+    assert_eq!(report["imported"], 12, "{report:#}");
+    assert_eq!(report["articles"], 2, "{report:#}");
     assert_eq!(report["malformed"], 0);
     let second = export(&fresh, &dir.path().join("second.jsonl"));
     assert_eq!(first, second);
+    // The imported state is in force: a1 is closed, its thread readable; the deleted comment
+    // stays out of the public thread; nobody can edit with the old token.
+    fresh
+        .submit_expecting(409, Comment::new("Too late.").on("a1"))
+        .await;
+    let a2 = thread(&fresh, "a2").await;
+    assert_eq!(a2.len(), 1, "{a2:#?}");
+    assert_eq!(a2[0]["body"], "First version.");
+    assert!(a2[0]["edited_at"].is_string());
+    let answer = crate::reader_edits::patch(&fresh, id, Some(edit_token), "Again.").await;
+    assert_eq!(answer.status().as_u16(), 403);
     // Read back twice, still nothing new; and the Disqus ids came along.
     let again = import(
         &fresh,
@@ -259,6 +365,8 @@ async fn export_then_import_into_a_fresh_database_then_export_again_loses_nothin
         &["--rules", &rules],
     );
     assert_eq!(again["imported"], 0);
+    assert_eq!(again["articles"], 0);
+    assert_eq!(again["articles_already_set"], 2);
     let disqus_again = import(
         &fresh,
         "disqus",
@@ -291,6 +399,26 @@ async fn one_article_is_exported_over_http_to_moderators_only(db: Db) {
     assert_eq!(records[0]["version"], 1);
     assert_eq!(records[1]["parent_id"], records[0]["id"]);
     assert!(records[0]["verdict"]["rules_version"].is_string());
+    // Once a moderator set the article, its settings come first.
+    let closed = app
+        .authed(Method::PUT, "/api/v1/moderation/articles/a1", &token)
+        .json(&json!({"state": "closed", "reason": "done"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status().as_u16(), 200);
+    let body = app
+        .authed(Method::GET, path, &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert_eq!(first["format"], "gatehouse.article");
+    assert_eq!(first["state"], "closed");
+    assert_eq!(body.lines().count(), 3);
     let bad = app
         .authed(
             Method::GET,

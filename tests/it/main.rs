@@ -20,6 +20,7 @@ mod config_file;
 mod cors_and_proxies;
 mod crash;
 mod default_rules;
+mod edits_on_articles;
 mod flags_and_bans;
 mod idempotency;
 mod import_export;

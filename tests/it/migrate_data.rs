@@ -182,15 +182,11 @@ async fn migrate_data_copies_a_sqlite_site_to_postgres() {
     let replay = post_with_key(&postgres).await;
     assert_eq!(replay.status().as_u16(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
-    // The same answer, but for the edit token: a replay never hands out a secret again.
-    let mut replay: Value = replay.json().await.unwrap();
-    assert_eq!(replay["edit_token"], Value::Null);
-    let mut first = keyed;
-    for field in ["edit_token", "editable_until"] {
-        replay[field] = Value::Null;
-        first[field] = Value::Null;
-    }
-    assert_eq!(replay, first);
+    // The first answer again, without its edit token: the replay store keeps no secret.
+    let mut first_answer = keyed.clone();
+    first_answer["edit_token"] = Value::Null;
+    first_answer["editable_until"] = Value::Null;
+    assert_eq!(replay.json::<Value>().await.unwrap(), first_answer);
     // The copy is a working site: new comments thread under copied ones.
     postgres
         .submit(Comment::new("Late reply.").by("Dan").reply_to(&top["id"]))

@@ -54,6 +54,15 @@ async fn a_moderator_bans_an_author_sees_it_in_the_audit_log_and_lifts_it() {
     browser
         .click(".view .inline-form button[type=submit]")
         .await;
+    // The unfiltered log already lists ban_created: wait for the filtered one (no login).
+    browser
+        .wait_until(
+            "the log filtered to ban_created",
+            "const t = document.querySelector('.grid tbody')?.textContent || ''; \
+             return t.includes('ban_created') && !t.includes('login');",
+            vec![],
+        )
+        .await;
     let log = browser.wait_for_text(".grid tbody", "ban_created").await;
     assert!(log.contains("abuse in three threads"), "{log}");
     assert!(!log.contains("login"), "the filter applies: {log}");
