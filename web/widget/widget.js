@@ -115,6 +115,9 @@
   /** A parsed API answer: {status, body, retryAfter}; throws only when the network fails. */
   function request(method, path, payload, key, editToken) {
     var init = { method: method, headers: { Accept: "application/json" }, credentials: "omit" };
+    // Reads revalidate (a 304 when nothing changed): a reader who reloads after a moderator
+    // closed the article sees it closed, not the browser's copy of a moment ago.
+    if (method === "GET") init.cache = "no-cache";
     if (key) init.headers["Idempotency-Key"] = key;
     if (editToken) init.headers["Edit-Token"] = editToken;
     if (payload !== undefined) {
@@ -395,6 +398,11 @@
         if (answer.status === 403 || answer.status === 410) {
           withdrawOwnActions(comment, item);
           shown.hidden = false;
+        }
+        if (answer.status === 409 && body.error && body.error.code === "article_closed") {
+          if (form) form.remove();
+          shown.hidden = false;
+          self.closeComments();
         }
         itemNote(item, (body.error && body.error.message) || "Your edit could not be saved.", "error");
       })

@@ -2,7 +2,7 @@
 //! reader writes), and the console's Articles view driven with the keyboard. Screenshots go
 //! where `screenshots::screenshots_dir` says (docs/screenshots with `scripts/screenshots`).
 
-use super::harness::Driver;
+use super::harness::{Browser, Driver};
 use super::screenshots::{screenshots_dir, shoot};
 use super::{post_through_widget, sign_in, CLEAN_BODY};
 use crate::helpers::{Comment, Db, TestApp};
@@ -93,6 +93,54 @@ async fn a_reader_whose_article_closes_while_writing_is_told_comments_are_closed
         .await;
     assert_eq!(hidden, json!(true));
     assert_eq!(app.stored_count(), 0);
+    browser.close().await;
+}
+
+/// Whether the element is on the page and laid out (not hidden by a class or an attribute).
+async fn is_shown(browser: &Browser, selector: &str) -> bool {
+    browser
+        .js(
+            "const e = document.querySelector(arguments[0]); return !!e && e.offsetParent !== null",
+            vec![json!(selector)],
+        )
+        .await
+        == json!(true)
+}
+
+#[actix_web::test]
+async fn a_reader_may_delete_but_no_longer_edit_their_comment_once_the_article_closes() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let app = TestApp::builder(Db::Sqlite).shipped_rules().spawn().await;
+    let token = app.token_for("mia", Role::Moderator).await;
+    let browser = driver.session(1280, 900).await;
+    browser.goto(&app.url("/demo")).await;
+    post_through_widget(&browser, "Ann Reader", CLEAN_BODY).await;
+    browser
+        .wait_for_text(".gh-result", "Your comment has been published.")
+        .await;
+    let mine = ".gh-comment:last-child";
+    browser.find(&format!("{mine} .gh-edit-button")).await;
+
+    set_state(&app, &token, DEMO_ARTICLE, "closed").await;
+    browser.goto(&app.url("/demo")).await;
+    browser
+        .wait_for_text(".gh-closed", "Comments are closed.")
+        .await;
+    browser.find(&format!("{mine} .gh-delete-button")).await;
+    assert!(!is_shown(&browser, &format!("{mine} .gh-edit-button")).await);
+    assert!(is_shown(&browser, &format!("{mine} .gh-delete-button")).await);
+    browser.click(&format!("{mine} .gh-delete-button")).await;
+    browser.click(&format!("{mine} .gh-danger")).await;
+    browser
+        .wait_for_text(
+            &format!("{mine} .gh-placeholder"),
+            "You deleted this comment.",
+        )
+        .await;
+    let listed: Value = app.list(DEMO_ARTICLE, "").await.json().await.unwrap();
+    assert_eq!(listed["comments"], json!([]), "{listed}");
     browser.close().await;
 }
 
