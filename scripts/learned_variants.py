@@ -17,6 +17,7 @@ Each argument is a Python dict of options (none = the shipped model):
   tri=True          word triples               s=X         Robinson's prior strength
   minst=X           ignore tokens within X of 0.5          maxd=N      most tokens combined
   comb="nb"         summed log-odds instead of chi-square; comb="lap" Laplace-smoothed NB
+  residual=True     learn only from the decided comments the rules published
 
     python3 scripts/learned_variants.py ../shared/corpora/spam_dev.jsonl "{}" "{'pairs': False}"
 
@@ -115,7 +116,7 @@ def probability(ham_docs, spam_docs, counts, toks, o):
     return (s - h + 1) / 2
 
 
-def judge(rows, rules, o):
+def judge(rows, rules, o, statuses):
     """Each line's learned probability from a model of DECISIONS lines of the other folds."""
     folds = fold_count(rows)
     order, fold_of = split(rows, folds)
@@ -124,6 +125,8 @@ def judge(rows, rules, o):
     for f in range(folds):
         counts, docs = collections.defaultdict(lambda: [0, 0]), [0, 0]
         for i in [i for i in order if fold_of[i] != f][:DECISIONS]:
+            if o.get("residual") and statuses.get(i) != "published":
+                continue
             spam = int(rows[i]["label"] in SPAM_LABELS)
             docs[spam] += 1
             for t in toks[i]:
@@ -138,7 +141,7 @@ def main():
     rows = [json.loads(l) for l in open(path) if l.strip()]
     statuses, scores, rules = evaluate(rows), evaluate(rows, field="score"), evaluate(rows, field="rules")
     for v in variants:
-        p = judge(rows, rules, ast.literal_eval(v))
+        p = judge(rows, rules, ast.literal_eval(v), statuses)
         by = collections.Counter()
         for i, r in enumerate(rows):
             share = WEIGHT * (p[i] - MIN_PROBABILITY) / (1 - MIN_PROBABILITY) if p[i] > MIN_PROBABILITY else 0
