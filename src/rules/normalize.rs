@@ -235,32 +235,32 @@ fn apply_leetspeak_flat(text: String) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// `apply_leetspeak_flat` on ASCII text: a character is a byte, so tokens are found and fixed
-/// in one pass over the bytes.
+/// `apply_leetspeak_flat` on ASCII text: a character is a byte, and only the tokens around
+/// leet characters are looked at.
 fn apply_leetspeak_ascii(text: String) -> String {
     let token_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'@' || b == b'$';
     let mut bytes = text.into_bytes();
+    // Every leet character is a token character: only the tokens around them matter.
     let mut i = 0;
-    while i < bytes.len() {
-        if !token_byte(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let (mut letter, mut leetc) = (false, false);
-        while i < bytes.len() && token_byte(bytes[i]) {
-            letter |= bytes[i].is_ascii_alphabetic();
-            leetc |= LEET[usize::from(bytes[i])] != 0;
-            i += 1;
-        }
-        if letter && leetc {
-            for b in &mut bytes[start..i] {
+    while let Some(k) = bytes[i..].iter().position(|&b| LEET[usize::from(b)] != 0) {
+        let at = i + k;
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| !token_byte(b))
+            .map_or(0, |p| p + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| !token_byte(b))
+            .map_or(bytes.len(), |p| at + p);
+        if bytes[start..end].iter().any(u8::is_ascii_alphabetic) {
+            for b in &mut bytes[start..end] {
                 let l = LEET[usize::from(*b)];
                 if l != 0 {
                     *b = l;
                 }
             }
         }
+        i = end;
     }
     // Only ASCII bytes were replaced by ASCII bytes.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())

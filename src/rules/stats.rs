@@ -19,10 +19,17 @@ fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
 }
 
 /// The eight bytes at the start of `bytes` (which has at least eight), little-endian.
-fn word_at(bytes: &[u8]) -> u64 {
+pub(crate) fn word_at(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&bytes[..8]);
     u64::from_le_bytes(w)
+}
+
+/// Whether any of the eight bytes of `x` is zero (exact: no false answers either way).
+pub(crate) fn has_zero_byte(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    x.wrapping_sub(LO) & !x & HI != 0
 }
 
 /// Counts and runs of one text.
@@ -55,14 +62,12 @@ impl TextStats {
             // Every byte but UTF-8 continuation bytes (0x80..0xC0) starts a character.
             st.trimmed_chars = count_bytes(&bytes[f..l + c.len_utf8()], |b| (b as i8) >= -0x40);
         }
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
         let mut i = 0;
         while i < bytes.len() {
             if i + 9 <= bytes.len() {
                 let (w, next) = (word_at(&bytes[i..]), word_at(&bytes[i + 1..]));
-                let same = w ^ next; // a zero byte where a byte equals the next
-                if same.wrapping_sub(LO) & !same & HI == 0 && w & HI == 0 {
+                // A zero byte where a byte equals the next; a high bit on a non-ASCII byte.
+                if !has_zero_byte(w ^ next) && w & 0x8080_8080_8080_8080 == 0 {
                     i += 8;
                     continue;
                 }

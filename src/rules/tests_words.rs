@@ -169,6 +169,13 @@ fn reference_tokens(text: &str) -> Vec<(usize, usize)> {
 
 proptest::proptest! {
     #[test]
+    fn finds_a_run_of_three_letters_wherever_it_starts(s in "[ab1! ]{0,40}") {
+        let b = s.as_bytes();
+        let expected = b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+        proptest::prop_assert_eq!(has_run_of_three(&s), expected);
+    }
+
+    #[test]
     fn tokens_agree_with_a_char_by_char_split(s in "[a-zA-Z0-9 .,'_@\t\n-]{0,60}|[a-z0-9 é\u{a0}-]{0,30}") {
         proptest::prop_assert_eq!(tokens(&s), reference_tokens(&s));
     }

@@ -8,6 +8,7 @@ use super::entries::Piece;
 use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use super::fxhash::FxMap;
+use super::stats::{has_zero_byte, word_at};
 
 /// What a phrase is to the rule that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,8 +158,19 @@ fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
 /// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
 /// stretched words skip the per-word search).
 fn has_run_of_three(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Eight start positions at a time: a zero byte where a byte equals the next two.
+    let mut i = 0;
+    while i + 10 <= bytes.len() {
+        let w = word_at(&bytes[i..]);
+        if has_zero_byte((w ^ word_at(&bytes[i + 1..])) | (w ^ word_at(&bytes[i + 2..]))) {
+            break;
+        }
+        i += 8;
+    }
+    // No run of three starts before `i`.
     let (mut prev, mut run) = (0u8, 0);
-    for &b in text.as_bytes() {
+    for &b in &bytes[i..] {
         run = if b == prev { run + 1 } else { 1 };
         prev = b;
         if run == 3 && b.is_ascii_alphabetic() {
