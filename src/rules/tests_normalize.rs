@@ -47,6 +47,11 @@ proptest::proptest! {
     fn fast_path_agrees_on_disguises(s in "[a-zA-Z0-9@$ .*_\\-\u{456}\u{430}\u{200b}\u{a0}\u{e9}\t\n]{0,60}") {
         proptest::prop_assert!(same_as_unit_pipeline(&s));
     }
+
+    #[test]
+    fn fast_path_agrees_on_ascii_disguises(s in "[a-zA-Z0-9@$ .*_\\-\t]{0,80}") {
+        proptest::prop_assert!(same_as_unit_pipeline(&s));
+    }
 }
 
 #[test]

@@ -148,3 +148,35 @@ fn stretched_words_match_their_entries() {
         vec!["fuuuuck", "asssss", "pleaaaaase subscribeeee", "coooool"]
     );
 }
+
+/// Tokens as maximal runs of alphanumeric characters, one character at a time.
+fn reference_tokens(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out.extend(start.map(|s| (s, text.len())));
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn finds_a_run_of_three_letters_wherever_it_starts(s in "[ab1! ]{0,40}") {
+        let b = s.as_bytes();
+        let expected = b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+        proptest::prop_assert_eq!(has_run_of_three(&s), expected);
+    }
+
+    #[test]
+    fn tokens_agree_with_a_char_by_char_split(s in "[a-zA-Z0-9 .,'_@\t\n-]{0,60}|[a-z0-9 é\u{a0}-]{0,30}") {
+        proptest::prop_assert_eq!(tokens(&s), reference_tokens(&s));
+    }
+}

@@ -8,6 +8,7 @@ use super::entries::Piece;
 use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use super::fxhash::FxMap;
+use super::stats::{has_zero_byte, word_at};
 
 /// What a phrase is to the rule that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,22 @@ const MAX_NEAR_TERMS: usize = 64;
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 4);
+    if text.is_ascii() {
+        // A character is a byte: skip to a token's start, then to its end.
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            out.push((start, i));
+        }
+        return out;
+    }
     let mut start: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -87,6 +104,9 @@ pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
 pub(crate) struct PhraseIndex {
     vocab: FxMap<Box<str>, u32>,
     edges: FxMap<(u32, u32), u32>,
+    /// The root's edges again, by word id (0: none): every phrase walk starts at the root, so
+    /// the commonest step is an index instead of a hash lookup.
+    root: Vec<u32>,
     /// Owners of phrases ending at each node (node 0 is the root).
     terminals: Vec<Vec<Owner>>,
     /// Per node: the child reached through a `*` gap (0 when there is none).
@@ -101,6 +121,15 @@ pub(crate) struct PhraseIndex {
     /// Every vocabulary word's first and last byte and length: most words of a comment are not
     /// in the vocabulary, and this says so without hashing them.
     vocab_bits: Bits,
+}
+
+/// Whether a token has a capital letter (so the raw view lowercases it before lookup).
+fn has_upper(word: &str) -> bool {
+    if word.is_ascii() {
+        word.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        word.chars().any(char::is_uppercase)
+    }
 }
 
 /// The key of a word in `PhraseIndex::vocab_bits`.
@@ -129,8 +158,19 @@ fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
 /// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
 /// stretched words skip the per-word search).
 fn has_run_of_three(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Eight start positions at a time: a zero byte where a byte equals the next two.
+    let mut i = 0;
+    while i + 10 <= bytes.len() {
+        let w = word_at(&bytes[i..]);
+        if has_zero_byte((w ^ word_at(&bytes[i + 1..])) | (w ^ word_at(&bytes[i + 2..]))) {
+            break;
+        }
+        i += 8;
+    }
+    // No run of three starts before `i`.
     let (mut prev, mut run) = (0u8, 0);
-    for &b in text.as_bytes() {
+    for &b in &bytes[i..] {
         run = if b == prev { run + 1 } else { 1 };
         prev = b;
         if run == 3 && b.is_ascii_alphabetic() {
@@ -203,6 +243,13 @@ impl PhraseIndex {
                         None => {
                             let next = self.new_node();
                             self.edges.insert((node, id), next);
+                            if node == 0 {
+                                let at = id as usize;
+                                if self.root.len() <= at {
+                                    self.root.resize(at + 1, 0);
+                                }
+                                self.root[at] = next;
+                            }
                             next
                         }
                     }
@@ -261,21 +308,29 @@ impl PhraseIndex {
             fuzzy: Vec::new(),
         };
         let stretched = has_run_of_three(text);
+        // The lowercased token (raw view), reused from token to token.
+        let mut lower = String::new();
         for (i, &(s, e)) in toks.iter().enumerate() {
             let word = &text[s..e];
-            let id = match self.exact(word) {
+            let folded = if self.lowercase && has_upper(word) {
+                if word.is_ascii() {
+                    lower.clear();
+                    lower.push_str(word);
+                    lower.make_ascii_lowercase();
+                } else {
+                    lower = word.to_lowercase();
+                }
+                lower.as_str()
+            } else {
+                word
+            };
+            let id = match self.exact_folded(word, folded) {
                 None if stretched => self.destretched(word),
                 id => id,
             };
             looked.ids.push(id.unwrap_or(NONE));
             if !self.fuzzy.is_empty() {
-                let at = i as u32;
-                if self.lowercase && word.chars().any(char::is_uppercase) {
-                    self.fuzzy
-                        .near_words(&word.to_lowercase(), at, &mut looked.fuzzy);
-                } else {
-                    self.fuzzy.near_words(word, at, &mut looked.fuzzy);
-                }
+                self.fuzzy.near_words(folded, i as u32, &mut looked.fuzzy);
             }
         }
         let mut next_joined = joined.iter().peekable();
@@ -293,27 +348,31 @@ impl PhraseIndex {
     }
 
     fn exact(&self, word: &str) -> Option<u32> {
+        if self.lowercase && has_upper(word) {
+            self.exact_folded(word, &word.to_lowercase())
+        } else {
+            self.exact_folded(word, word)
+        }
+    }
+
+    /// `exact` of `word`, already lowercased as `folded` where the view wants that.
+    fn exact_folded(&self, word: &str, folded: &str) -> Option<u32> {
         if word.len() > self.max_word * 3 {
             return None; // lowercasing can shrink a word, but not by more than that
         }
-        let upper = || {
-            if word.is_ascii() {
-                word.bytes().any(|b| b.is_ascii_uppercase())
-            } else {
-                word.chars().any(char::is_uppercase)
-            }
-        };
-        let known = |w: &str| {
-            if self.vocab_bits.may_contain(vocab_key(w)) {
-                self.vocab.get(w).copied()
-            } else {
-                None
-            }
-        };
-        if self.lowercase && upper() {
-            known(&word.to_lowercase())
+        if self.vocab_bits.may_contain(vocab_key(folded)) {
+            self.vocab.get(folded).copied()
         } else {
-            known(word)
+            None
+        }
+    }
+
+    /// The node reached from `node` through word `id`.
+    fn edge(&self, node: u32, id: u32) -> Option<u32> {
+        if node == 0 {
+            self.root.get(id as usize).copied().filter(|&n| n != 0)
+        } else {
+            self.edges.get(&(node, id)).copied()
         }
     }
 
@@ -389,13 +448,13 @@ impl PhraseIndex {
         };
         let id = looked.ids[j];
         if id != NONE {
-            if let Some(&next) = self.edges.get(&(node, id)) {
+            if let Some(next) = self.edge(node, id) {
                 step(next, fuzzy, out);
             }
         }
         if !looked.fuzzy.is_empty() {
             for &(_, id) in looked.fuzzy_at(j) {
-                if let Some(&next) = self.edges.get(&(node, id)) {
+                if let Some(next) = self.edge(node, id) {
                     step(next, true, out);
                 }
             }
@@ -423,7 +482,7 @@ impl PhraseIndex {
                 let Some(id) = self.exact(&text[offs[a]..offs[b]]) else {
                     continue;
                 };
-                let Some(&node) = self.edges.get(&(0, id)) else {
+                let Some(node) = self.edge(0, id) else {
                     continue;
                 };
                 self.arrive(node, (i, offs[a]), i, offs[b], false, out);
