@@ -1,0 +1,145 @@
+//! Unit tests of the learned rule's tokens, model and scoring (`rules::learned`).
+
+use super::*;
+
+fn score_text(m: &LearnedModel, body: &str) -> (f64, Vec<Scored>) {
+    let norm = normalize(body);
+    let text = norm.text();
+    let mut scorer = Scorer::new(m);
+    scorer.field(Field::Body, text, &tokens(text), &find_links(body));
+    let mut out = scorer.scored;
+    let p = score(&mut out);
+    (p, out)
+}
+
+fn trained() -> LearnedModel {
+    let mut m = LearnedModel::default();
+    for i in 0..20 {
+        m.learn(
+            &training_tokens(&format!("subscribe to my channel for free views {i}"), "x"),
+            true,
+        );
+        m.learn(
+            &training_tokens(
+                &format!("the council vote on the bypass was close {i}"),
+                "y",
+            ),
+            false,
+        );
+    }
+    m
+}
+
+#[test]
+fn combining_many_tokens_matches_the_sum_of_logarithms() {
+    // 150 strong spam tokens and 40 ham ones: the products fall below 2^-512, where the
+    // scaling steps in.
+    let ps: Vec<f64> = (0..190)
+        .map(|i| {
+            if i < 150 {
+                0.99 - f64::from(i % 7) * 0.01
+            } else {
+                0.2
+            }
+        })
+        .collect();
+    let (ln_spam, ln_ham) = ps.iter().fold((0.0f64, 0.0f64), |(s, h), p| {
+        (s + (1.0 - p).ln(), h + p.ln())
+    });
+    let n = ps.len() as u32;
+    let s = 1.0 - chi2q(-2.0 * ln_spam, 2 * n);
+    let h = 1.0 - chi2q(-2.0 * ln_ham, 2 * n);
+    let expected = ((s - h + 1.0) / 2.0).clamp(0.0, 1.0);
+    let got = chi_square_combine(ps.iter().copied());
+    assert!((got - expected).abs() < 1e-9, "{got} {expected}");
+    assert!(got > 0.99, "{got}");
+}
+
+#[test]
+fn chi_square_tail_matches_known_values() {
+    // chi2 with 2 degrees of freedom: P(X >= x) = e^(-x/2).
+    assert!((chi2q(2.0, 2) - (-1.0f64).exp()).abs() < 1e-12);
+    assert!((chi2q(0.0, 10) - 1.0).abs() < 1e-12);
+    assert!(chi2q(5000.0, 300) < 1e-100);
+    // chi2 with 4 degrees of freedom: P(X >= x) = e^(-x/2) (1 + x/2).
+    assert!((chi2q(3.0, 4) - (-1.5f64).exp() * 2.5).abs() < 1e-12);
+}
+
+#[test]
+fn tokens_are_words_pairs_links_and_name_words() {
+    let t = training_tokens("Visit https://www.Spam.example/x NOW", "Bob Shop");
+    for expected in [
+        "visit",
+        "now",
+        "link:spam.example",
+        "name:bob",
+        "name:bob shop",
+    ] {
+        assert!(t.contains(&expected.to_string()), "{expected} in {t:?}");
+    }
+}
+
+#[test]
+fn spammy_text_scores_high_and_ordinary_text_low() {
+    let m = trained();
+    let (spam, why) = score_text(&m, "Please subscribe to my channel");
+    assert!(spam > 0.9, "{spam}");
+    assert!(!why.is_empty());
+    let (ham, _) = score_text(&m, "The vote on the bypass");
+    assert!(ham < 0.1, "{ham}");
+}
+
+#[test]
+fn a_comment_is_scored_by_the_very_tokens_training_stored() {
+    let (body, name) = ("Visit www.Spam.example now, visit NOW", "Bob Shop");
+    let stored = training_tokens(body, name);
+    let mut m = LearnedModel::default();
+    m.learn(&stored, true);
+    let mut scorer = Scorer::new(&m);
+    for (field, raw) in [(Field::Body, body), (Field::AuthorName, name)] {
+        let norm = normalize(raw);
+        let links = if field == Field::Body {
+            find_links(raw)
+        } else {
+            Vec::new()
+        };
+        scorer.field(field, norm.text(), &tokens(norm.text()), &links);
+    }
+    // Every stored token (words, pairs, the host, name words and pair) found once.
+    assert_eq!(scorer.scored.len(), stored.len(), "{stored:?}");
+    let mut keys: Vec<u64> = scorer.scored.iter().map(|s| s.feature.key).collect();
+    keys.sort_unstable();
+    let mut expected: Vec<u64> = stored.iter().map(|t| token_hash(t)).collect();
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+}
+
+#[test]
+fn pairs_are_looked_up_only_when_the_model_knows_both_words() {
+    let mut m = LearnedModel::new(1, 1);
+    m.set("free money", TokenCounts { ham: 0, spam: 5 });
+    let (p, why) = score_text(&m, "free money");
+    assert_eq!(p, 0.5);
+    assert!(why.is_empty());
+    m.set("free", TokenCounts { ham: 1, spam: 1 });
+    m.set("money", TokenCounts { ham: 1, spam: 1 });
+    let (p, why) = score_text(&m, "free money");
+    assert!(p > 0.9, "{p}");
+    assert_eq!(why.len(), 1);
+}
+
+#[test]
+fn unknown_text_is_undecided() {
+    let (p, why) = score_text(&trained(), "zebra quantum violin");
+    assert_eq!(p, 0.5);
+    assert!(why.is_empty());
+}
+
+#[test]
+fn set_replaces_and_a_zero_count_removes_a_token() {
+    let mut m = LearnedModel::new(3, 3);
+    m.set("free", TokenCounts { ham: 0, spam: 3 });
+    assert_eq!(m.token_count(), 1);
+    m.set("free", TokenCounts::default());
+    assert_eq!(m.token_count(), 0);
+}
