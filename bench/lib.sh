@@ -46,7 +46,8 @@ bench_build() {
 bench_rules() {
   local dir="$BENCH_WORK/rules-$1"
   mkdir -p "$dir"
-  ln -sfn "$BENCH_REPO/rules" "$dir/rules"
+  # A copy, not a symlink: list files must resolve inside the rules file's folder.
+  cp -r "$BENCH_REPO/rules" "$dir/rules"
   awk '/^\[rate_limits\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
     "$BENCH_REPO/moderation_rules.toml" >"$dir/moderation_rules.toml"
   printf '\n[rate_limits]\n%s\n' "$2" >>"$dir/moderation_rules.toml"
