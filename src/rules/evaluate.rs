@@ -7,7 +7,8 @@ use super::learned::{self, LearnedModel, LearnedScore};
 use super::links::{find_links, host_in, Link};
 use super::normalize::{normalize, Normalized};
 use super::stats::TextStats;
-use super::words::{tokens, Occurrence, Role};
+use super::word_tokens::tokens;
+use super::words::{Occurrence, Role};
 use super::{AuthorHistory, CommentInput, Decision, Field, Hit, RuleMatch, Verdict, View};
 use std::cell::OnceCell;
 

@@ -7,7 +7,7 @@
 use super::fxhash::{FxHasher, FxMap};
 use super::links::{find_links, Link};
 use super::normalize::normalize;
-use super::words::tokens;
+use super::word_tokens::tokens;
 use super::Field;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;

@@ -38,6 +38,7 @@ mod normalize;
 mod patterns;
 mod stats;
 mod verdict;
+mod word_tokens;
 mod words;
 
 #[cfg(test)]

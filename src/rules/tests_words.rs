@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::rules::fuzzy::one_edit_apart;
+use crate::rules::word_tokens::tokens;
 
 const W: Owner = Owner {
     rule: 0,

@@ -8,7 +8,7 @@ use super::entries::Piece;
 use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use super::fxhash::FxMap;
-use super::stats::{has_zero_byte, word_at};
+use super::word_tokens::{has_run_of_three, has_upper, stretched_runs};
 
 /// What a phrase is to the rule that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,52 +53,6 @@ const NONE: u32 = u32::MAX;
 /// Most occurrences of each term of a `near` entry that are paired up (bounds the work).
 const MAX_NEAR_TERMS: usize = 64;
 
-/// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
-pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(text.len() / 4);
-    if text.is_ascii() {
-        // A character is a byte: skip to a token's start, then to its end.
-        let mut i = 0;
-        while i < bytes.len() {
-            if !bytes[i].is_ascii_alphanumeric() {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-            out.push((start, i));
-        }
-        return out;
-    }
-    let mut start: Option<usize> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (word, len) = if b < 0x80 {
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_alphanumeric(), c.len_utf8())
-        };
-        match (word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-        i += len;
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
-    }
-    out
-}
-
 /// A token trie of phrases for one view.
 #[derive(Debug, Default)]
 pub(crate) struct PhraseIndex {
@@ -123,61 +77,11 @@ pub(crate) struct PhraseIndex {
     vocab_bits: Bits,
 }
 
-/// Whether a token has a capital letter (so the raw view lowercases it before lookup).
-fn has_upper(word: &str) -> bool {
-    if word.is_ascii() {
-        word.bytes().any(|b| b.is_ascii_uppercase())
-    } else {
-        word.chars().any(char::is_uppercase)
-    }
-}
-
 /// The key of a word in `PhraseIndex::vocab_bits`.
 fn vocab_key(word: &str) -> u16 {
     let b = word.as_bytes();
     let (first, last) = (b.first().copied(), b.last().copied());
     hash16(first.unwrap_or(0), last.unwrap_or(0), b.len())
-}
-
-/// The token's runs of three or more of the same letter ("sooooo"), as (start, length), at
-/// most four of them.
-fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
-    let b = word.as_bytes();
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < b.len() && runs.len() < 4 {
-        let n = b[i..].iter().take_while(|&&x| x == b[i]).count();
-        if n >= 3 && b[i].is_ascii_alphabetic() {
-            runs.push((i, n));
-        }
-        i += n;
-    }
-    runs
-}
-
-/// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
-/// stretched words skip the per-word search).
-fn has_run_of_three(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    // Eight start positions at a time: a zero byte where a byte equals the next two.
-    let mut i = 0;
-    while i + 10 <= bytes.len() {
-        let w = word_at(&bytes[i..]);
-        if has_zero_byte((w ^ word_at(&bytes[i + 1..])) | (w ^ word_at(&bytes[i + 2..]))) {
-            break;
-        }
-        i += 8;
-    }
-    // No run of three starts before `i`.
-    let (mut prev, mut run) = (0u8, 0);
-    for &b in &bytes[i..] {
-        run = if b == prev { run + 1 } else { 1 };
-        prev = b;
-        if run == 3 && b.is_ascii_alphabetic() {
-            return true;
-        }
-    }
-    false
 }
 
 /// The tokens of one text with their word ids, exact and fuzzy.
