@@ -85,7 +85,10 @@ impl UrlKeyRule {
             .filter_map(|pair| {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
                 let name = normalize_escapes(name);
-                let wanted = self.keep_query.iter().any(|k| *k == decode(&name));
+                let wanted = self
+                    .keep_query
+                    .iter()
+                    .any(|k| *k == percent_encoding::percent_decode_str(&name).decode_utf8_lossy());
                 wanted.then(|| (name, normalize_escapes(value)))
             })
             .collect();
@@ -144,27 +147,9 @@ fn normalize_escapes(text: &str) -> String {
     out
 }
 
-/// The bytes `text` stands for, escapes decoded (for comparing parameter names).
-fn decode(text: &str) -> String {
-    String::from_utf8_lossy(&decoded_bytes(text)).into_owned()
-}
-
+/// The bytes `text` stands for, escapes decoded.
 fn decoded_bytes(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode_str(text).collect()
 }
 
 /// Spells a normalized key in article-id characters (step 5 of the rule).
