@@ -1,6 +1,7 @@
 //! Comment bodies from other systems are HTML (`<p>`, `<br>`, `<a>`, entities); Gatehouse
 //! stores plain text and the widget shows it as text. Tags are dropped, paragraph and line
-//! breaks kept as newlines, entities decoded.
+//! breaks kept as newlines, character references decoded as the rules decode them
+//! (`rules::reference_at`).
 
 /// The text a reader saw in `html`.
 pub fn to_text(html: &str) -> String {
@@ -35,14 +36,13 @@ pub fn to_text(html: &str) -> String {
             }
             rest = &rest[end + 1..];
         } else {
-            let end = rest[1..].find(';').map(|i| i + 1).filter(|&i| i <= 12);
-            let decoded = end.and_then(|end| entity(&rest[1..end]));
-            match (end, decoded) {
-                (Some(end), Some(c)) => {
-                    out.push(c);
-                    rest = &rest[end + 1..];
+            match crate::rules::reference_at(rest) {
+                // A no-break space is an ordinary space in stored text.
+                Some((c, len)) => {
+                    out.push(if c == '\u{a0}' { ' ' } else { c });
+                    rest = &rest[len..];
                 }
-                _ => {
+                None => {
                     out.push('&');
                     rest = &rest[1..];
                 }
@@ -51,32 +51,6 @@ pub fn to_text(html: &str) -> String {
     }
     out.push_str(rest);
     collapse_blank_lines(out.trim())
-}
-
-fn entity(name: &str) -> Option<char> {
-    if let Some(number) = name.strip_prefix('#') {
-        let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse().ok()?,
-        };
-        return char::from_u32(code).filter(|c| *c != '\0');
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" | "#39" => '\'',
-        "nbsp" => ' ',
-        "hellip" => '…',
-        "mdash" => '—',
-        "ndash" => '–',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        _ => return None,
-    })
 }
 
 /// At most one blank line in a row; trailing spaces of lines dropped.

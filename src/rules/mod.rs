@@ -34,6 +34,8 @@ mod learned;
 mod links;
 mod lint;
 mod markup;
+/// Character references decoded one way for rules and for imported bodies alike.
+pub(crate) use markup::reference_at;
 mod normalize;
 mod patterns;
 mod stats;
