@@ -3,7 +3,8 @@
 //! the login throttle from both sides (the guesser held back, the moderator let in).
 
 use crate::backend_tests;
-use crate::helpers::{raw_exchange, Comment, Db, TestApp, TEST_PASSWORD};
+use crate::helpers::{Comment, Db, TestApp, TEST_PASSWORD};
+use crate::raw_http::raw_exchange;
 use gatehouse::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -2,6 +2,7 @@
 
 mod helpers;
 mod postgres_support;
+mod raw_http;
 mod redis_support;
 mod serve_process;
 mod services;

@@ -3,7 +3,8 @@
 //! headers, one that never finishes. The server keeps serving afterwards.
 
 use crate::backend_tests;
-use crate::helpers::{raw_exchange, Db, TestApp};
+use crate::helpers::{Db, TestApp};
+use crate::raw_http::raw_exchange;
 use serde_json::Value;
 
 backend_tests!(
