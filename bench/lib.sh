@@ -192,3 +192,32 @@ bench_sql() {
     postgres://*) psql -qtA "$1" -c "$2" ;;
   esac
 }
+
+# bench_wal_watch URL: on SQLite, samples the size of the database's WAL file every half second
+# in the background until bench_wal_peak is called. (A WAL that only grows under a steady load
+# fills the disk: the checkpointer starts it over past ~1 GiB.)
+bench_wal_watch() {
+  BENCH_WAL_WATCHER=""
+  [[ "$1" == sqlite://* ]] || return 0
+  local wal="${1#sqlite://}-wal" out="$BENCH_WORK/wal-peak"
+  echo 0 >"$out"
+  (
+    peak=0
+    while :; do
+      size="$(stat -c %s "$wal" 2>/dev/null || echo 0)"
+      if [ "$size" -gt "$peak" ]; then peak="$size"; echo "$peak" >"$out"; fi
+      sleep 0.5
+    done
+  ) &
+  BENCH_WAL_WATCHER=$!
+}
+
+# Stops the watcher and prints the largest WAL seen, e.g. "WAL at most 1093 MB"; nothing on
+# PostgreSQL.
+bench_wal_peak() {
+  [ -n "${BENCH_WAL_WATCHER:-}" ] || return 0
+  kill "$BENCH_WAL_WATCHER" 2>/dev/null || true
+  wait "$BENCH_WAL_WATCHER" 2>/dev/null || true
+  BENCH_WAL_WATCHER=""
+  echo "WAL at most $(($(cat "$BENCH_WORK/wal-peak") / 1048576)) MB"
+}

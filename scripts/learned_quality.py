@@ -77,6 +77,14 @@ def ceiling(rows, scores, probabilities):
             ham_blocked += r["label"] in HAM_GOALS
         else:
             groups[scores.get(i)].append((probabilities.get(i, 0.0), spam, r["label"] in HAM_GOALS))
+    total = sum(r["label"] in SPAM_LABELS for r in rows)
+    got = best_cuts(groups, ham_blocked, spam_blocked, budget)
+    return f"{100 * got / total:.1f}% ({got} of {total}), honest lines blocked at most {budget}"
+
+
+def best_cuts(groups, ham_blocked, spam_blocked, budget):
+    """The most spam blocked when each group (lines of one rules score, as (p, is_spam, is_ham))
+    gets its own cut on p, with at most `budget` honest lines blocked in all."""
     best = {ham_blocked: spam_blocked}
     for g in groups.values():
         g.sort(key=lambda x: -x[0])
@@ -91,9 +99,7 @@ def ceiling(rows, scores, probabilities):
                 if used + h <= budget:
                     nxt[used + h] = max(nxt.get(used + h, -1), got + s)
         best = nxt
-    total = sum(r["label"] in SPAM_LABELS for r in rows)
-    got = max(best.values())
-    return f"{100 * got / total:.1f}% ({got} of {total}), honest lines blocked at most {budget}"
+    return max(best.values())
 
 
 def blocked(rows, statuses):

@@ -218,6 +218,14 @@ pub fn open(url: &DatabaseUrl, pool_size: u32, mode: OpenMode) -> Result<Pool, S
 /// starve a moderator's decision. Writers of this process queue here first, in arrival order.
 static SQLITE_WRITERS: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
 
+/// Runs `work` while this process's SQLite writers wait their turn, for the WAL checkpointer's
+/// restart (`checkpoint.rs`), which needs the write lock between two of the intake writer's
+/// batches.
+pub(super) fn holding_writers_back<T>(work: impl FnOnce() -> T) -> T {
+    let _turn = SQLITE_WRITERS.lock();
+    work()
+}
+
 /// Runs `work` in a write transaction. On SQLite the transaction takes the write lock up front
 /// (`BEGIN IMMEDIATE`), after the writers that came first, so writers queue instead of failing
 /// each other or starving one another.
