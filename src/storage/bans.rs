@@ -50,16 +50,18 @@ pub fn applicable(
     author_key: &str,
     now: PrimitiveDateTime,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    Ok(bans::table
-        .filter(bans::lifted_at.is_null())
-        .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)))
-        .filter(
-            bans::kind
-                .eq("ip")
-                .or(bans::kind.eq("author").and(bans::value.eq(author_key))),
-        )
-        .select((bans::kind, bans::value))
-        .load(conn)?)
+    let statement = || {
+        bans::table
+            .filter(bans::lifted_at.is_null())
+            .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)))
+            .filter(
+                bans::kind
+                    .eq("ip")
+                    .or(bans::kind.eq("author").and(bans::value.eq(author_key))),
+            )
+            .select((bans::kind, bans::value))
+    };
+    Ok(on_backend!(conn, |c| statement().load(c)?))
 }
 
 /// Whether an author key is banned at `now`.

@@ -118,30 +118,33 @@ pub fn author_history(
     body_fingerprint: &str,
     same_body_since: Option<PrimitiveDateTime>,
 ) -> Result<HistoryFacts, StorageError> {
-    let published_before = comments::table
-        .filter(comments::author_key.eq(author_key))
-        .filter(comments::status.eq("published"))
-        .select(comments::id)
-        .limit(1)
-        .single_value();
     // Without a duplicate rule, a window that starts after every comment finds none; one
     // statement shape keeps the statement cached.
     let since = same_body_since.unwrap_or(PrimitiveDateTime::MAX);
-    let same_body = comments::table
-        .filter(comments::body_fingerprint.eq(body_fingerprint))
-        .filter(comments::created_at.ge(since))
-        .select(diesel::dsl::max(comments::created_at));
-    let by_author = same_body
-        .filter(comments::author_key.eq(author_key))
-        .single_value();
-    let by_ip = same_body
-        .filter(comments::client_ip.eq(client_ip))
-        .single_value();
+    let statement = || {
+        let published_before = comments::table
+            .filter(comments::author_key.eq(author_key))
+            .filter(comments::status.eq("published"))
+            .select(comments::id)
+            .limit(1)
+            .single_value();
+        let same_body = comments::table
+            .filter(comments::body_fingerprint.eq(body_fingerprint))
+            .filter(comments::created_at.ge(since))
+            .select(diesel::dsl::max(comments::created_at));
+        let by_author = same_body
+            .filter(comments::author_key.eq(author_key))
+            .single_value();
+        let by_ip = same_body
+            .filter(comments::client_ip.eq(client_ip))
+            .single_value();
+        diesel::select((published_before, by_author, by_ip))
+    };
     let (prior, by_author, by_ip): (
         Option<String>,
         Option<PrimitiveDateTime>,
         Option<PrimitiveDateTime>,
-    ) = diesel::select((published_before, by_author, by_ip)).get_result(conn)?;
+    ) = on_backend!(conn, |c| statement().get_result(c)?);
     Ok(HistoryFacts {
         prior_published: u64::from(prior.is_some()),
         last_same_body_by_author: by_author,
