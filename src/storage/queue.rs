@@ -1,7 +1,7 @@
 //! The moderators' queue: filtered, oldest-first keyset pages of comments with everything a
 //! moderator needs beside them (author history, flags).
 
-use super::schema::{comment_rule_hits, comments, flags};
+use super::schema::{author_stats, comment_rule_hits, comments, flags};
 use super::{DbConnection, StorageError};
 use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
@@ -160,34 +160,35 @@ pub struct AuthorRecord {
     pub first_seen: Option<PrimitiveDateTime>,
 }
 
+/// The records of `author_keys`, from the counts triggers keep per author
+/// (`2026-12-02-100000_author_stats`): a page costs one look-up per author, however many
+/// comments they wrote.
 pub fn author_records(
     conn: &mut DbConnection,
     author_keys: &[String],
 ) -> Result<HashMap<String, AuthorRecord>, StorageError> {
-    let rows: Vec<(String, String, i64, Option<PrimitiveDateTime>)> = comments::table
-        .filter(comments::author_key.eq_any(author_keys))
-        .group_by((comments::author_key, comments::status))
+    let rows: Vec<(String, i64, i64, i64, Option<PrimitiveDateTime>)> = author_stats::table
+        .filter(author_stats::author_key.eq_any(author_keys))
         .select((
-            comments::author_key,
-            comments::status,
-            count_star(),
-            min(comments::created_at),
+            author_stats::author_key,
+            author_stats::published,
+            author_stats::pending,
+            author_stats::rejected,
+            author_stats::first_seen,
         ))
         .load(conn)?;
-    let mut records: HashMap<String, AuthorRecord> = HashMap::new();
-    for (key, status, count, first) in rows {
-        let record = records.entry(key).or_default();
-        match status.as_str() {
-            "published" => record.published += count,
-            "pending" => record.pending += count,
-            _ => record.rejected += count,
-        }
-        record.first_seen = match (record.first_seen, first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
-    Ok(records)
+    Ok(rows
+        .into_iter()
+        .map(|(key, published, pending, rejected, first_seen)| {
+            let record = AuthorRecord {
+                published,
+                pending,
+                rejected,
+                first_seen,
+            };
+            (key, record)
+        })
+        .collect())
 }
 
 /// Flags per comment: how many for each reason, and the notes readers left.

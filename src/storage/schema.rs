@@ -194,6 +194,17 @@ diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(comment_rule_hits -> comments (comment_id));
 diesel::joinable!(comment_edit_grants -> comments (comment_id));
 diesel::joinable!(comment_revisions -> comments (comment_id));
+diesel::table! {
+    /// Each author's comments by status, kept by triggers on `comments`.
+    author_stats (author_key) {
+        author_key -> Text,
+        published -> BigInt,
+        pending -> BigInt,
+        rejected -> BigInt,
+        first_seen -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     comments,
     comment_edit_grants,

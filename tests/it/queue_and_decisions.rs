@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 backend_tests!(
     queue_shows_held_comments_with_their_explanation_and_history,
+    the_authors_record_follows_decisions_and_changes_of_mind,
     queue_filters_by_rule_article_and_author,
     queue_pages_stay_stable_while_comments_arrive,
     approving_publishes_at_once_and_is_audited,
@@ -75,6 +76,51 @@ async fn queue_shows_held_comments_with_their_explanation_and_history(db: Db) {
         .get_json(&token, "/api/v1/moderation/queue?status=rejected")
         .await;
     assert_eq!(rejected["items"][0]["body"], "Second, buy viagra");
+}
+
+async fn the_authors_record_follows_decisions_and_changes_of_mind(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let token = app.token_for("mod", Role::Moderator).await;
+    let bob = |body| Comment::new(body).by("Bob").email("bob@example.org");
+    let first = app.submit(bob("Call me on 0123 456 7890")).await;
+    let second = app.submit(bob("Or text me on 0123 456 7891")).await;
+    assert_eq!(second["status"], "pending");
+    let (first, second) = (
+        first["id"].as_str().unwrap(),
+        second["id"].as_str().unwrap(),
+    );
+    let record = |page: &Value| {
+        let history = &page["items"][0]["author_history"];
+        (
+            history["published"].as_i64().unwrap(),
+            history["pending"].as_i64().unwrap(),
+            history["rejected"].as_i64().unwrap(),
+        )
+    };
+    let queue = |status: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.get_json(token, &format!("/api/v1/moderation/queue?status={status}"))
+                .await
+        }
+    };
+    assert_eq!(record(&queue("pending").await), (0, 2, 0));
+    assert_eq!(decide(&app, &token, first, "approve").await.status(), 200);
+    assert_eq!(record(&queue("pending").await), (1, 1, 0));
+    assert_eq!(decide(&app, &token, second, "reject").await.status(), 200);
+    assert_eq!(record(&queue("rejected").await), (1, 0, 1));
+    let changed = app
+        .authed(
+            Method::POST,
+            &format!("/api/v1/moderation/comments/{second}/approve"),
+            &token,
+        )
+        .json(&json!({"expected_status": "rejected"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_eq!(record(&queue("published").await), (2, 0, 0));
 }
 
 async fn queue_filters_by_rule_article_and_author(db: Db) {
