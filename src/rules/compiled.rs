@@ -4,6 +4,7 @@
 
 use super::examples::Example;
 use super::format::{Kind, Mode, Scope};
+use super::links::DomainSet;
 use super::patterns::{Pattern, ViewSet};
 use super::words::{PhraseIndex, Role};
 use super::{Action, Field, Thresholds};
@@ -17,8 +18,8 @@ pub(crate) enum Spec {
         max: usize,
     },
     LinkDomains {
-        deny: Vec<String>,
-        allow: Vec<String>,
+        deny: DomainSet,
+        allow: DomainSet,
     },
     CapsRatio {
         min_ratio: f64,

@@ -4,7 +4,7 @@
 use super::compiled::{field_slot, Compiled, Rule, Spec};
 use super::format::{Mode, Scope};
 use super::learned::{self, LearnedModel, LearnedScore};
-use super::links::{find_links, host_in, Link};
+use super::links::{find_links, Link};
 use super::normalize::{normalize, Normalized};
 use super::stats::TextStats;
 use super::word_tokens::tokens;
@@ -150,10 +150,8 @@ fn view_hits(
             f.links(view).iter().map(|l| (l.start, l.end)).collect(),
         ),
         Spec::LinkDomains { deny, allow } => {
-            let bad = |l: &&Link| {
-                deny.iter().any(|d| host_in(&l.host, d))
-                    || (!allow.is_empty() && !allow.iter().any(|a| host_in(&l.host, a)))
-            };
+            let bad =
+                |l: &&Link| deny.covers(&l.host) || (!allow.is_empty() && !allow.covers(&l.host));
             (
                 false,
                 f.links(view)

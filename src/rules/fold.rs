@@ -79,22 +79,31 @@ impl Sink for Vec<Unit> {
     }
 }
 
+/// A raw byte range as two 32-bit offsets: half the memory per normalized byte of `usize`
+/// pairs. Comments are far below 4 GiB (the server caps them); `normalize` reads only the
+/// first 4 GiB of a longer text.
+pub(crate) type Span = (u32, u32);
+
 /// The flat form: normalized text (UTF-8 bytes) and, per byte of it, the raw range of its
 /// character.
 pub(crate) struct Flat {
     pub text: Vec<u8>,
-    pub spans: Vec<(usize, usize)>,
+    pub spans: Vec<Span>,
 }
 
 impl Sink for Flat {
     fn ascii_run(&mut self, run: &[u8], start: usize) {
-        self.text.extend(run.iter().map(u8::to_ascii_lowercase));
+        let from = self.text.len();
+        self.text.extend_from_slice(run);
+        self.text[from..].make_ascii_lowercase();
+        let start = start as u32;
         self.spans
-            .extend((start..start + run.len()).map(|i| (i, i + 1)));
+            .extend((start..start + run.len() as u32).map(|i| (i, i + 1)));
     }
 
     #[inline]
     fn put(&mut self, ch: char, start: usize, end: usize) {
+        let (start, end) = (start as u32, end as u32);
         if ch.is_ascii() {
             self.text.push(ch as u8);
             self.spans.push((start, end));
@@ -113,11 +122,11 @@ impl Sink for Flat {
         // Every ' ' comes through here, so a trailing ' ' is a space unit of one byte.
         if self.text.last() == Some(&b' ') {
             if let Some(last) = self.spans.last_mut() {
-                last.1 = end;
+                last.1 = end as u32;
             }
         } else {
             self.text.push(b' ');
-            self.spans.push((start, end));
+            self.spans.push((start as u32, end as u32));
         }
     }
 }
@@ -168,15 +177,138 @@ fn push_non_ascii(
     }
 }
 
+/// What folding one character asks of a sink: a character (`Some`) or a space (`None`).
+type FoldOp = Option<char>;
+
+/// Records the calls folding makes, to replay them later with the real byte range.
+#[derive(Default)]
+struct Recorder(Vec<FoldOp>);
+
+impl Sink for Recorder {
+    fn put(&mut self, ch: char, _: usize, _: usize) {
+        self.0.push(Some(ch));
+    }
+
+    fn space(&mut self, _: usize, _: usize) {
+        self.0.push(None);
+    }
+}
+
+/// Folding of one character worked out in advance: up to two operations (`len`), or
+/// `len == u8::MAX` when it takes more and is folded each time.
+#[derive(Clone, Copy)]
+struct Folded {
+    len: u8,
+    ops: [FoldOp; 2],
+}
+
+/// The blocks of non-ASCII characters commonest in comments: Latin-1 and Latin Extended
+/// letters, combining marks, Greek and Cyrillic (homoglyphs), general punctuation (curly
+/// quotes, dashes, ellipsis), letterlike symbols, the emoji blocks.
+const TABLE_BLOCKS: [(u32, u32); 6] = [
+    (0x80, 0x250),
+    (0x300, 0x530),
+    (0x2000, 0x2070),
+    (0x2100, 0x2150),
+    (0xFF00, 0xFFF0),
+    (0x1F300, 0x1FB00),
+];
+
+/// `push_non_ascii` of every character of `TABLE_BLOCKS`, computed on first use: NFKC and the
+/// confusables look-up cost a few thousand instructions a character, and the same few curly
+/// quotes and accented letters come back in comment after comment.
+fn fold_table() -> &'static [Folded] {
+    static TABLE: std::sync::OnceLock<Vec<Folded>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let opts = confusable_options();
+        let mut table = Vec::new();
+        for (from, to) in TABLE_BLOCKS {
+            for code in from..to {
+                let mut rec = Recorder::default();
+                if let Some(c) = char::from_u32(code) {
+                    push_non_ascii(&mut rec, c, 0, 0, opts);
+                }
+                table.push(match rec.0.as_slice() {
+                    [] => Folded {
+                        len: 0,
+                        ops: [None; 2],
+                    },
+                    [a] => Folded {
+                        len: 1,
+                        ops: [*a, None],
+                    },
+                    [a, b] => Folded {
+                        len: 2,
+                        ops: [*a, *b],
+                    },
+                    _ => Folded {
+                        len: u8::MAX,
+                        ops: [None; 2],
+                    },
+                });
+            }
+        }
+        table
+    })
+}
+
+/// Where `c` sits in `fold_table`, if its block is there.
+fn table_slot(c: char) -> Option<usize> {
+    let code = u32::from(c);
+    let mut base = 0;
+    for (from, to) in TABLE_BLOCKS {
+        if (from..to).contains(&code) {
+            return Some(base + (code - from) as usize);
+        }
+        base += (to - from) as usize;
+    }
+    None
+}
+
+/// `push_non_ascii`, from `fold_table` where the character is in it.
+fn push_non_ascii_fast(
+    units: &mut impl Sink,
+    c: char,
+    start: usize,
+    end: usize,
+    opts: decancer::Options,
+) {
+    let folded = table_slot(c).map(|at| fold_table()[at]);
+    match folded {
+        Some(f) if f.len != u8::MAX => {
+            for op in &f.ops[..usize::from(f.len)] {
+                match *op {
+                    Some(ch) => units.put(ch, start, end),
+                    None => units.space(start, end),
+                }
+            }
+        }
+        _ => push_non_ascii(units, c, start, end, opts),
+    }
+}
+
 /// Folds one character that came from raw bytes `start..end` (a character of the text, or the
 /// one a character reference stands for).
 fn push_char(units: &mut impl Sink, c: char, start: usize, end: usize, opts: decancer::Options) {
     if c.is_ascii() {
         push_lower(units, c, start, end);
     } else {
-        push_non_ascii(units, c, start, end, opts);
+        push_non_ascii_fast(units, c, start, end, opts);
     }
 }
+
+/// Bytes that end a run of ASCII graphic characters: the others, and `&` and `<` (each may
+/// start markup).
+const ENDS_RUN: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = !byte.is_ascii_graphic() || byte == b'&' || byte == b'<';
+        b += 1;
+    }
+    table
+};
 
 /// First pass over `raw[from..to]`: per-character folding, with whitespace runs collapsed to
 /// one space. With `markup`, HTML tags are dropped (a link's target kept between spaces, a
@@ -223,10 +355,9 @@ fn fold_part<S: Sink>(
         }
         if b < 0x80 {
             if b.is_ascii_graphic() {
-                // `&` and `<` end a run: each may start markup.
                 let len = 1 + bytes[start + 1..]
                     .iter()
-                    .position(|&x| !x.is_ascii_graphic() || x == b'&' || x == b'<')
+                    .position(|&x| ENDS_RUN[usize::from(x)])
                     .unwrap_or(to - start - 1);
                 units.ascii_run(&bytes[start..start + len], start);
                 start += len;
@@ -240,7 +371,7 @@ fn fold_part<S: Sink>(
             break;
         };
         let end = start + c.len_utf8();
-        push_non_ascii(units, c, start, end, opts);
+        push_non_ascii_fast(units, c, start, end, opts);
         start = end;
     }
 }
@@ -255,4 +386,26 @@ pub(crate) fn fold_units(raw: &str) -> Vec<Unit> {
     let mut units = Vec::with_capacity(raw.len());
     fold(raw, &mut units);
     units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fold_table_folds_every_character_of_its_blocks_as_folding_it_afresh_does() {
+        let opts = confusable_options();
+        for code in TABLE_BLOCKS.iter().flat_map(|&(from, to)| from..to) {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let (mut fresh, mut cached) = (Recorder::default(), Recorder::default());
+            push_non_ascii(&mut fresh, c, 0, 0, opts);
+            push_non_ascii_fast(&mut cached, c, 0, 0, opts);
+            assert_eq!(fresh.0, cached.0, "U+{code:04X}");
+        }
+        // Outside the blocks (Devanagari, CJK) folding is done afresh.
+        assert_eq!(table_slot('क'), None);
+        assert_eq!(table_slot('中'), None);
+    }
 }

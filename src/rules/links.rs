@@ -1,5 +1,7 @@
 //! Link detection: `http(s)://` URLs, `www.` hosts and bare domains with a common TLD, with
-//! their host lowercased, plus the domain deny/allow test.
+//! their host lowercased, plus the domain deny/allow sets.
+
+use super::fxhash::FxMap;
 
 /// A link found in a text: byte range of the whole link and its lowercased host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,17 +140,43 @@ fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
     }
 }
 
-/// Whether `host` is `domain` or one of its subdomains.
-pub fn host_in(host: &str, domain: &str) -> bool {
-    host == domain
-        || (host.len() > domain.len()
-            && host.ends_with(domain)
-            && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+/// Domains of a `link_domains` list, each standing for itself and its subdomains: a host is
+/// in the set when it or one of its parent domains is (a few look-ups, one per
+/// parent domain, instead of one comparison per entry).
+#[derive(Debug, Default)]
+pub(crate) struct DomainSet(FxMap<Box<str>, ()>);
+
+impl DomainSet {
+    pub fn new(domains: impl IntoIterator<Item = String>) -> DomainSet {
+        DomainSet(domains.into_iter().map(|d| (d.into(), ())).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `host` is one of the set's domains or a subdomain of one.
+    pub fn covers(&self, host: &str) -> bool {
+        self.0.contains_key(host)
+            || host
+                .bytes()
+                .enumerate()
+                .any(|(at, b)| b == b'.' && self.0.contains_key(&host[at + 1..]))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `host` is `domain` or one of its subdomains: what `DomainSet::covers` answers
+    /// for each of its domains.
+    fn host_in(host: &str, domain: &str) -> bool {
+        host == domain
+            || (host.len() > domain.len()
+                && host.ends_with(domain)
+                && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
+    }
 
     fn hosts(text: &str) -> Vec<String> {
         find_links(text).into_iter().map(|l| l.host).collect()
@@ -180,5 +208,17 @@ mod tests {
         assert!(host_in("a.spam.com", "spam.com"));
         assert!(host_in("spam.com", "spam.com"));
         assert!(!host_in("notspam.com", "spam.com"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_domain_set_covers_exactly_the_hosts_one_of_its_domains_holds(
+            domains in proptest::collection::vec("[ab.]{0,5}", 0..6),
+            host in "[ab.]{0,8}",
+        ) {
+            let set = DomainSet::new(domains.iter().cloned());
+            let expected = domains.iter().any(|d| host_in(&host, d));
+            proptest::prop_assert_eq!(set.covers(&host), expected);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Text normalization: the "normalized" view of a field (what `fold` makes of each character,
 //! then separators collapsed and leetspeak) and its map back to byte ranges of the raw text.
 
-use super::fold::{fold, fold_units, Flat, Unit};
+use super::fold::{fold, fold_units, Flat, Span, Unit};
 use std::ops::Range;
 
 /// The normalized view of a text, with every normalized byte mapped to the raw byte range of
@@ -10,7 +10,7 @@ use std::ops::Range;
 pub struct Normalized {
     text: String,
     /// For each byte of `text`: the raw byte range of the source character.
-    spans: Vec<(usize, usize)>,
+    spans: Vec<Span>,
     raw_len: usize,
     /// Tokens glued together from separated single letters, as byte ranges of `text`.
     joined: Vec<(usize, usize)>,
@@ -29,10 +29,10 @@ impl Normalized {
         let start = start.min(len);
         let end = end.min(len).max(start);
         if start == end {
-            let at = self.spans.get(start).map_or(self.raw_len, |s| s.0);
+            let at = self.spans.get(start).map_or(self.raw_len, |s| s.0 as usize);
             return at..at;
         }
-        self.spans[start].0..self.spans[end - 1].1
+        self.spans[start].0 as usize..self.spans[end - 1].1 as usize
     }
 
     /// Byte ranges of `text` that were glued together from separated letters
@@ -159,8 +159,36 @@ fn text_has_spaced_letters(text: &str) -> bool {
         }
         spaced_letters_in(b.len(), |k| char::from(b[k]))
     } else {
-        let chars: Vec<char> = text.chars().collect();
-        spaced_letters_in(chars.len(), |k| chars[k])
+        chars_have_spaced_letters(text)
+    }
+}
+
+/// `spaced_letters_in` over the characters of `text`, walked once with a window of the seven
+/// characters the test at each position reads (no copy of the text).
+fn chars_have_spaced_letters(text: &str) -> bool {
+    // window[j] is the character at i - 1 + j (None outside the text).
+    let mut chars = text.chars();
+    let mut window: [Option<char>; 7] = [None; 7];
+    for slot in &mut window[1..] {
+        *slot = chars.next();
+    }
+    let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    loop {
+        if window[5].is_none() {
+            return false;
+        }
+        let single = |j: usize| alnum(window[j]) && !alnum(window[j - 1]) && !alnum(window[j + 1]);
+        let sep = window[2];
+        if sep.is_some_and(|c| SEPARATORS.contains(&c))
+            && window[4] == sep
+            && single(1)
+            && single(3)
+            && single(5)
+        {
+            return true;
+        }
+        window.rotate_left(1);
+        window[6] = chars.next();
     }
 }
 
@@ -203,22 +231,28 @@ fn apply_leetspeak_flat(text: String) -> String {
     if text.is_ascii() {
         return apply_leetspeak_ascii(text);
     }
-    // Tokens (maximal runs of token characters) holding a letter and a leet character.
+    // Tokens (maximal runs of token characters) holding a letter and a leet character; every
+    // leet character is an ASCII token character, so only the tokens around them are read.
     let mut fix: Vec<(usize, usize)> = Vec::new();
-    let mut tok: Option<(usize, bool, bool)> = None; // start, has letter, has leet
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
+    let mut i = 0;
+    while let Some(k) = text.as_bytes()[i..]
+        .iter()
+        .position(|&b| LEET[usize::from(b)] != 0)
     {
-        if is_token_char(c) {
-            let t = tok.get_or_insert((i, false, false));
-            t.1 |= c.is_alphabetic();
-            t.2 |= leet(c).is_some();
-        } else if let Some((start, letter, leetc)) = tok.take() {
-            if letter && leetc {
-                fix.push((start, i));
-            }
+        let at = i + k;
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_token_char(c))
+            .map_or(0, |(p, c)| p + c.len_utf8());
+        let end = text[at..]
+            .char_indices()
+            .find(|&(_, c)| !is_token_char(c))
+            .map_or(text.len(), |(p, _)| at + p);
+        if text[start..end].chars().any(char::is_alphabetic) {
+            fix.push((start, end));
         }
+        i = end;
     }
     if fix.is_empty() {
         return text;
@@ -226,9 +260,10 @@ fn apply_leetspeak_flat(text: String) -> String {
     let mut bytes = text.into_bytes();
     for (s, e) in fix {
         for b in &mut bytes[s..e] {
-            // Bytes of multi-byte characters map to U+0080..U+00FF here: never leet.
-            if let Some(l) = leet(char::from(*b)) {
-                *b = l as u8;
+            // Bytes of multi-byte characters are 0x80 and up: never leet.
+            let l = LEET[usize::from(*b)];
+            if l != 0 {
+                *b = l;
             }
         }
     }
@@ -285,7 +320,7 @@ fn normalize_units(raw: &str) -> Normalized {
         prev_joined = u.joined;
         text.push(u.ch);
         for _ in 0..u.ch.len_utf8() {
-            spans.push((u.start, u.end));
+            spans.push((u.start as u32, u.end as u32));
         }
     }
     Normalized {
@@ -301,6 +336,14 @@ fn normalize_units(raw: &str) -> Normalized {
 /// Fast path: folds straight into flat text and spans; only a text with separated single
 /// letters ("v.i.a.g.r.a") takes the unit pipeline, which can join them.
 pub fn normalize(raw: &str) -> Normalized {
+    if raw.len() > u32::MAX as usize {
+        // Spans hold 32-bit offsets: such a text (never a comment) is cut to what they reach.
+        let mut cut = u32::MAX as usize;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return normalize(&raw[..cut]);
+    }
     let mut flat = Flat {
         text: Vec::with_capacity(raw.len()),
         spans: Vec::with_capacity(raw.len()),

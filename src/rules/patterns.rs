@@ -105,13 +105,34 @@ pub(crate) struct Pattern {
     pub source: String,
 }
 
+/// Whether every match of the pattern starts at the start of the text (`^…` without multi-line
+/// mode, in every branch): such a pattern is tried once, at the start, so running it costs a
+/// few bytes of scanning.
+pub(crate) fn anchored_at_start(source: &str, case_insensitive: bool) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(case_insensitive)
+        .build()
+        .parse(source)
+        .is_ok_and(|hir| {
+            hir.properties()
+                .look_set_prefix()
+                .contains(regex_syntax::hir::Look::Start)
+        })
+}
+
 /// The prefilter set over a subset of patterns (one view). Identical prefilter sources (the
-/// same pattern in two rules) are in the set once.
+/// same pattern in two rules) are in the set once. Patterns anchored at the text's start stay
+/// out of it and are always candidates: opened up (`{0,4}` → `{0,}`), "`^` a few words, a
+/// link, a few words `$`" becomes "any text with a link", which would send every such comment
+/// to the set's slower search that names its matches, while the exact pattern fails within a
+/// few words.
 #[derive(Debug)]
 pub(crate) struct ViewSet {
-    set: RegexSet,
+    set: Option<RegexSet>,
     /// Set index → indices into the pattern table.
     members: Vec<Vec<usize>>,
+    /// Patterns anchored at the start (indices into the pattern table).
+    anchored: Vec<usize>,
 }
 
 impl ViewSet {
@@ -122,8 +143,13 @@ impl ViewSet {
         }
         let mut sources: Vec<String> = Vec::new();
         let mut grouped: Vec<Vec<usize>> = Vec::new();
+        let mut anchored = Vec::new();
         for i in members {
             let p = &patterns[i];
+            if anchored_at_start(&p.source, p.case_insensitive) {
+                anchored.push(i);
+                continue;
+            }
             let body = prefilter_source(&p.source);
             let source = if p.case_insensitive {
                 format!("(?i){body}")
@@ -138,29 +164,40 @@ impl ViewSet {
                 }
             }
         }
-        let set = RegexSetBuilder::new(&sources)
-            .size_limit(SET_SIZE_LIMIT)
-            .dfa_size_limit(SET_DFA_LIMIT)
-            .build()
-            .map_err(|e| format!("the combined regex set cannot be built: {e}"))?;
+        let set = if sources.is_empty() {
+            None
+        } else {
+            let set = RegexSetBuilder::new(&sources)
+                .size_limit(SET_SIZE_LIMIT)
+                .dfa_size_limit(SET_DFA_LIMIT)
+                .build()
+                .map_err(|e| format!("the combined regex set cannot be built: {e}"))?;
+            Some(set)
+        };
         Ok(Some(ViewSet {
             set,
             members: grouped,
+            anchored,
         }))
     }
 
     /// Indices (into the pattern table) of patterns that may match `text`.
     pub fn candidates(&self, text: &str) -> Vec<usize> {
+        let mut out = self.anchored.clone();
+        let Some(set) = &self.set else {
+            return out;
+        };
         // Most comments match no pattern: a search that may stop at the first match settles
         // that faster than the overlapping search that names every pattern.
-        if !self.set.is_match(text) {
-            return Vec::new();
+        if !set.is_match(text) {
+            return out;
         }
-        self.set
-            .matches(text)
-            .into_iter()
-            .flat_map(|i| self.members[i].iter().copied())
-            .collect()
+        out.extend(
+            set.matches(text)
+                .into_iter()
+                .flat_map(|i| self.members[i].iter().copied()),
+        );
+        out
     }
 }
 
@@ -183,6 +220,17 @@ mod tests {
             let relaxed = compile_pattern(&prefilter_source(pattern), true).unwrap();
             assert!(relaxed.is_match(text), "{pattern}");
         }
+    }
+
+    #[test]
+    fn only_patterns_whose_every_branch_starts_at_the_text_start_count_as_anchored() {
+        assert!(anchored_at_start(r"^\W*(?:\S+\s+){0,4}?www\.", false));
+        assert!(anchored_at_start(r"^(?:a|b)c", true));
+        assert!(anchored_at_start(r"\A[\s\p{Cf}]+$", false));
+        assert!(!anchored_at_start(r"^a|b", false));
+        assert!(!anchored_at_start(r"(?m)^a", false));
+        assert!(!anchored_at_start(r"a^", false));
+        assert!(!anchored_at_start(r"www\.", false));
     }
 
     #[test]
@@ -228,7 +276,25 @@ mod tests {
         };
         let patterns = vec![pattern(0), pattern(1)];
         let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
-        assert_eq!(set.set.len(), 1);
+        assert_eq!(set.set.as_ref().map(RegexSet::len), Some(1));
         assert_eq!(set.candidates("a DOG"), vec![0, 1]);
+    }
+
+    #[test]
+    fn an_anchored_pattern_stays_out_of_the_set_and_is_always_a_candidate() {
+        let pattern = |rule, source: &str| Pattern {
+            rule,
+            regex: compile_pattern(source, true).unwrap(),
+            case_insensitive: true,
+            source: source.into(),
+        };
+        let patterns = vec![pattern(0, r"^\W*(?:\S+\s+){0,2}?www\."), pattern(1, "dog")];
+        let set = ViewSet::build(&patterns, vec![0, 1]).unwrap().unwrap();
+        assert_eq!(set.set.as_ref().map(RegexSet::len), Some(1));
+        assert_eq!(set.candidates("no link here"), vec![0]);
+        assert_eq!(set.candidates("a dog"), vec![0, 1]);
+        let only_anchored = ViewSet::build(&patterns, vec![0]).unwrap().unwrap();
+        assert!(only_anchored.set.is_none());
+        assert_eq!(only_anchored.candidates("see www.x.org"), vec![0]);
     }
 }

@@ -49,6 +49,15 @@ proptest::proptest! {
     }
 
     #[test]
+    fn the_character_walk_finds_spaced_letters_where_the_indexed_test_does(s in "[a-zé1 .\\-_*\u{430}\u{2014}]{0,24}") {
+        let chars: Vec<char> = s.chars().collect();
+        proptest::prop_assert_eq!(
+            chars_have_spaced_letters(&s),
+            spaced_letters_in(chars.len(), |k| chars[k])
+        );
+    }
+
+    #[test]
     fn fast_path_agrees_on_ascii_disguises(s in "[a-zA-Z0-9@$ .*_\\-\t]{0,80}") {
         proptest::prop_assert!(same_as_unit_pipeline(&s));
     }

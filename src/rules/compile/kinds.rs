@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::rules::compiled::{Compiled, Rule, Spec};
 use crate::rules::error::RulesError;
 use crate::rules::format::Scope;
+use crate::rules::links::DomainSet;
 use crate::rules::patterns::{compile_pattern, Pattern};
 use crate::rules::words::Role;
 
@@ -87,7 +88,10 @@ pub(super) fn link_domains(ctx: &Ctx<'_>, this: &RuleAt<'_>) -> Result<Spec, Rul
             "a `link_domains` rule needs a non-empty `deny` or `allow`",
         ));
     }
-    Ok(Spec::LinkDomains { deny, allow })
+    Ok(Spec::LinkDomains {
+        deny: DomainSet::new(deny),
+        allow: DomainSet::new(allow),
+    })
 }
 
 pub(super) fn caps_ratio(ctx: &Ctx<'_>, this: &RuleAt<'_>) -> Result<Spec, RulesError> {

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Runs every comment of the corpora and fixtures through two `gatehouse` binaries'
+`rules test --json` (the whole verdict: every match, hit, span and learned token, and the
+normalized text), without a learned model and with one trained on the corpora, and reports any
+input on which the two differ. For changes to the rules engine that must not change a verdict.
+
+  scripts/compare_verdicts.py BEFORE_BINARY AFTER_BINARY [--rules moderation_rules.toml]
+
+Exit 1 when an output differs. Takes ~15 minutes on 2 cores (one process per comment).
+"""
+import argparse
+import itertools
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CORPORA = [REPO.parent / "shared/corpora/spam_dev.jsonl", REPO.parent / "shared/corpora/abuse_dev.jsonl"]
+FIXTURES = [REPO / "tests/fixtures/labelled_comments.jsonl", REPO / "tests/fixtures/learned_sample.jsonl"]
+# Disguises the corpora have few of: markup, homoglyphs, separated letters, leetspeak, links.
+EXTRA = [
+    {"body": "Café naïve “quoted” — ＦＲＥＥ 𝐟𝐫𝐞𝐞 vіаgrа \u200bx\u00ad 你好 123abc ß İ ﬁ ① Ⅻ l33t你5 h4x0r "
+             "émoji 😀5a see https://a.b.spam.xyz/x and www.t.me/x wa.me/1 I&#39;m <b>f</b>.r.e.e"},
+    {"body": "v.i.a.g.r.a é.é.é fr3e c@$h — f-r-e-e ＦＲ３３", "author_name": "www.x.com"},
+    {"body": "https://example.com/watch?v=1 check out my channel please"},
+]
+
+
+def inputs():
+    for path in [p for p in CORPORA + FIXTURES if p.exists()]:
+        for line in path.open(encoding="utf-8"):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            yield {k: row[k] for k in ("body", "author_name", "author_email") if k in row}
+    yield from EXTRA
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("before")
+    ap.add_argument("after")
+    ap.add_argument("--rules", default=str(REPO / "moderation_rules.toml"))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = f"sqlite://{tmp}/model.db"
+        subprocess.run([args.before, "migrate", "--database-url", model], check=True, capture_output=True)
+        for corpus in [p for p in CORPORA if p.exists()]:
+            subprocess.run([args.before, "learn", "--database-url", model, "--input", str(corpus)],
+                           check=True, capture_output=True)
+
+        def run(binary, comment, with_model):
+            command = [binary, "rules", "test", "--json", args.rules]
+            if with_model:
+                command += ["--learned-from", model]
+            done = subprocess.run(command, input=json.dumps(comment), capture_output=True, text=True, cwd=REPO)
+            return done.stdout + done.stderr
+
+        counter = itertools.count()
+
+        def same(comment):
+            n = next(counter)
+            if n % 500 == 0:
+                print(f"{n} compared", file=sys.stderr, flush=True)
+            ok = True
+            for with_model in (False, True):
+                a, b = run(args.before, comment, with_model), run(args.after, comment, with_model)
+                if a != b:
+                    ok = False
+                    print(f"DIFFERS (model: {with_model}): {json.dumps(comment)[:200]}\n  before: {a[:400]}\n  after:  {b[:400]}")
+            return ok
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(same, list(inputs())))
+    differ = results.count(False)
+    print(f"{len(results)} inputs, each without and with a learned model: {differ} differ")
+    sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()
