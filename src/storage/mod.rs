@@ -27,6 +27,7 @@ pub mod flags;
 pub mod group_commit;
 pub mod idempotency;
 pub mod imported;
+mod json_list;
 pub mod learned;
 mod migrations;
 pub mod outbox;
