@@ -194,8 +194,8 @@ impl Sink for Recorder {
     }
 }
 
-/// Folding of one character worked out in advance: up to two operations (`len`), or
-/// `len == u8::MAX` when it takes more and is folded each time.
+/// Folding of one character worked out in advance: its one or two operations (`len` of
+/// them); characters that take more are folded afresh each time (`None` in the table).
 #[derive(Clone, Copy)]
 struct Folded {
     len: u8,
@@ -217,38 +217,27 @@ const TABLE_BLOCKS: [(u32, u32); 6] = [
 /// `push_non_ascii` of every character of `TABLE_BLOCKS`, computed on first use: NFKC and the
 /// confusables look-up cost a few thousand instructions a character, and the same few curly
 /// quotes and accented letters come back in comment after comment.
-fn fold_table() -> &'static [Folded] {
-    static TABLE: std::sync::OnceLock<Vec<Folded>> = std::sync::OnceLock::new();
+fn fold_table() -> &'static [Option<Folded>] {
+    static TABLE: std::sync::OnceLock<Vec<Option<Folded>>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let opts = confusable_options();
-        let mut table = Vec::new();
-        for (from, to) in TABLE_BLOCKS {
-            for code in from..to {
+        let codes = TABLE_BLOCKS.iter().flat_map(|&(from, to)| from..to);
+        codes
+            .map(|code| {
                 let mut rec = Recorder::default();
                 if let Some(c) = char::from_u32(code) {
                     push_non_ascii(&mut rec, c, 0, 0, opts);
                 }
-                table.push(match rec.0.as_slice() {
-                    [] => Folded {
-                        len: 0,
-                        ops: [None; 2],
-                    },
-                    [a] => Folded {
-                        len: 1,
-                        ops: [*a, None],
-                    },
-                    [a, b] => Folded {
-                        len: 2,
-                        ops: [*a, *b],
-                    },
-                    _ => Folded {
-                        len: u8::MAX,
-                        ops: [None; 2],
-                    },
-                });
-            }
-        }
-        table
+                let len = rec.0.len();
+                (len <= 2).then(|| Folded {
+                    len: len as u8,
+                    ops: [
+                        rec.0.first().copied().flatten(),
+                        rec.0.get(1).copied().flatten(),
+                    ],
+                })
+            })
+            .collect()
     })
 }
 
@@ -273,9 +262,8 @@ fn push_non_ascii_fast(
     end: usize,
     opts: decancer::Options,
 ) {
-    let folded = table_slot(c).map(|at| fold_table()[at]);
-    match folded {
-        Some(f) if f.len != u8::MAX => {
+    match table_slot(c).and_then(|at| fold_table()[at]) {
+        Some(f) => {
             for op in &f.ops[..usize::from(f.len)] {
                 match *op {
                     Some(ch) => units.put(ch, start, end),
@@ -283,7 +271,7 @@ fn push_non_ascii_fast(
                 }
             }
         }
-        _ => push_non_ascii(units, c, start, end, opts),
+        None => push_non_ascii(units, c, start, end, opts),
     }
 }
 

@@ -223,16 +223,9 @@ fn apply_leetspeak(units: &mut [Unit]) {
 }
 
 /// `apply_leetspeak` on flat text: leet sources and replacements are all one ASCII byte, so
-/// the text keeps its length and its spans.
+/// the text keeps its length and its spans. Every leet character is an ASCII token
+/// character, so only the tokens (maximal runs of token characters) around them are read.
 fn apply_leetspeak_flat(text: String) -> String {
-    if !text.bytes().any(|b| LEET[usize::from(b)] != 0) {
-        return text;
-    }
-    if text.is_ascii() {
-        return apply_leetspeak_ascii(text);
-    }
-    // Tokens (maximal runs of token characters) holding a letter and a leet character; every
-    // leet character is an ASCII token character, so only the tokens around them are read.
     let mut fix: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while let Some(k) = text.as_bytes()[i..]
@@ -266,36 +259,6 @@ fn apply_leetspeak_flat(text: String) -> String {
                 *b = l;
             }
         }
-    }
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// `apply_leetspeak_flat` on ASCII text: a character is a byte, and only the tokens around
-/// leet characters are looked at.
-fn apply_leetspeak_ascii(text: String) -> String {
-    let token_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'@' || b == b'$';
-    let mut bytes = text.into_bytes();
-    // Every leet character is a token character: only the tokens around them matter.
-    let mut i = 0;
-    while let Some(k) = bytes[i..].iter().position(|&b| LEET[usize::from(b)] != 0) {
-        let at = i + k;
-        let start = bytes[..at]
-            .iter()
-            .rposition(|&b| !token_byte(b))
-            .map_or(0, |p| p + 1);
-        let end = bytes[at..]
-            .iter()
-            .position(|&b| !token_byte(b))
-            .map_or(bytes.len(), |p| at + p);
-        if bytes[start..end].iter().any(u8::is_ascii_alphabetic) {
-            for b in &mut bytes[start..end] {
-                let l = LEET[usize::from(*b)];
-                if l != 0 {
-                    *b = l;
-                }
-            }
-        }
-        i = end;
     }
     // Only ASCII bytes were replaced by ASCII bytes.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
