@@ -5,8 +5,7 @@ use super::access::Moderator;
 use super::error::{ApiError, ErrorBody};
 use super::query_params::parse_limit;
 use super::AppState;
-use crate::moderation::queue::{page_size, queue_page, QueueItem, QueueSelection};
-use crate::rules::RuleMatch;
+use crate::moderation::queue::{page_size, queue_page, QueueItem, QueueSelection, StoredMatches};
 use crate::timestamps;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -57,7 +56,7 @@ pub struct QueueItemView {
     pub score: f64,
     /// Every matched rule with its weight and where it matched (byte spans into `body`).
     #[schema(value_type = Vec<Object>)]
-    pub matches: Vec<RuleMatch>,
+    pub matches: StoredMatches,
     pub rules_version: String,
     pub author_history: AuthorHistory,
     pub flags: FlagsView,

@@ -3,10 +3,11 @@
 
 use super::identity::author_key;
 use super::{Database, ModerationError};
-use crate::rules::RuleMatch;
 use crate::storage::queue::{self, QueueFilter, QueueKind, QueueRow};
 use crate::storage::reader_edits::{self, RevisionRow};
 use crate::storage::StorageError;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use time::PrimitiveDateTime;
 
 pub use crate::storage::queue::{AuthorRecord, FlagSummary};
@@ -129,7 +130,7 @@ impl QueueSelection {
 #[derive(Debug, Clone)]
 pub struct QueueItem {
     pub comment: QueueRow,
-    pub matches: Vec<RuleMatch>,
+    pub matches: StoredMatches,
     pub author: AuthorRecord,
     pub flags: FlagSummary,
     /// What its reader's edits and delete replaced, oldest first.
@@ -140,6 +141,39 @@ pub struct QueueItem {
 pub struct QueuePage {
     pub items: Vec<QueueItem>,
     pub next_cursor: Option<String>,
+}
+
+/// The part of a stored verdict a queue page shows, borrowed from the stored text.
+#[derive(Deserialize)]
+struct StoredVerdict<'a> {
+    #[serde(borrow)]
+    matches: &'a RawValue,
+}
+
+/// A verdict's matches (a JSON list of `RuleMatch`) as stored: a queue page hands them on as
+/// written instead of building and re-serializing every match, hit and learned token. A
+/// verdict we cannot read serializes as no matches rather than hiding the comment.
+#[derive(Debug, Clone)]
+pub struct StoredMatches(Option<Box<RawValue>>);
+
+impl StoredMatches {
+    pub fn of_verdict(verdict: &str) -> StoredMatches {
+        StoredMatches(
+            serde_json::from_str::<StoredVerdict<'_>>(verdict)
+                .ok()
+                .filter(|v| v.matches.get().starts_with('['))
+                .map(|v| v.matches.to_owned()),
+        )
+    }
+}
+
+impl Serialize for StoredMatches {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.serialize(s),
+            None => s.collect_seq(std::iter::empty::<()>()),
+        }
+    }
 }
 
 pub fn queue_page(
@@ -171,10 +205,7 @@ pub fn queue_page(
     let items = rows
         .into_iter()
         .map(|comment| {
-            // A verdict we cannot read is shown as no matches rather than hiding the comment.
-            let matches = serde_json::from_str::<crate::rules::Verdict>(&comment.verdict)
-                .map(|v| v.matches)
-                .unwrap_or_default();
+            let matches = StoredMatches::of_verdict(&comment.verdict);
             QueueItem {
                 author: records
                     .get(&comment.author_key)
@@ -188,4 +219,57 @@ pub fn queue_page(
         })
         .collect();
     Ok(QueuePage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Action, Decision, Hit, RuleMatch, Verdict};
+
+    fn verdict() -> Verdict {
+        Verdict {
+            decision: Decision::Hold,
+            score: 2.5,
+            hold_threshold: 2.0,
+            reject_threshold: 5.0,
+            matches: vec![RuleMatch {
+                rule_id: "spam.links".into(),
+                description: "a link \"quoted\" ünïcode".into(),
+                kind: "words".into(),
+                action: Action::Score,
+                weight: 0.1 + 0.2,
+                shadow: false,
+                hits: vec![Hit {
+                    field: crate::rules::Field::Body,
+                    view: crate::rules::View::Normalized,
+                    start: 3,
+                    end: 9,
+                    matched: "ab\\c".into(),
+                }],
+                learned: None,
+            }],
+            rules_version: "v1".into(),
+        }
+    }
+
+    #[test]
+    fn stored_matches_serialize_as_the_verdicts_matches_would() {
+        let v = verdict();
+        let stored = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            serde_json::to_string(&StoredMatches::of_verdict(&stored)).unwrap(),
+            serde_json::to_string(&v.matches).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_unreadable_verdict_shows_no_matches() {
+        for stored in ["", "not json", "{\"matches\": 3}", "{\"score\": 1}"] {
+            assert_eq!(
+                serde_json::to_string(&StoredMatches::of_verdict(stored)).unwrap(),
+                "[]",
+                "{stored}"
+            );
+        }
+    }
 }
