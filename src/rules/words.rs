@@ -239,7 +239,11 @@ impl PhraseIndex {
         }
         let mut next_joined = joined.iter().peekable();
         for (i, &(s, e)) in toks.iter().enumerate() {
-            self.walk(0, i, (i, s), &looked, false, &mut out);
+            // A phrase starts with a word (never a gap): a token that is no vocabulary word,
+            // exactly or within one edit, starts none.
+            if looked.ids[i] != NONE || !looked.fuzzy.is_empty() || self.gaps[0] != 0 {
+                self.walk(0, i, (i, s), &looked, false, &mut out);
+            }
             while next_joined.next_if(|j| j.0 < s).is_some() {}
             if next_joined.peek().is_some_and(|j| **j == (s, e)) {
                 self.split_token(text, i, &looked, &mut out);
