@@ -24,6 +24,7 @@ mod listing;
 pub mod queue;
 pub mod reader_edits;
 mod settings;
+mod stored_matches;
 pub mod types;
 
 pub use error::{ModerationError, StatusConflict, Unacceptable};

@@ -6,10 +6,9 @@ use super::{Database, ModerationError};
 use crate::storage::queue::{self, QueueFilter, QueueKind, QueueRow};
 use crate::storage::reader_edits::{self, RevisionRow};
 use crate::storage::StorageError;
-use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
 use time::PrimitiveDateTime;
 
+pub use super::stored_matches::StoredMatches;
 pub use crate::storage::queue::{AuthorRecord, FlagSummary};
 
 pub const DEFAULT_QUEUE_PAGE: i64 = 50;
@@ -143,39 +142,6 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-/// The part of a stored verdict a queue page shows, borrowed from the stored text.
-#[derive(Deserialize)]
-struct StoredVerdict<'a> {
-    #[serde(borrow)]
-    matches: &'a RawValue,
-}
-
-/// A verdict's matches (a JSON list of `RuleMatch`) as stored: a queue page hands them on as
-/// written instead of building and re-serializing every match, hit and learned token. A
-/// verdict we cannot read serializes as no matches rather than hiding the comment.
-#[derive(Debug, Clone)]
-pub struct StoredMatches(Option<Box<RawValue>>);
-
-impl StoredMatches {
-    pub fn of_verdict(verdict: &str) -> StoredMatches {
-        StoredMatches(
-            serde_json::from_str::<StoredVerdict<'_>>(verdict)
-                .ok()
-                .filter(|v| v.matches.get().starts_with('['))
-                .map(|v| v.matches.to_owned()),
-        )
-    }
-}
-
-impl Serialize for StoredMatches {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(raw) => raw.serialize(s),
-            None => s.collect_seq(std::iter::empty::<()>()),
-        }
-    }
-}
-
 pub fn queue_page(
     pool: &Database,
     selection: &QueueSelection,
@@ -219,57 +185,4 @@ pub fn queue_page(
         })
         .collect();
     Ok(QueuePage { items, next_cursor })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::{Action, Decision, Hit, RuleMatch, Verdict};
-
-    fn verdict() -> Verdict {
-        Verdict {
-            decision: Decision::Hold,
-            score: 2.5,
-            hold_threshold: 2.0,
-            reject_threshold: 5.0,
-            matches: vec![RuleMatch {
-                rule_id: "spam.links".into(),
-                description: "a link \"quoted\" ünïcode".into(),
-                kind: "words".into(),
-                action: Action::Score,
-                weight: 0.1 + 0.2,
-                shadow: false,
-                hits: vec![Hit {
-                    field: crate::rules::Field::Body,
-                    view: crate::rules::View::Normalized,
-                    start: 3,
-                    end: 9,
-                    matched: "ab\\c".into(),
-                }],
-                learned: None,
-            }],
-            rules_version: "v1".into(),
-        }
-    }
-
-    #[test]
-    fn stored_matches_serialize_as_the_verdicts_matches_would() {
-        let v = verdict();
-        let stored = serde_json::to_string(&v).unwrap();
-        assert_eq!(
-            serde_json::to_string(&StoredMatches::of_verdict(&stored)).unwrap(),
-            serde_json::to_string(&v.matches).unwrap()
-        );
-    }
-
-    #[test]
-    fn an_unreadable_verdict_shows_no_matches() {
-        for stored in ["", "not json", "{\"matches\": 3}", "{\"score\": 1}"] {
-            assert_eq!(
-                serde_json::to_string(&StoredMatches::of_verdict(stored)).unwrap(),
-                "[]",
-                "{stored}"
-            );
-        }
-    }
 }

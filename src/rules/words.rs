@@ -238,10 +238,13 @@ impl PhraseIndex {
             }
         }
         let mut next_joined = joined.iter().peekable();
+        // A phrase starts with a word (templates cannot start with a gap): a token that is no
+        // vocabulary word, exactly or within one edit, starts none.
+        let root_gap = self.gaps[0] != 0;
         for (i, &(s, e)) in toks.iter().enumerate() {
-            // A phrase starts with a word (never a gap): a token that is no vocabulary word,
-            // exactly or within one edit, starts none.
-            if looked.ids[i] != NONE || !looked.fuzzy.is_empty() || self.gaps[0] != 0 {
+            let starts = looked.ids[i] != NONE
+                || (!looked.fuzzy.is_empty() && !looked.fuzzy_at(i).is_empty());
+            if starts || root_gap {
                 self.walk(0, i, (i, s), &looked, false, &mut out);
             }
             while next_joined.next_if(|j| j.0 < s).is_some() {}
