@@ -264,3 +264,82 @@ pub fn depths(conn: &mut DbConnection) -> Result<(QueueDepth, QueueDepth), Stora
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::connection::{open, DatabaseUrl, OpenMode};
+    use diesel::debug_query;
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::sqlite::Sqlite;
+
+    #[derive(QueryableByName)]
+    struct PlanStep {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// The plan the bundled SQLite (as built for the server: no STAT4, QPSG) makes for a queue
+    /// page's statement, its values bound as the server binds them, on a migrated database
+    /// without statistics (as a new site's).
+    fn page_plan(kind: QueueKind, filter: &QueueFilter, binds: &[&str]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("plan.db").to_str().unwrap().to_string());
+        let pool = open(&url, 1, OpenMode::CreateIfMissing).unwrap();
+        let mut conn = pool.get().unwrap();
+        let DbConnection::Sqlite(conn) = &mut *conn else {
+            unreachable!("a SQLite URL opens SQLite")
+        };
+        let query = narrowed!(comments::table.into_boxed::<Sqlite>(), kind, filter)
+            .order(comments::id.asc())
+            .limit(51)
+            .select(QueueRow::as_select());
+        let rendered = debug_query::<Sqlite, _>(&query).to_string();
+        let sql = rendered.split(" -- binds:").next().unwrap();
+        let mut explain = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).into_boxed();
+        for value in binds {
+            explain = explain.bind::<Text, _>(value.to_string());
+        }
+        let steps: Vec<PlanStep> = explain.bind::<BigInt, _>(51).load(conn).unwrap();
+        steps
+            .into_iter()
+            .map(|s| s.detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn queue_pages_read_their_rows_in_id_order_from_an_index_without_sorting() {
+        let article = QueueFilter {
+            article_id: Some("news-1".into()),
+            ..QueueFilter::default()
+        };
+        for (kind, filter, binds, index) in [
+            (
+                QueueKind::Pending,
+                QueueFilter::default(),
+                vec!["pending"],
+                "comments_status_id",
+            ),
+            (
+                QueueKind::Pending,
+                article,
+                vec!["pending", "news-1"],
+                "comments_article_status_id",
+            ),
+            (
+                QueueKind::Flagged,
+                QueueFilter::default(),
+                vec![],
+                "comments_flagged",
+            ),
+        ] {
+            let plan = page_plan(kind, &filter, &binds);
+            assert!(
+                plan.contains(&format!("USING INDEX {index} ")) || plan.ends_with(index),
+                "{kind:?}: {plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{kind:?}: {plan}");
+        }
+    }
+}
