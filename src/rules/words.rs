@@ -242,8 +242,7 @@ impl PhraseIndex {
         // vocabulary word, exactly or within one edit, starts none.
         let root_gap = self.gaps[0] != 0;
         for (i, &(s, e)) in toks.iter().enumerate() {
-            let starts = looked.ids[i] != NONE
-                || (!looked.fuzzy.is_empty() && !looked.fuzzy_at(i).is_empty());
+            let starts = looked.ids[i] != NONE || !looked.fuzzy_at(i).is_empty();
             if starts || root_gap {
                 self.walk(0, i, (i, s), &looked, false, &mut out);
             }

@@ -14,6 +14,24 @@ macro_rules! on_backend {
     };
 }
 
+/// `on_backend!` with `$filter` bound to "`$column` is one of `$keys`", written the way each
+/// backend keeps the statement prepared whatever the number of keys: one JSON array on SQLite
+/// (`json_list`), one array parameter on PostgreSQL (`= ANY($1)`).
+macro_rules! on_backend_where_in {
+    ($conn:expr, $column:expr, $keys:expr, |$c:ident, $filter:ident| $body:expr) => {
+        match $conn {
+            $crate::storage::DbConnection::Sqlite($c) => {
+                let $filter = $crate::storage::json_list::in_json_list($column, $keys);
+                $body
+            }
+            $crate::storage::DbConnection::Pg($c) => {
+                let $filter = diesel::ExpressionMethods::eq_any($column, $keys);
+                $body
+            }
+        }
+    };
+}
+
 pub mod articles;
 pub mod audit;
 pub mod backup;

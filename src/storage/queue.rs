@@ -1,7 +1,6 @@
 //! The moderators' queue: filtered, oldest-first keyset pages of comments with everything a
 //! moderator needs beside them (author history, flags).
 
-use super::json_list::in_json_list;
 use super::schema::{author_stats, comment_rule_hits, comments, flags};
 use super::{DbConnection, StorageError};
 use diesel::dsl::{count_star, min};
@@ -175,16 +174,10 @@ pub fn author_records(
         author_stats::rejected,
         author_stats::first_seen,
     );
-    let rows: Vec<(String, i64, i64, i64, Option<PrimitiveDateTime>)> = match conn {
-        DbConnection::Sqlite(c) => author_stats::table
-            .filter(in_json_list(author_stats::author_key, author_keys))
-            .select(columns)
-            .load(c)?,
-        DbConnection::Pg(c) => author_stats::table
-            .filter(author_stats::author_key.eq_any(author_keys))
-            .select(columns)
-            .load(c)?,
-    };
+    let rows: Vec<(String, i64, i64, i64, Option<PrimitiveDateTime>)> =
+        on_backend_where_in!(conn, author_stats::author_key, author_keys, |c, listed| {
+            author_stats::table.filter(listed).select(columns).load(c)?
+        });
     Ok(rows
         .into_iter()
         .map(|(key, published, pending, rejected, first_seen)| {
@@ -211,18 +204,14 @@ pub fn flag_summaries(
     comment_ids: &[String],
 ) -> Result<HashMap<String, FlagSummary>, StorageError> {
     let columns = (flags::comment_id, flags::reason, flags::note);
-    let rows: Vec<(String, String, Option<String>)> = match conn {
-        DbConnection::Sqlite(c) => flags::table
-            .filter(in_json_list(flags::comment_id, comment_ids))
-            .order(flags::id.asc())
-            .select(columns)
-            .load(c)?,
-        DbConnection::Pg(c) => flags::table
-            .filter(flags::comment_id.eq_any(comment_ids))
-            .order(flags::id.asc())
-            .select(columns)
-            .load(c)?,
-    };
+    let rows: Vec<(String, String, Option<String>)> =
+        on_backend_where_in!(conn, flags::comment_id, comment_ids, |c, listed| {
+            flags::table
+                .filter(listed)
+                .order(flags::id.asc())
+                .select(columns)
+                .load(c)?
+        });
     let mut summaries: HashMap<String, FlagSummary> = HashMap::new();
     for (comment_id, reason, note) in rows {
         let summary = summaries.entry(comment_id).or_default();

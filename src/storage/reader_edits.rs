@@ -2,7 +2,6 @@
 //! window), the compare-and-set that replaces a comment's text and verdict, the delete, and the
 //! revisions kept for moderators.
 
-use super::json_list::in_json_list;
 use super::schema::{comment_edit_grants, comment_revisions, comments};
 use super::{DbConnection, StorageError};
 use diesel::prelude::*;
@@ -179,16 +178,14 @@ pub fn revisions_of(
     conn: &mut DbConnection,
     comment_ids: &[String],
 ) -> Result<Vec<RevisionRow>, StorageError> {
-    Ok(match conn {
-        DbConnection::Sqlite(c) => comment_revisions::table
-            .filter(in_json_list(comment_revisions::comment_id, comment_ids))
+    Ok(on_backend_where_in!(
+        conn,
+        comment_revisions::comment_id,
+        comment_ids,
+        |c, listed| comment_revisions::table
+            .filter(listed)
             .order(comment_revisions::id.asc())
             .select(RevisionRow::as_select())
-            .load(c)?,
-        DbConnection::Pg(c) => comment_revisions::table
-            .filter(comment_revisions::comment_id.eq_any(comment_ids))
-            .order(comment_revisions::id.asc())
-            .select(RevisionRow::as_select())
-            .load(c)?,
-    })
+            .load(c)?
+    ))
 }
