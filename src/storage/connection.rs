@@ -333,4 +333,30 @@ mod tests {
             );
         }
     }
+
+    /// `.cargo/config.toml` only applies to builds run inside the project: a build that missed
+    /// it would work, slower (statements re-prepared, statement journals in temporary files).
+    #[test]
+    fn the_bundled_sqlite_is_built_with_the_servers_compile_options() {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["ENABLE_QPSG", "STMTJRNL_SPILL=-1", "DEFAULT_MEMSTATUS=0"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "{wanted} missing from {options:?}"
+            );
+        }
+        assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "{options:?}");
+    }
 }
