@@ -1,5 +1,6 @@
-//! Intake: a new comment is judged on the blocking pool (reads on their own connections, rules
-//! evaluated in parallel), then handed to the one intake writer, which stores it with everything
+//! Intake: a new comment is judged by one of the intake's judging threads (reads on a pooled
+//! connection the thread keeps while comments are waiting, rules evaluated in parallel), then
+//! handed by that thread to the one intake writer, which stores it with everything
 //! else waiting in one durable commit. `submit` returns only once the comment is committed.
 
 use super::idempotency::{self, Idempotency};
@@ -9,7 +10,8 @@ use super::learning::LiveModel;
 use super::{Database, ModerationError, ModerationSettings, NewComment};
 use crate::rules::RuleSet;
 use crate::storage::group_commit::{GroupCommit, GroupCommitConfig};
-use crate::storage::StorageError;
+use crate::storage::workers::{AfterJob, ConnectionWorkers};
+use crate::storage::{DbConnection, StorageError};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +20,9 @@ use time::PrimitiveDateTime;
 /// The intake of new comments for one database.
 pub struct Intake {
     pool: Database,
+    /// The threads that judge submissions (reads and rules), each keeping a read connection
+    /// while submissions are waiting.
+    judges: ConnectionWorkers,
     writer: GroupCommit<super::judge::Judged, Outcome>,
     /// Comments the writer has committed; read before a judgement's history.
     committed: Arc<AtomicU64>,
@@ -26,7 +31,7 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the writer, which keeps a connection of its own from `pool`.
+    /// Starts the writer, which keeps a connection of its own from `pool`, and the judges.
     pub fn start(
         pool: Database,
         learning: Arc<LiveModel>,
@@ -41,8 +46,16 @@ impl Intake {
             config,
         )
         .map_err(|e| StorageError::Unwritable(format!("cannot start the writer: {e}")))?;
+        let judges = ConnectionWorkers::spawn(
+            "intake-judge",
+            pool.clone(),
+            judging_threads(),
+            config.queue_capacity,
+        )
+        .map_err(|e| StorageError::Unwritable(format!("cannot start the judges: {e}")))?;
         Ok(Intake {
             pool,
+            judges,
             writer,
             committed,
             learning,
@@ -75,31 +88,48 @@ impl Intake {
         idempotency: Option<Idempotency>,
     ) -> Result<SubmittedComment, ModerationError> {
         let seen_writes = self.committed.load(Ordering::Acquire);
-        let pool = self.pool.clone();
         let model = self.learning.snapshot();
         let span = tracing::Span::current();
-        let judged = tokio::task::spawn_blocking(move || {
+        let writer = self.writer.clone();
+        // One answer for the whole way: the judge sends a refusal itself, or hands the judged
+        // comment and this reply on to the writer, which answers after the commit.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = move |conn: Result<&mut DbConnection, StorageError>| {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(StorageError::from)?;
-            judge(
-                &mut conn,
-                Submission {
-                    rules,
-                    model,
-                    settings,
-                    comment,
-                    client_ip,
-                    created_at: now,
-                    seen_writes,
-                    idempotency,
-                },
-            )
-        })
-        .await
-        .map_err(|e| StorageError::Unwritable(format!("judging failed: {e}")))??;
-        let answer = self
-            .writer
-            .submit(judged)
+            let judged = conn.map_err(ModerationError::from).and_then(|conn| {
+                judge(
+                    conn,
+                    Submission {
+                        rules,
+                        model,
+                        settings,
+                        comment,
+                        client_ip,
+                        created_at: now,
+                        seen_writes,
+                        idempotency,
+                    },
+                )
+            });
+            match judged {
+                Ok(judged) => {
+                    if let Err(reply) = writer.submit_with(judged, reply) {
+                        let _ = reply.send(Ok(Err(ModerationError::Overloaded)));
+                    }
+                    AfterJob::Keep
+                }
+                Err(refusal) => {
+                    let after = match &refusal {
+                        ModerationError::Storage(err) if err.is_transient() => AfterJob::Reconnect,
+                        _ => AfterJob::Keep,
+                    };
+                    let _ = reply.send(Ok(Err(refusal)));
+                    after
+                }
+            }
+        };
+        self.judges
+            .submit(Box::new(job))
             .map_err(|_| ModerationError::Overloaded)?;
         let stored = answer.await.map_err(|_| StorageError::WriterStopped)???;
         if stored.verdict.is_some() {
@@ -122,4 +152,10 @@ impl Intake {
         }
         Ok(stored)
     }
+}
+
+/// Judging threads: twice the cores, so a judge waiting on a read (a PostgreSQL round trip)
+/// leaves a core to another.
+fn judging_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }

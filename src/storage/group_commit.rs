@@ -59,7 +59,8 @@ pub struct MetricNames {
 #[error("the write queue is full")]
 pub struct QueueFull;
 
-type Reply<O> = oneshot::Sender<Result<O, StorageError>>;
+/// Where an item's answer goes.
+pub type Reply<O> = oneshot::Sender<Result<O, StorageError>>;
 /// An item, who waits for it, and when it was queued.
 type Queued<I, O> = (I, Reply<O>, Instant);
 
@@ -120,9 +121,18 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
     /// Queues `item`; the receiver answers once its batch committed (or failed).
     pub fn submit(&self, item: I) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
         let (reply, answer) = oneshot::channel();
+        self.submit_with(item, reply)
+            .map(|()| answer)
+            .map_err(|_| QueueFull)
+    }
+
+    /// Queues `item`, to be answered on `reply` (which a caller may have handed on to whoever
+    /// produced the item); a full queue gives `reply` back, unanswered.
+    pub fn submit_with(&self, item: I, reply: Reply<O>) -> Result<(), Reply<O>> {
         match self.sender.try_send((item, reply, Instant::now())) {
-            Ok(()) => Ok(answer),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(QueueFull),
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full((_, reply, _)))
+            | Err(TrySendError::Disconnected((_, reply, _))) => Err(reply),
         }
     }
 

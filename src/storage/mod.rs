@@ -55,6 +55,7 @@ pub mod rule_hits;
 pub mod schema;
 pub mod transfer;
 pub mod users;
+pub mod workers;
 
 pub use connection::{
     connect_pool, open, write_transaction, Backend, DatabaseUrl, DbConnection, OpenMode, Pool,
