@@ -125,8 +125,9 @@ pub struct ServeConfig {
     #[arg(long, env = "GATEHOUSE_WORKERS")]
     pub workers: Option<usize>,
 
-    /// Judged comments that may wait for the intake writer; beyond that, submissions are
-    /// answered 503 with Retry-After instead of queueing without bound.
+    /// Submissions that may wait for a judging thread, and judged comments that may wait for
+    /// the intake writer (each queue this long); beyond that, submissions are answered 503
+    /// with Retry-After instead of queueing without bound.
     #[arg(long, env = "GATEHOUSE_INTAKE_QUEUE", default_value_t = 4096)]
     pub intake_queue: usize,
 

@@ -5,11 +5,11 @@
 
 use super::idempotency::{self, Idempotency};
 use super::intake_writer::{IntakeWriter, Outcome};
-use super::judge::{judge, Submission, SubmittedComment};
+use super::judge::{judge, Judged, Submission, SubmittedComment};
 use super::learning::LiveModel;
 use super::{Database, ModerationError, ModerationSettings, NewComment};
 use crate::rules::RuleSet;
-use crate::storage::group_commit::{GroupCommit, GroupCommitConfig};
+use crate::storage::group_commit::{GroupCommit, GroupCommitConfig, Refused};
 use crate::storage::workers::{AfterJob, ConnectionWorkers};
 use crate::storage::{DbConnection, StorageError};
 use std::net::IpAddr;
@@ -23,7 +23,7 @@ pub struct Intake {
     /// The threads that judge submissions (reads and rules), each keeping a read connection
     /// while submissions are waiting.
     judges: ConnectionWorkers,
-    writer: GroupCommit<super::judge::Judged, Outcome>,
+    writer: GroupCommit<Judged, Outcome>,
     /// Comments the writer has committed; read before a judgement's history.
     committed: Arc<AtomicU64>,
     /// The learned rule's model: each judgement takes the snapshot of the moment.
@@ -49,7 +49,7 @@ impl Intake {
         let judges = ConnectionWorkers::spawn(
             "intake-judge",
             pool.clone(),
-            judging_threads(),
+            judging_threads(pool.max_size()),
             config.queue_capacity,
         )
         .map_err(|e| StorageError::Unwritable(format!("cannot start the judges: {e}")))?;
@@ -76,7 +76,7 @@ impl Intake {
     }
 
     /// Judges `comment` with `rules` and stores it. Returns once the comment is durable;
-    /// `Overloaded` when the writer's queue is full. With an idempotency key, a key already
+    /// `Overloaded` when the judges' or the writer's queue is full. With an idempotency key, a key already
     /// answered (by a submission stored meanwhile) gets that answer instead.
     pub async fn submit(
         &self,
@@ -87,46 +87,23 @@ impl Intake {
         now: PrimitiveDateTime,
         idempotency: Option<Idempotency>,
     ) -> Result<SubmittedComment, ModerationError> {
-        let seen_writes = self.committed.load(Ordering::Acquire);
-        let model = self.learning.snapshot();
+        let submission = Submission {
+            rules,
+            model: self.learning.snapshot(),
+            settings,
+            comment,
+            client_ip,
+            created_at: now,
+            seen_writes: self.committed.load(Ordering::Acquire),
+            idempotency,
+        };
         let span = tracing::Span::current();
         let writer = self.writer.clone();
         // One answer for the whole way: the judge sends a refusal itself, or hands the judged
         // comment and this reply on to the writer, which answers after the commit.
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = move |conn: Result<&mut DbConnection, StorageError>| {
-            let _entered = span.enter();
-            let judged = conn.map_err(ModerationError::from).and_then(|conn| {
-                judge(
-                    conn,
-                    Submission {
-                        rules,
-                        model,
-                        settings,
-                        comment,
-                        client_ip,
-                        created_at: now,
-                        seen_writes,
-                        idempotency,
-                    },
-                )
-            });
-            match judged {
-                Ok(judged) => {
-                    if let Err(reply) = writer.submit_with(judged, reply) {
-                        let _ = reply.send(Ok(Err(ModerationError::Overloaded)));
-                    }
-                    AfterJob::Keep
-                }
-                Err(refusal) => {
-                    let after = match &refusal {
-                        ModerationError::Storage(err) if err.is_transient() => AfterJob::Reconnect,
-                        _ => AfterJob::Keep,
-                    };
-                    let _ = reply.send(Ok(Err(refusal)));
-                    after
-                }
-            }
+            span.in_scope(|| judge_and_hand_on(conn, submission, &writer, reply))
         };
         self.judges
             .submit(Box::new(job))
@@ -154,8 +131,58 @@ impl Intake {
     }
 }
 
+type Reply = tokio::sync::oneshot::Sender<Result<Outcome, StorageError>>;
+
+/// On a judging thread: judges the submission and hands it, with `reply`, to the writer, or
+/// answers `reply` with the refusal. A request that is gone (the client left) is neither
+/// judged nor stored, as when its future was dropped.
+fn judge_and_hand_on(
+    conn: Result<&mut DbConnection, StorageError>,
+    submission: Submission,
+    writer: &GroupCommit<Judged, Outcome>,
+    reply: Reply,
+) -> AfterJob {
+    if reply.is_closed() {
+        return AfterJob::Keep;
+    }
+    let judged = match conn.map_err(ModerationError::from) {
+        Ok(conn) => judge(conn, submission),
+        Err(refusal) => Err(refusal),
+    };
+    match judged {
+        Ok(judged) if !reply.is_closed() => {
+            if let Err((reply, refused)) = writer.submit_with(judged, reply) {
+                let refusal = match refused {
+                    Refused::Full => ModerationError::Overloaded,
+                    Refused::Stopped => {
+                        tracing::error!("the intake writer has stopped");
+                        StorageError::WriterStopped.into()
+                    }
+                };
+                let _ = reply.send(Ok(Err(refusal)));
+            }
+            AfterJob::Keep
+        }
+        Ok(_) => AfterJob::Keep,
+        Err(refusal) => {
+            // Any storage error may mean a broken connection: the pool checks it on return.
+            let after = match &refusal {
+                ModerationError::Storage(_) => AfterJob::Reconnect,
+                _ => AfterJob::Keep,
+            };
+            let _ = reply.send(Ok(Err(refusal)));
+            after
+        }
+    }
+}
+
 /// Judging threads: twice the cores, so a judge waiting on a read (a PostgreSQL round trip)
-/// leaves a core to another.
-fn judging_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+/// leaves a core to another, but never so many that, all holding a connection while
+/// submissions wait, they leave none of the pool's `pool_size` to the writer, the WAL
+/// checkpointer and the other requests.
+fn judging_threads(pool_size: u32) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 2)
+        .min((pool_size as usize).saturating_sub(3))
+        .max(1)
 }

@@ -192,6 +192,15 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StorageErr
         .build(ConnectionManager { url: url.clone() })?)
 }
 
+/// A pool that gives up on a connection after `timeout`, for tests of what callers do then.
+#[cfg(test)]
+pub(crate) fn pool_with_timeout(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
+    diesel::r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(timeout)
+        .build_unchecked(ConnectionManager { url: url.clone() })
+}
+
 /// Whether opening may create the database. Only `serve` and `migrate` make a new SQLite file:
 /// every other command works on an existing database, so a mistyped path or another working
 /// folder is refused instead of answering from a new, empty file.
@@ -351,7 +360,11 @@ mod tests {
             .into_iter()
             .map(|o| o.compile_options)
             .collect();
-        for wanted in ["ENABLE_QPSG", "STMTJRNL_SPILL=-1", "DEFAULT_MEMSTATUS=0"] {
+        for wanted in [
+            "ENABLE_QPSG",
+            "STMTJRNL_SPILL=122880",
+            "DEFAULT_MEMSTATUS=0",
+        ] {
             assert!(
                 options.iter().any(|o| o == wanted),
                 "{wanted} missing from {options:?}"

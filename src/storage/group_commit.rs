@@ -59,6 +59,15 @@ pub struct MetricNames {
 #[error("the write queue is full")]
 pub struct QueueFull;
 
+/// Why the writer did not take an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Its queue is full: retry shortly.
+    Full,
+    /// Its thread has stopped.
+    Stopped,
+}
+
 /// Where an item's answer goes.
 pub type Reply<O> = oneshot::Sender<Result<O, StorageError>>;
 /// An item, who waits for it, and when it was queued.
@@ -127,12 +136,12 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
     }
 
     /// Queues `item`, to be answered on `reply` (which a caller may have handed on to whoever
-    /// produced the item); a full queue gives `reply` back, unanswered.
-    pub fn submit_with(&self, item: I, reply: Reply<O>) -> Result<(), Reply<O>> {
+    /// produced the item); a refusal gives `reply` back, unanswered, with the reason.
+    pub fn submit_with(&self, item: I, reply: Reply<O>) -> Result<(), (Reply<O>, Refused)> {
         match self.sender.try_send((item, reply, Instant::now())) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full((_, reply, _)))
-            | Err(TrySendError::Disconnected((_, reply, _))) => Err(reply),
+            Err(TrySendError::Full((_, reply, _))) => Err((reply, Refused::Full)),
+            Err(TrySendError::Disconnected((_, reply, _))) => Err((reply, Refused::Stopped)),
         }
     }
 
@@ -284,4 +293,93 @@ where
     });
     writer.finish(result.is_ok());
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc as std_mpsc;
+    use std::sync::Mutex;
+
+    /// Holds each batch until the test lets it go; an item of 0 stops the thread.
+    struct HeldWriter {
+        started: std_mpsc::Sender<()>,
+        release: Arc<Mutex<std_mpsc::Receiver<()>>>,
+    }
+
+    impl BatchWriter for HeldWriter {
+        type Item = u32;
+        type Output = u32;
+
+        fn write_batch(
+            &mut self,
+            _conn: &mut DbConnection,
+            items: &mut [u32],
+        ) -> Result<Vec<u32>, StorageError> {
+            assert!(!items.contains(&0), "told to stop");
+            self.started.send(()).unwrap();
+            self.release.lock().unwrap().recv().unwrap();
+            Ok(items.to_vec())
+        }
+
+        fn finish(&mut self, _committed: bool) {}
+    }
+
+    #[test]
+    fn a_refused_item_gives_its_reply_back_saying_whether_the_queue_is_full_or_the_writer_stopped()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("g.db");
+        let url = super::super::DatabaseUrl::Sqlite(file.to_str().unwrap().to_string());
+        let pool = super::super::connect_pool(&url, 1).unwrap();
+        let (started, has_started) = std_mpsc::channel();
+        let (release, released) = std_mpsc::channel();
+        let writer = HeldWriter {
+            started,
+            release: Arc::new(Mutex::new(released)),
+        };
+        let config = GroupCommitConfig {
+            queue_capacity: 1,
+            max_batch: 1,
+            metrics: None,
+        };
+        let commit = GroupCommit::spawn(
+            "test-writer",
+            move || pool.get().map_err(StorageError::from),
+            writer,
+            config,
+        )
+        .map_err(|e| e.to_string())
+        .unwrap();
+        let first = commit.submit(1).unwrap();
+        has_started.recv().unwrap();
+        let second = commit.submit(2).unwrap();
+        let (reply, mut answer) = oneshot::channel();
+        let (reply, refused) = commit.submit_with(3, reply).unwrap_err();
+        assert_eq!(refused, Refused::Full);
+        reply.send(Ok(30)).unwrap();
+        assert_eq!(
+            answer.try_recv().unwrap().unwrap(),
+            30,
+            "the reply came back usable"
+        );
+
+        release.send(()).unwrap();
+        assert_eq!(first.blocking_recv().unwrap().unwrap(), 1);
+        has_started.recv().unwrap();
+        release.send(()).unwrap();
+        assert_eq!(second.blocking_recv().unwrap().unwrap(), 2);
+        let stopping = commit.submit(0).unwrap();
+        assert!(stopping.blocking_recv().is_err(), "the writer thread ended");
+        // The queue goes away as the thread finishes unwinding, a moment after the reply.
+        let stopped = (0..500).any(|_| {
+            let (reply, _answer) = oneshot::channel();
+            let refused = matches!(commit.submit_with(4, reply), Err((_, Refused::Stopped)));
+            if !refused {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            refused
+        });
+        assert!(stopped, "a stopped writer's refusal says so");
+    }
 }

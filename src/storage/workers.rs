@@ -13,7 +13,8 @@ use std::panic::AssertUnwindSafe;
 pub enum AfterJob {
     /// Keep it for the next job.
     Keep,
-    /// The job failed in a way that may have broken the connection: take a fresh one.
+    /// The job failed in a way that may have broken the connection: give it back to the
+    /// pool (which drops a broken one) and take one from the pool for the next job.
     Reconnect,
 }
 
@@ -78,7 +79,13 @@ fn work(pool: &Pool, receiver: &Receiver<Job>) {
             match pool.get() {
                 Ok(conn) => held = Some(conn),
                 Err(err) => {
+                    // No connection within the pool's timeout: every job waiting now would
+                    // wait as long in turn, so they all get the refusal at once.
+                    let reason = err.to_string();
                     run(job, Err(StorageError::from(err)));
+                    while let Ok(job) = receiver.try_recv() {
+                        run(job, Err(StorageError::Unwritable(reason.clone())));
+                    }
                     continue;
                 }
             }
@@ -94,8 +101,13 @@ fn work(pool: &Pool, receiver: &Receiver<Job>) {
 /// Runs one job; a job that panics drops its answer (its caller sees the worker gone) and
 /// leaves the worker running, with a fresh connection next time.
 fn run(job: Job, conn: Result<&mut DbConnection, StorageError>) -> AfterJob {
-    std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))).unwrap_or_else(|_| {
-        tracing::error!("a worker's job panicked");
+    std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|m| m.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(panic = %message, "a worker's job panicked; its caller gets no answer");
         AfterJob::Reconnect
     })
 }
@@ -175,5 +187,46 @@ mod tests {
             "the job after the panic got a connection"
         );
         drop(done);
+    }
+
+    #[test]
+    fn when_no_connection_can_be_had_every_waiting_job_is_refused_with_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("w.db");
+        let url = crate::storage::DatabaseUrl::Sqlite(file.to_str().unwrap().to_string());
+        let pool = crate::storage::connection::pool_with_timeout(
+            &url,
+            1,
+            std::time::Duration::from_millis(200),
+        );
+        let only_connection = pool.get().unwrap();
+        let workers = ConnectionWorkers::spawn("test-worker", pool, 1, 10).unwrap();
+        let (done, results) = mpsc::channel();
+        for i in 0..3 {
+            let done = done.clone();
+            workers
+                .submit(Box::new(move |conn| {
+                    let kind = match conn {
+                        Ok(_) => "connection",
+                        Err(StorageError::Pool(_)) => "timed out itself",
+                        Err(StorageError::Unwritable(_)) => "refused with the first",
+                        Err(_) => "other",
+                    };
+                    done.send((i, kind)).unwrap();
+                    AfterJob::Keep
+                }))
+                .unwrap();
+        }
+        drop(done);
+        let seen: Vec<(i32, &str)> = results.iter().take(3).collect();
+        assert_eq!(
+            seen,
+            vec![
+                (0, "timed out itself"),
+                (1, "refused with the first"),
+                (2, "refused with the first")
+            ]
+        );
+        drop(only_connection);
     }
 }
