@@ -76,8 +76,8 @@ impl Intake {
     }
 
     /// Judges `comment` with `rules` and stores it. Returns once the comment is durable;
-    /// `Overloaded` when the judges' or the writer's queue is full. With an idempotency key, a key already
-    /// answered (by a submission stored meanwhile) gets that answer instead.
+    /// `Overloaded` when the judges' or the writer's queue is full. With an idempotency key, a
+    /// key already answered (by a submission stored meanwhile) gets that answer instead.
     pub async fn submit(
         &self,
         rules: Arc<RuleSet>,

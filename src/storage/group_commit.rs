@@ -37,7 +37,7 @@ pub trait BatchWriter: Send + 'static {
 /// How the writer batches.
 #[derive(Debug, Clone, Copy)]
 pub struct GroupCommitConfig {
-    /// Items waiting at most; more are refused with `QueueFull`.
+    /// Items waiting at most; more are refused (`Refused::Full`).
     pub queue_capacity: usize,
     /// Items written in one transaction at most.
     pub max_batch: usize,
@@ -53,11 +53,6 @@ pub struct MetricNames {
     pub wait_seconds: &'static str,
     pub commit_seconds: &'static str,
 }
-
-/// The queue is full: the caller should answer "busy, retry shortly".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the write queue is full")]
-pub struct QueueFull;
 
 /// Why the writer did not take an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,16 +122,9 @@ impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
         Ok(GroupCommit { sender, stats })
     }
 
-    /// Queues `item`; the receiver answers once its batch committed (or failed).
-    pub fn submit(&self, item: I) -> Result<oneshot::Receiver<Result<O, StorageError>>, QueueFull> {
-        let (reply, answer) = oneshot::channel();
-        self.submit_with(item, reply)
-            .map(|()| answer)
-            .map_err(|_| QueueFull)
-    }
-
-    /// Queues `item`, to be answered on `reply` (which a caller may have handed on to whoever
-    /// produced the item); a refusal gives `reply` back, unanswered, with the reason.
+    /// Queues `item`, to be answered on `reply` once its batch committed (or failed); the
+    /// caller may have handed `reply` on to whoever produced the item. A refusal gives `reply`
+    /// back, unanswered, with the reason.
     pub fn submit_with(&self, item: I, reply: Reply<O>) -> Result<(), (Reply<O>, Refused)> {
         match self.sender.try_send((item, reply, Instant::now())) {
             Ok(()) => Ok(()),
@@ -325,6 +313,15 @@ mod tests {
         fn finish(&mut self, _committed: bool) {}
     }
 
+    fn queue(
+        commit: &GroupCommit<u32, u32>,
+        item: u32,
+    ) -> oneshot::Receiver<Result<u32, StorageError>> {
+        let (reply, answer) = oneshot::channel();
+        assert!(commit.submit_with(item, reply).is_ok(), "{item} queued");
+        answer
+    }
+
     #[test]
     fn a_refused_item_gives_its_reply_back_saying_whether_the_queue_is_full_or_the_writer_stopped()
     {
@@ -351,9 +348,9 @@ mod tests {
         )
         .map_err(|e| e.to_string())
         .unwrap();
-        let first = commit.submit(1).unwrap();
+        let first = queue(&commit, 1);
         has_started.recv().unwrap();
-        let second = commit.submit(2).unwrap();
+        let second = queue(&commit, 2);
         let (reply, mut answer) = oneshot::channel();
         let (reply, refused) = commit.submit_with(3, reply).unwrap_err();
         assert_eq!(refused, Refused::Full);
@@ -369,7 +366,7 @@ mod tests {
         has_started.recv().unwrap();
         release.send(()).unwrap();
         assert_eq!(second.blocking_recv().unwrap().unwrap(), 2);
-        let stopping = commit.submit(0).unwrap();
+        let stopping = queue(&commit, 0);
         assert!(stopping.blocking_recv().is_err(), "the writer thread ended");
         // The queue goes away as the thread finishes unwinding, a moment after the reply.
         let stopped = (0..500).any(|_| {

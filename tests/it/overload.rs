@@ -160,3 +160,30 @@ async fn a_database_that_cannot_write_answers_503_and_recovers_by_itself() {
     }
     assert_eq!(app.stored_count(), 2);
 }
+
+/// A PostgreSQL session ended under a connection someone kept (a restart,
+/// `pg_terminate_backend`; the intake's judges keep theirs while comments wait): its next
+/// query is a transient failure, answered 503 and retried on a fresh connection, not a
+/// broken query answered 500.
+#[test]
+fn a_postgres_session_ended_under_a_kept_connection_is_a_transient_failure() {
+    use diesel::{Connection, RunQueryDsl};
+    let Some(admin_url) = crate::postgres_support::postgres_admin_url() else {
+        return;
+    };
+    let mut kept = diesel::PgConnection::establish(&admin_url).expect("connect");
+    let pid: i32 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+        "pg_backend_pid()",
+    ))
+    .get_result(&mut kept)
+    .expect("own backend pid");
+    let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect as admin");
+    admin
+        .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
+        .expect("terminate the kept session");
+    let err = diesel::sql_query("SELECT 1")
+        .execute(&mut kept)
+        .expect_err("the session is gone");
+    let err = gatehouse::storage::StorageError::from(err);
+    assert!(err.is_transient(), "{err:?}");
+}
