@@ -4,13 +4,19 @@
 //! combined with Fisher's chi-square, as SpamBayes and SpamAssassin's Bayes do. Pure: the
 //! counts are a value the caller loads and passes in.
 
-use super::fxhash::{FxHasher, FxMap};
+use super::fxhash::FxMap;
 use super::links::{find_links, Link};
 use super::normalize::normalize;
 use super::word_tokens::tokens;
 use super::Field;
 use serde::{Deserialize, Serialize};
-use std::hash::Hasher;
+use std::cell::RefCell;
+
+#[path = "learned_combine.rs"]
+mod combine;
+#[cfg(test)]
+use combine::{chi2q, chi_square_combine};
+pub(crate) use combine::{score, Scored};
 
 /// Words of a field looked at: bounds the work on a 5,000-character comment.
 pub const MAX_WORDS_PER_FIELD: usize = 200;
@@ -21,10 +27,6 @@ const PRIOR_STRENGTH: f64 = 0.45;
 const PRIOR: f64 = 0.5;
 /// Tokens whose probability is closer to 0.5 than this are ignored (they only add noise).
 const MIN_STRENGTH: f64 = 0.1;
-/// Most tokens combined into one score: the most decided ones.
-const MAX_DISCRIMINATORS: usize = 150;
-/// Tokens named in an explanation.
-pub const EXPLAINED_TOKENS: usize = 6;
 
 /// How often a token was in comments labelled ham and spam.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -99,11 +101,40 @@ impl LearnedModel {
 
 /// The hash of one word's (or host's) bytes: the building block of every token key, worked
 /// out once per word of a comment and shared by the word's own key and both pairs it is in.
+/// Eight bytes at a time, with the tail read as (overlapping) loads rather than byte by byte
+/// (as rapidhash and wyhash do): most words are shorter than eight bytes, so most take one
+/// multiplication. The length goes in first, so the loads of two words of different lengths
+/// never collide; the last rotation brings the product's well-mixed high bits down to the
+/// low bits a hash table indexes by (the `rustc-hash` finish).
 #[inline]
 fn word_hash(word: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(word.as_bytes());
-    h.finish()
+    let b = word.as_bytes();
+    let load8 = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let load4 = |i: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[i..i + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let n = b.len();
+    let mut h = combine(0, n as u64);
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            h = combine(h, load8(i));
+            i += 8;
+        }
+        h = combine(h, load8(n - 8));
+    } else if n >= 4 {
+        h = combine(h, load4(0) | load4(n - 4) << 32);
+    } else if n > 0 {
+        let tail = u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16;
+        h = combine(h, tail);
+    }
+    h.rotate_left(26)
 }
 
 /// One FxHash step: folds `b` into `a`.
@@ -211,6 +242,63 @@ fn link_hosts(links: &[Link]) -> impl Iterator<Item = (&Link, &str)> {
         .filter(|(_, host)| host.len() <= MAX_TOKEN_BYTES)
 }
 
+/// The keys one field of a comment has looked up so far, each with whether the model knows
+/// it (in the key's low bit): an open-addressed set whose slots count as empty unless stamped
+/// with the current field's number, so each field starts afresh without clearing the table.
+/// One per thread, reused by every comment judged there (no allocation or clearing per
+/// comment).
+struct Seen {
+    keys: Vec<u64>,
+    stamps: Vec<u32>,
+    stamp: u32,
+    mask: usize,
+}
+
+/// The most slots a field needs: at most half full with every word, pair and host distinct.
+const SEEN_SLOTS: usize = (4 * 2 * MAX_WORDS_PER_FIELD + 64).next_power_of_two();
+
+thread_local! {
+    static SEEN: RefCell<Seen> = RefCell::new(Seen {
+        keys: vec![0; SEEN_SLOTS],
+        stamps: vec![0; SEEN_SLOTS],
+        stamp: 0,
+        mask: 0,
+    });
+}
+
+impl Seen {
+    /// Empties the set for a field of `tokens` tokens at most.
+    fn start(&mut self, tokens: usize) {
+        if self.stamp == u32::MAX {
+            self.stamps.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        self.mask = (2 * tokens + 64).next_power_of_two().min(SEEN_SLOTS) - 1;
+    }
+
+    /// What an earlier look-up of `key` answered (whether the model knows it), or the slot
+    /// to record the answer in.
+    #[inline]
+    fn find(&self, key: u64) -> Result<bool, usize> {
+        let tag = key | 1;
+        let mut i = (key >> 40) as usize & self.mask;
+        while self.stamps[i] == self.stamp {
+            if self.keys[i] | 1 == tag {
+                return Ok(self.keys[i] & 1 == 1);
+            }
+            i = (i + 1) & self.mask;
+        }
+        Err(i)
+    }
+
+    #[inline]
+    fn record(&mut self, slot: usize, key: u64, known: bool) {
+        self.keys[slot] = if known { key | 1 } else { key & !1 };
+        self.stamps[slot] = self.stamp;
+    }
+}
+
 /// Looks a comment's tokens up in a model and keeps the telling ones: each distinct token
 /// once (at its first place), and a pair only when the model knows both its words (it
 /// learned every pair together with its words, and pruning drops the rarer pair first).
@@ -218,8 +306,6 @@ pub(crate) struct Scorer<'m> {
     model: &'m LearnedModel,
     inv_ham: f64,
     inv_spam: f64,
-    /// Keys already looked up in this comment (open addressing, 0 = empty).
-    seen: Vec<u64>,
     /// The telling tokens so far.
     pub scored: Vec<Scored>,
 }
@@ -230,28 +316,22 @@ impl<'m> Scorer<'m> {
             model,
             inv_ham: 1.0 / model.ham_docs.max(1) as f64,
             inv_spam: 1.0 / model.spam_docs.max(1) as f64,
-            seen: Vec::new(),
             scored: Vec::new(),
         }
     }
 
-    /// Looks a token up once per comment: whether the model knows it (a repeat is answered
-    /// from `seen`, whose keys carry that answer in their low bit).
+    /// Looks a token up once per field: whether the model knows it (a repeat is answered
+    /// from `seen`).
     #[inline]
-    fn token(&mut self, feature: Feature) -> bool {
-        let tag = feature.key | 1;
-        let mask = self.seen.len() - 1;
-        let mut i = (feature.key >> 40) as usize & mask;
-        loop {
-            match self.seen[i] {
-                0 => break,
-                k if k | 1 == tag => return k & 1 == 1,
-                _ => i = (i + 1) & mask,
+    fn token(&mut self, seen: &mut Seen, feature: Feature) -> bool {
+        match seen.find(feature.key) {
+            Ok(known) => known,
+            Err(slot) => {
+                let known = self.look_up(feature);
+                seen.record(slot, feature.key, known);
+                known
             }
         }
-        let known = self.look_up(feature);
-        self.seen[i] = if known { tag } else { tag & !1 };
-        known
     }
 
     /// Looks one token up: whether the model knows it; keeps it when it is telling.
@@ -273,12 +353,22 @@ impl<'m> Scorer<'m> {
     /// Scores one field's tokens: the words of its normalized `text` and their pairs, and its
     /// `links` (found in the raw text, where the link rules have already looked for them).
     pub fn field(&mut self, field: Field, text: &str, toks: &[(usize, usize)], links: &[Link]) {
+        SEEN.with_borrow_mut(|seen| self.field_with(seen, field, text, toks, links));
+    }
+
+    fn field_with(
+        &mut self,
+        seen: &mut Seen,
+        field: Field,
+        text: &str,
+        toks: &[(usize, usize)],
+        links: &[Link],
+    ) {
         let words = toks.len().min(MAX_WORDS_PER_FIELD);
         let hosts = links.len().min(MAX_WORDS_PER_FIELD);
-        // At most half full; a new field starts afresh (keys of two fields never repeat).
-        let room = (4 * (words + hosts) + 64).next_power_of_two();
-        self.seen.clear();
-        self.seen.resize(room, 0);
+        // A new field starts afresh (keys of two fields never repeat).
+        seen.start(2 * words + hosts);
+        self.scored.reserve(2 * words + hosts);
         let name = field != Field::Body;
         // The previous word, when the model knows it: its start and hash.
         let mut previous: Option<(usize, u64)> = None;
@@ -288,53 +378,63 @@ impl<'m> Scorer<'m> {
                 continue;
             }
             let h = word_hash(&text[s..e]);
-            let known = self.token(Feature {
-                key: word_key(name, h),
-                field,
-                start: s,
-                end: e,
-                link: false,
-            });
+            let known = self.token(
+                seen,
+                Feature {
+                    key: word_key(name, h),
+                    field,
+                    start: s,
+                    end: e,
+                    link: false,
+                },
+            );
             if !known {
                 previous = None;
                 continue;
             }
             if let Some((ps, ph)) = previous {
-                self.token(Feature {
-                    key: pair_key(name, ph, h),
-                    field,
-                    start: ps,
-                    end: e,
-                    link: false,
-                });
+                self.token(
+                    seen,
+                    Feature {
+                        key: pair_key(name, ph, h),
+                        field,
+                        start: ps,
+                        end: e,
+                        link: false,
+                    },
+                );
             }
             previous = Some((s, h));
         }
         for (link, host) in link_hosts(links) {
-            self.token(Feature {
-                key: combine(LINK_HOST, word_hash(host)),
-                field,
-                start: link.start,
-                end: link.end,
-                link: true,
-            });
+            self.token(
+                seen,
+                Feature {
+                    key: combine(LINK_HOST, word_hash(host)),
+                    field,
+                    start: link.start,
+                    end: link.end,
+                    link: true,
+                },
+            );
         }
     }
 }
 
 /// Robinson's probability that a comment with this token is spam, pulled towards 0.5 when
-/// the token was seen rarely (`inv_*`: one over the labelled comments of each class).
+/// the token was seen rarely (`inv_*`: one over the labelled comments of each class):
+/// `(s·x + n·p) / (s + n)` with `p = spam / (spam + ham)` (the ratios of each class), brought
+/// to one fraction so that a token costs one division (two were a fifth of a look-up's time).
 #[inline]
 fn probability(c: TokenCounts, inv_ham: f64, inv_spam: f64) -> f64 {
     let spam_ratio = (f64::from(c.spam) * inv_spam).min(1.0);
     let ham_ratio = (f64::from(c.ham) * inv_ham).min(1.0);
-    let p = if spam_ratio + ham_ratio == 0.0 {
-        PRIOR
-    } else {
-        spam_ratio / (spam_ratio + ham_ratio)
-    };
+    let both = spam_ratio + ham_ratio;
+    if both == 0.0 {
+        return PRIOR;
+    }
     let n = f64::from(c.ham) + f64::from(c.spam);
-    (PRIOR_STRENGTH * PRIOR + n * p) / (PRIOR_STRENGTH + n)
+    (PRIOR_STRENGTH * PRIOR * both + n * spam_ratio) / ((PRIOR_STRENGTH + n) * both)
 }
 
 /// The distinct tokens of a comment, as training stores them.
@@ -379,92 +479,6 @@ pub struct LearnedScore {
     pub spam_docs: u64,
     /// The tokens that pushed hardest towards the result, strongest first.
     pub tokens: Vec<LearnedToken>,
-}
-
-/// A scored token of the comment: its feature and its probability.
-pub(crate) struct Scored {
-    pub feature: Feature,
-    pub probability: f64,
-}
-
-/// Combines the telling tokens of a comment (each once, as `Scorer` keeps them) into one
-/// probability, and picks the tokens that pushed hardest towards it (strongest first, at most
-/// `EXPLAINED_TOKENS`). Only telling tokens are kept, so a long ordinary comment costs little
-/// more than its look-ups.
-pub(crate) fn score(scored: &mut Vec<Scored>) -> f64 {
-    let strength = |s: &Scored| (s.probability - 0.5).abs();
-    if scored.len() > MAX_DISCRIMINATORS {
-        scored.select_nth_unstable_by(MAX_DISCRIMINATORS - 1, |a, b| {
-            strength(b).total_cmp(&strength(a))
-        });
-        scored.truncate(MAX_DISCRIMINATORS);
-    }
-    let p = chi_square_combine(scored.iter().map(|s| s.probability));
-    // The explanation: the tokens on the side the result fell, strongest first.
-    let towards_spam = p >= 0.5;
-    scored.retain(|s| (s.probability >= 0.5) == towards_spam);
-    let order = |a: &Scored, b: &Scored| {
-        strength(b)
-            .total_cmp(&strength(a))
-            .then(a.feature.start.cmp(&b.feature.start))
-    };
-    if scored.len() > EXPLAINED_TOKENS {
-        scored.select_nth_unstable_by(EXPLAINED_TOKENS - 1, order);
-        scored.truncate(EXPLAINED_TOKENS);
-    }
-    scored.sort_unstable_by(order);
-    p
-}
-
-/// Fisher's method as Robinson applied it: how unlikely the product of the token
-/// probabilities is under "ham" and under "spam", combined to one number in 0..=1.
-fn chi_square_combine(probabilities: impl Iterator<Item = f64>) -> f64 {
-    // The products are kept as mantissa and a count of factors of 2^-512 taken out (as
-    // SpamBayes does with frexp), so a comment costs two logarithms, not two per token.
-    const SCALE: f64 = 1.340_780_792_994_259_7e154; // 2^512
-    const TINY: f64 = 1.0 / SCALE;
-    let (mut spam, mut ham) = (1.0f64, 1.0f64);
-    let (mut spam_scales, mut ham_scales, mut n) = (0i32, 0i32, 0u32);
-    for p in probabilities {
-        let p = p.clamp(1e-6, 1.0 - 1e-6);
-        spam *= 1.0 - p;
-        ham *= p;
-        if spam < TINY {
-            spam *= SCALE;
-            spam_scales += 1;
-        }
-        if ham < TINY {
-            ham *= SCALE;
-            ham_scales += 1;
-        }
-        n += 1;
-    }
-    if n == 0 {
-        return 0.5;
-    }
-    let ln_scale = 512.0 * std::f64::consts::LN_2;
-    let ln_spam = spam.ln() - f64::from(spam_scales) * ln_scale;
-    let ln_ham = ham.ln() - f64::from(ham_scales) * ln_scale;
-    let s = 1.0 - chi2q(-2.0 * ln_spam, 2 * n);
-    let h = 1.0 - chi2q(-2.0 * ln_ham, 2 * n);
-    ((s - h + 1.0) / 2.0).clamp(0.0, 1.0)
-}
-
-/// P(X >= x2) for a chi-square variable with `v` (even) degrees of freedom: the Poisson sum
-/// e^-m (1 + m + m^2/2! + ...) over v/2 terms. Where e^-m underflows (m > ~700) the tail is
-/// far below anything that matters here, and 0 is returned.
-fn chi2q(x2: f64, v: u32) -> f64 {
-    let m = x2 / 2.0;
-    if m <= 0.0 {
-        return 1.0;
-    }
-    let mut term = (-m).exp();
-    let mut sum = term;
-    for i in 1..(v / 2) {
-        term *= m / f64::from(i);
-        sum += term;
-    }
-    sum.min(1.0)
 }
 
 #[cfg(test)]

@@ -143,3 +143,61 @@ fn set_replaces_and_a_zero_count_removes_a_token() {
     m.set("free", TokenCounts::default());
     assert_eq!(m.token_count(), 0);
 }
+
+#[test]
+fn one_fraction_probability_matches_robinsons_two_steps() {
+    let (inv_ham, inv_spam) = (1.0 / 57.0, 1.0 / 23.0);
+    for ham in [0u32, 1, 2, 7, 40, 1000] {
+        for spam in [0u32, 1, 3, 9, 22, 5000] {
+            let c = TokenCounts { ham, spam };
+            let sr = (f64::from(spam) * inv_spam).min(1.0);
+            let hr = (f64::from(ham) * inv_ham).min(1.0);
+            let p = if sr + hr == 0.0 {
+                PRIOR
+            } else {
+                sr / (sr + hr)
+            };
+            let n = f64::from(ham + spam);
+            let two_steps = (PRIOR_STRENGTH * PRIOR + n * p) / (PRIOR_STRENGTH + n);
+            let got = probability(c, inv_ham, inv_spam);
+            assert!(
+                (got - two_steps).abs() < 1e-12,
+                "{ham}/{spam}: {got} {two_steps}"
+            );
+        }
+    }
+}
+
+#[test]
+fn words_that_share_their_loaded_bytes_hash_apart() {
+    // Every length class of the hash (1-3, 4-7, 8, longer with an overlapping last load),
+    // words that differ in one byte anywhere, and prefixes of one another.
+    let base = "abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut words: Vec<String> = (1..=base.len()).map(|n| base[..n].to_string()).collect();
+    for n in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17] {
+        for i in 0..n {
+            let mut w = base.as_bytes()[..n].to_vec();
+            w[i] = b'_';
+            words.push(String::from_utf8(w).unwrap());
+        }
+    }
+    let mut keys: Vec<u64> = words.iter().map(|w| word_hash(w)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), words.len());
+}
+
+#[test]
+fn a_field_after_a_long_one_forgets_the_long_ones_tokens() {
+    // The per-thread set of tokens already looked up starts afresh for every field, so a
+    // token repeated in the next field (or the next comment) is looked up and kept again.
+    let m = trained();
+    let long = "subscribe to my channel ".repeat(60);
+    let (_, first) = score_text(&m, &long);
+    let (_, again) = score_text(&m, "subscribe to my channel");
+    assert!(!first.is_empty());
+    assert_eq!(
+        first.iter().map(|s| s.feature.key).min(),
+        again.iter().map(|s| s.feature.key).min()
+    );
+}
