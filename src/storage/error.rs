@@ -12,6 +12,10 @@ pub enum StorageError {
     Connect(#[from] diesel::ConnectionError),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// Refused without asking the pool again: a job that queued behind one whose wait for a
+    /// connection just timed out (it would wait as long in turn).
+    #[error("no database connection available: {0}")]
+    NoConnection(String),
     /// A unique constraint refused a row (a concurrent duplicate); the transaction is void.
     #[error("duplicate row: {0}")]
     Duplicate(String),
@@ -52,6 +56,7 @@ impl StorageError {
             self,
             StorageError::Connect(_)
                 | StorageError::Pool(_)
+                | StorageError::NoConnection(_)
                 | StorageError::Unwritable(_)
                 | StorageError::WriterStopped
         )

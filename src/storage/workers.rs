@@ -84,7 +84,7 @@ fn work(pool: &Pool, receiver: &Receiver<Job>) {
                     let reason = err.to_string();
                     run(job, Err(StorageError::from(err)));
                     while let Ok(job) = receiver.try_recv() {
-                        run(job, Err(StorageError::Unwritable(reason.clone())));
+                        run(job, Err(StorageError::NoConnection(reason.clone())));
                     }
                     continue;
                 }
@@ -209,7 +209,7 @@ mod tests {
                     let kind = match conn {
                         Ok(_) => "connection",
                         Err(StorageError::Pool(_)) => "timed out itself",
-                        Err(StorageError::Unwritable(_)) => "refused with the first",
+                        Err(StorageError::NoConnection(_)) => "refused with the first",
                         Err(_) => "other",
                     };
                     done.send((i, kind)).unwrap();
