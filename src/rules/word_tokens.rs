@@ -75,27 +75,27 @@ pub(super) fn stretched_runs(word: &str) -> Vec<(usize, usize)> {
     runs
 }
 
-/// Whether the text has three of the same letter in a row anywhere (one pass, so texts without
-/// stretched words skip the per-word search).
-pub(super) fn has_run_of_three(text: &str) -> bool {
+/// Where three of the same ASCII letter in a row start in the text ("sooooo": the first
+/// three 'o's), in order: one pass, so a phrase index tries stretched forms only for the
+/// tokens that hold such a run (not for every unknown token of a text with one run somewhere).
+pub(super) fn runs_of_three(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    // Eight start positions at a time: a zero byte where a byte equals the next two.
+    let mut out = Vec::new();
     let mut i = 0;
-    while i + 10 <= bytes.len() {
-        let w = word_at(&bytes[i..]);
-        if has_zero_byte((w ^ word_at(&bytes[i + 1..])) | (w ^ word_at(&bytes[i + 2..]))) {
-            break;
+    while i + 2 < bytes.len() {
+        // Eight start positions at a time: a zero byte where a byte equals the next two.
+        if i + 10 <= bytes.len() {
+            let w = word_at(&bytes[i..]);
+            if !has_zero_byte((w ^ word_at(&bytes[i + 1..])) | (w ^ word_at(&bytes[i + 2..]))) {
+                i += 8;
+                continue;
+            }
         }
-        i += 8;
-    }
-    // No run of three starts before `i`.
-    let (mut prev, mut run) = (0u8, 0);
-    for &b in &bytes[i..] {
-        run = if b == prev { run + 1 } else { 1 };
-        prev = b;
-        if run == 3 && b.is_ascii_alphabetic() {
-            return true;
+        let b = bytes[i];
+        if b == bytes[i + 1] && b == bytes[i + 2] && b.is_ascii_alphabetic() {
+            out.push(i);
         }
+        i += 1;
     }
-    false
+    out
 }

@@ -8,7 +8,7 @@ use super::entries::Piece;
 use super::fuzzy::{hash16, Bits, Fuzzy};
 
 use super::fxhash::FxMap;
-use super::word_tokens::{has_run_of_three, has_upper, stretched_runs};
+use super::word_tokens::{has_upper, runs_of_three, stretched_runs};
 
 /// What a phrase is to the rule that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,10 @@ impl PhraseIndex {
             ids: Vec::with_capacity(toks.len()),
             fuzzy: Vec::new(),
         };
-        let stretched = has_run_of_three(text);
+        // Where the text has three of a letter in a row: only a token holding one of those
+        // can be a stretched word (runs of letters never cross a token's edge).
+        let runs = runs_of_three(text);
+        let mut next_run = runs.iter().peekable();
         // The lowercased token (raw view), reused from token to token.
         let mut lower = String::new();
         for (i, &(s, e)) in toks.iter().enumerate() {
@@ -228,6 +231,8 @@ impl PhraseIndex {
             } else {
                 word
             };
+            while next_run.next_if(|&&r| r < s).is_some() {}
+            let stretched = next_run.peek().is_some_and(|&&r| r + 3 <= e);
             let id = match self.exact_folded(word, folded) {
                 None if stretched => self.destretched(word),
                 id => id,
