@@ -102,10 +102,10 @@ impl LearnedModel {
 /// The hash of one word's (or host's) bytes: the building block of every token key, worked
 /// out once per word of a comment and shared by the word's own key and both pairs it is in.
 /// Eight bytes at a time, with the tail read as (overlapping) loads rather than byte by byte
-/// (as rapidhash and wyhash do): most words are shorter than eight bytes, so most take one
-/// multiplication. The length goes in first, so the loads of two words of different lengths
-/// never collide; the last rotation brings the product's well-mixed high bits down to the
-/// low bits a hash table indexes by (the `rustc-hash` finish).
+/// (as rapidhash and wyhash do): a word shorter than eight bytes (most are) takes two
+/// multiplications, not one per byte. The length goes in first, so two words whose loads are
+/// the same but whose lengths differ still hash apart; the last rotation brings the product's
+/// well-mixed high bits down to the low bits a hash table indexes by (the `rustc-hash` finish).
 #[inline]
 fn word_hash(word: &str) -> u64 {
     let b = word.as_bytes();
@@ -366,7 +366,8 @@ impl<'m> Scorer<'m> {
     ) {
         let words = toks.len().min(MAX_WORDS_PER_FIELD);
         let hosts = links.len().min(MAX_WORDS_PER_FIELD);
-        // A new field starts afresh (keys of two fields never repeat).
+        // A new field starts afresh: a word in two fields (author name and e-mail share the
+        // `name:` keys) counts in each, as it always has.
         seen.start(2 * words + hosts);
         self.scored.reserve(2 * words + hosts);
         let name = field != Field::Body;

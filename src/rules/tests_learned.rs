@@ -196,6 +196,10 @@ fn a_field_after_a_long_one_forgets_the_long_ones_tokens() {
     let (_, first) = score_text(&m, &long);
     let (_, again) = score_text(&m, "subscribe to my channel");
     assert!(!first.is_empty());
+    assert!(
+        !again.is_empty(),
+        "the second field's tokens were taken as already seen"
+    );
     assert_eq!(
         first.iter().map(|s| s.feature.key).min(),
         again.iter().map(|s| s.feature.key).min()
