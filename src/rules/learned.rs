@@ -7,6 +7,7 @@
 use super::fxhash::FxMap;
 use super::links::{find_links, Link};
 use super::normalize::normalize;
+use super::stats::word_at;
 use super::word_tokens::tokens;
 use super::Field;
 use serde::{Deserialize, Serialize};
@@ -109,11 +110,7 @@ impl LearnedModel {
 #[inline]
 fn word_hash(word: &str) -> u64 {
     let b = word.as_bytes();
-    let load8 = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
+    let load8 = |i: usize| word_at(&b[i..]);
     let load4 = |i: usize| {
         let mut w = [0u8; 4];
         w.copy_from_slice(&b[i..i + 4]);
