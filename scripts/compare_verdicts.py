@@ -9,7 +9,9 @@ input on which the two differ. For changes to the rules engine that must not cha
 Exit 1 when an output differs. Takes ~15 minutes on 2 cores (one process per comment).
 With --float-digits N, numbers are compared rounded to N decimal places (for a change that
 reorders arithmetic: the verdict's full-precision score may then move in its last bits);
-such inputs are counted apart, as "same to N places".
+such inputs are counted apart, as "same to N places". With --float-tolerance T, numbers
+within T of each other count as the same (rounding can put two close numbers on either side
+of a digit); the largest difference seen is reported.
 """
 import argparse
 import itertools
@@ -48,7 +50,9 @@ def main():
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--rules", default=str(REPO / "moderation_rules.toml"))
-    ap.add_argument("--float-digits", type=int, default=None)
+    loose = ap.add_mutually_exclusive_group()
+    loose.add_argument("--float-digits", type=int, default=None)
+    loose.add_argument("--float-tolerance", type=float, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = f"sqlite://{tmp}/model.db"
@@ -62,7 +66,7 @@ def main():
             if with_model:
                 command += ["--learned-from", model]
             done = subprocess.run(command, input=json.dumps(comment), capture_output=True, text=True, cwd=REPO)
-            return done.stdout + done.stderr
+            return done.stdout, done.stderr
 
         counter = itertools.count()
         rounded_only = itertools.count()
@@ -76,10 +80,31 @@ def main():
                 if isinstance(v, list):
                     return [walk(x) for x in v]
                 return v
+            stdout, stderr = output
             try:
-                return walk(json.loads(output))
+                return walk(json.loads(stdout)), stderr
             except json.JSONDecodeError:
                 return output
+
+        largest = [0.0]
+
+        def close(a, b):
+            """Whether two outputs are the same but for numbers within the tolerance."""
+            def walk(x, y):
+                if isinstance(x, float) or isinstance(y, float):
+                    if not isinstance(x, (int, float)) or not isinstance(y, (int, float)):
+                        return False
+                    largest[0] = max(largest[0], abs(x - y))
+                    return abs(x - y) <= args.float_tolerance
+                if isinstance(x, dict) and isinstance(y, dict):
+                    return x.keys() == y.keys() and all(walk(x[k], y[k]) for k in x)
+                if isinstance(x, list) and isinstance(y, list):
+                    return len(x) == len(y) and all(walk(p, q) for p, q in zip(x, y))
+                return x == y
+            try:
+                return a[1] == b[1] and walk(json.loads(a[0]), json.loads(b[0]))
+            except json.JSONDecodeError:
+                return False
 
         def same(comment):
             n = next(counter)
@@ -90,9 +115,11 @@ def main():
                 a, b = run(args.before, comment, with_model), run(args.after, comment, with_model)
                 if a != b and args.float_digits is not None and rounded(a) == rounded(b):
                     next(rounded_only)
+                elif a != b and args.float_tolerance is not None and close(a, b):
+                    next(rounded_only)
                 elif a != b:
                     ok = False
-                    print(f"DIFFERS (model: {with_model}): {json.dumps(comment)[:200]}\n  before: {a[:400]}\n  after:  {b[:400]}")
+                    print(f"DIFFERS (model: {with_model}): {json.dumps(comment)[:200]}\n  before: {''.join(a)[:400]}\n  after:  {''.join(b)[:400]}")
             return ok
 
         with ThreadPoolExecutor(2) as pool:
@@ -101,6 +128,9 @@ def main():
     print(f"{len(results)} inputs, each without and with a learned model: {differ} differ")
     if args.float_digits is not None:
         print(f"outputs the same only to {args.float_digits} decimal places: {next(rounded_only)}")
+    elif args.float_tolerance is not None:
+        print(f"outputs the same only within {args.float_tolerance}: {next(rounded_only)} "
+              f"(largest difference {largest[0]:.3g})")
     sys.exit(1 if differ else 0)
 
 

@@ -59,7 +59,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, String> {
     let options = BacktestOptions {
         since,
         limit: args.limit,
-        model: model.map(std::sync::Arc::new),
+        model,
     };
     let report = backtest::backtest(&pool, &live, &candidate, &options, |done, total| {
         bar.set_length(total);

@@ -317,7 +317,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, String> {
         let reader = s.spawn(move || read_batches(input, job_tx, reader_bar, stop));
         for _ in 0..workers {
             let tx = res_tx.clone();
-            let (rules, index, jobs, model) = (&rules, &index, &job_rx, model.as_ref());
+            let (rules, index, jobs, model) = (&rules, &index, &job_rx, model.as_deref());
             s.spawn(move || work(rules, model, index, jobs, tx));
         }
         drop(res_tx);

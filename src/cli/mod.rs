@@ -25,6 +25,7 @@ use crate::moderation::LiveModel;
 use crate::rules::{CommentInput, CommentStatus, LearnedModel, RulesError};
 use crate::storage::{self, DatabaseUrl, OpenMode, Pool, StorageError};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// One comment as the tools read it: `rules test` on stdin, `rules eval` one per line.
 #[derive(Debug, Deserialize)]
@@ -77,14 +78,14 @@ pub fn open_existing(database: &DatabaseArgs) -> Result<Pool, String> {
 
 /// The learned rule's model as stored in the database at `url` (`--learned-from`), with a
 /// note on stderr when it is empty or still below what the rule waits for.
-pub fn load_model(url: &str) -> Result<LearnedModel, String> {
+pub fn load_model(url: &str) -> Result<Arc<LearnedModel>, String> {
     let pool = open_existing(&DatabaseArgs {
         database_url: url.to_string(),
     })
     .map_err(|e| format!("--learned-from: {e}"))?;
     let mut conn = pool.get().map_err(|e| format!("--learned-from: {e}"))?;
     let live = LiveModel::load(&mut conn).map_err(|e| format!("--learned-from: {e}"))?;
-    let model = LearnedModel::clone(&live.snapshot());
+    let model = live.snapshot();
     if model.ham_docs() == 0 && model.spam_docs() == 0 {
         eprintln!(
             "note: the learned model in {} is empty (no decision or training file yet): the learned rule will not match",

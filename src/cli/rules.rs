@@ -170,7 +170,7 @@ fn test(args: &TestArgs) -> Result<ExitCode, String> {
         .as_deref()
         .map(super::load_model)
         .transpose()?;
-    let verdict = rules.evaluate_with(&sample.comment(), model.as_ref());
+    let verdict = rules.evaluate_with(&sample.comment(), model.as_deref());
     let status = CommentStatus::from(verdict.decision);
     let mut normalized = vec![("body", normalize(&sample.body).text().to_string())];
     if !sample.author_name.is_empty() {

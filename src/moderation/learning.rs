@@ -13,8 +13,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 use time::PrimitiveDateTime;
 
-/// Most tokens the model keeps; past it the rarest are pruned (bounds memory: ~40 bytes each
-/// in memory, a short row each in the database).
+/// Most tokens the model keeps; past it the rarest are pruned (bounds memory: ~80 bytes each
+/// in memory, counts and scoring table, a short row each in the database).
 pub const MAX_TOKENS: u64 = 200_000;
 /// How often an instance looks for decisions made elsewhere.
 pub const POLL_EVERY: Duration = Duration::from_millis(400);
@@ -133,6 +133,7 @@ impl LiveModel {
                 },
             );
         }
+        model.prepare();
         self.current.store(Arc::new(model));
         *seen = Seen {
             epoch: state.epoch,

@@ -10,14 +10,18 @@ use super::normalize::normalize;
 use super::stats::word_at;
 use super::word_tokens::tokens;
 use super::Field;
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 #[path = "learned_combine.rs"]
 mod combine;
+#[path = "learned_table.rs"]
+mod table;
 #[cfg(test)]
 use combine::{chi2q, chi_square_combine};
 pub(crate) use combine::{score, Scored};
+pub use combine::{LearnedScore, LearnedToken};
+use table::{ProbabilityTable, UNTELLING};
 
 /// Words of a field looked at: bounds the work on a 5,000-character comment.
 pub const MAX_WORDS_PER_FIELD: usize = 200;
@@ -37,12 +41,27 @@ pub struct TokenCounts {
 }
 
 /// A snapshot of the token model: labelled comments per class and counts per token (by a
-/// 64-bit hash of the token's text). Built by the caller from stored counts.
-#[derive(Debug, Clone, Default)]
+/// 64-bit hash of the token's text). Built by the caller from stored counts; scored from a
+/// table of each token's probability, built once per snapshot (`prepare`, or the first
+/// comment scored) and dropped by any change.
+#[derive(Debug, Default)]
 pub struct LearnedModel {
     ham_docs: u64,
     spam_docs: u64,
     tokens: FxMap<u64, TokenCounts>,
+    table: OnceLock<ProbabilityTable>,
+}
+
+/// A copy is made to be changed: it leaves the scoring table behind.
+impl Clone for LearnedModel {
+    fn clone(&self) -> Self {
+        LearnedModel {
+            ham_docs: self.ham_docs,
+            spam_docs: self.spam_docs,
+            tokens: self.tokens.clone(),
+            table: OnceLock::new(),
+        }
+    }
 }
 
 impl LearnedModel {
@@ -51,6 +70,7 @@ impl LearnedModel {
             ham_docs,
             spam_docs,
             tokens: FxMap::default(),
+            table: OnceLock::new(),
         }
     }
 
@@ -63,6 +83,7 @@ impl LearnedModel {
     }
 
     pub fn set_docs(&mut self, ham_docs: u64, spam_docs: u64) {
+        self.table.take();
         self.ham_docs = ham_docs;
         self.spam_docs = spam_docs;
     }
@@ -74,6 +95,7 @@ impl LearnedModel {
 
     /// Sets a token's counts (as stored); a token counted nowhere is dropped.
     pub fn set(&mut self, token: &str, counts: TokenCounts) {
+        self.table.take();
         let key = token_hash(token);
         if counts.ham == 0 && counts.spam == 0 {
             self.tokens.remove(&key);
@@ -84,6 +106,7 @@ impl LearnedModel {
 
     /// Adds one labelled comment's tokens (training without a database: tests, benches).
     pub fn learn(&mut self, tokens: &[String], spam: bool) {
+        self.table.take();
         if spam {
             self.spam_docs += 1;
         } else {
@@ -97,6 +120,31 @@ impl LearnedModel {
                 c.ham = c.ham.saturating_add(1);
             }
         }
+    }
+
+    /// Builds the scoring table now, so that the first comment judged with this snapshot does
+    /// not wait for it (a few milliseconds for a full model).
+    pub fn prepare(&self) {
+        self.table();
+    }
+
+    /// Each token's probability, worked out from the counts once per snapshot; tokens too
+    /// close to 0.5 to tell anything are kept (a pair is looked up only after both its words
+    /// were found) as `UNTELLING`.
+    fn table(&self) -> &ProbabilityTable {
+        self.table.get_or_init(|| {
+            let inv_ham = 1.0 / self.ham_docs.max(1) as f64;
+            let inv_spam = 1.0 / self.spam_docs.max(1) as f64;
+            ProbabilityTable::build(self.tokens.iter().map(|(&key, &counts)| {
+                let p = probability(counts, inv_ham, inv_spam);
+                let stored = if (p - 0.5).abs() >= MIN_STRENGTH {
+                    p
+                } else {
+                    UNTELLING
+                };
+                (key, stored)
+            }))
+        })
     }
 }
 
@@ -239,11 +287,10 @@ fn link_hosts(links: &[Link]) -> impl Iterator<Item = (&Link, &str)> {
         .filter(|(_, host)| host.len() <= MAX_TOKEN_BYTES)
 }
 
-/// The keys one field of a comment has looked up so far, each with whether the model knows
-/// it (in the key's low bit): an open-addressed set whose slots count as empty unless stamped
-/// with the current field's number, so each field starts afresh without clearing the table.
-/// One per thread, reused by every comment judged there (no allocation or clearing per
-/// comment).
+/// The telling tokens one field of a comment has counted so far (a token counts once, at its
+/// first place): an open-addressed set of keys whose slots count as empty unless stamped with
+/// the current field's number, so each field starts afresh without clearing the table. One
+/// per thread, reused by every comment judged there (no allocation or clearing per comment).
 struct Seen {
     keys: Vec<u64>,
     stamps: Vec<u32>,
@@ -274,25 +321,19 @@ impl Seen {
         self.mask = (2 * tokens + 64).next_power_of_two().min(SEEN_SLOTS) - 1;
     }
 
-    /// What an earlier look-up of `key` answered (whether the model knows it), or the slot
-    /// to record the answer in.
+    /// Adds `key`; whether it was new.
     #[inline]
-    fn find(&self, key: u64) -> Result<bool, usize> {
-        let tag = key | 1;
+    fn insert(&mut self, key: u64) -> bool {
         let mut i = (key >> 40) as usize & self.mask;
         while self.stamps[i] == self.stamp {
-            if self.keys[i] | 1 == tag {
-                return Ok(self.keys[i] & 1 == 1);
+            if self.keys[i] == key {
+                return false;
             }
             i = (i + 1) & self.mask;
         }
-        Err(i)
-    }
-
-    #[inline]
-    fn record(&mut self, slot: usize, key: u64, known: bool) {
-        self.keys[slot] = if known { key | 1 } else { key & !1 };
-        self.stamps[slot] = self.stamp;
+        self.keys[i] = key;
+        self.stamps[i] = self.stamp;
+        true
     }
 }
 
@@ -300,9 +341,7 @@ impl Seen {
 /// once (at its first place), and a pair only when the model knows both its words (it
 /// learned every pair together with its words, and pruning drops the rarer pair first).
 pub(crate) struct Scorer<'m> {
-    model: &'m LearnedModel,
-    inv_ham: f64,
-    inv_spam: f64,
+    table: &'m ProbabilityTable,
     /// The telling tokens so far.
     pub scored: Vec<Scored>,
 }
@@ -310,35 +349,21 @@ pub(crate) struct Scorer<'m> {
 impl<'m> Scorer<'m> {
     pub fn new(model: &'m LearnedModel) -> Scorer<'m> {
         Scorer {
-            model,
-            inv_ham: 1.0 / model.ham_docs.max(1) as f64,
-            inv_spam: 1.0 / model.spam_docs.max(1) as f64,
+            table: model.table(),
             scored: Vec::new(),
         }
     }
 
-    /// Looks a token up once per field: whether the model knows it (a repeat is answered
-    /// from `seen`).
+    /// Looks one token up: whether the model knows it; keeps it when it is telling and not
+    /// yet counted in this field. Only telling tokens go through `seen`: a repeated word is
+    /// looked up again (its slot is in the cache by then), which costs less than a set of
+    /// every token would.
     #[inline]
     fn token(&mut self, seen: &mut Seen, feature: Feature) -> bool {
-        match seen.find(feature.key) {
-            Ok(known) => known,
-            Err(slot) => {
-                let known = self.look_up(feature);
-                seen.record(slot, feature.key, known);
-                known
-            }
-        }
-    }
-
-    /// Looks one token up: whether the model knows it; keeps it when it is telling.
-    #[inline]
-    fn look_up(&mut self, feature: Feature) -> bool {
-        let Some(&counts) = self.model.tokens.get(&feature.key) else {
+        let Some(p) = self.table.get(feature.key) else {
             return false;
         };
-        let p = probability(counts, self.inv_ham, self.inv_spam);
-        if (p - 0.5).abs() >= MIN_STRENGTH {
+        if p != UNTELLING && seen.insert(feature.key) {
             self.scored.push(Scored {
                 feature,
                 probability: p,
@@ -455,28 +480,6 @@ pub fn training_tokens(body: &str, author_name: &str) -> Vec<String> {
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// One token that moved the score, for the explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LearnedToken {
-    /// The token as the model knows it (normalized; `name:` for author-name words, `link:`
-    /// for link hosts).
-    pub token: String,
-    /// Its own spam probability (0 = only in approved comments, 1 = only in rejected ones).
-    pub spam_probability: f64,
-}
-
-/// What the learned rule worked out for one comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LearnedScore {
-    /// The combined probability that the comment is of the kind moderators reject.
-    pub spam_probability: f64,
-    /// Labelled comments the model had learned from (approved, rejected).
-    pub ham_docs: u64,
-    pub spam_docs: u64,
-    /// The tokens that pushed hardest towards the result, strongest first.
-    pub tokens: Vec<LearnedToken>,
 }
 
 #[cfg(test)]

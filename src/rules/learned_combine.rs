@@ -1,8 +1,9 @@
 //! How the learned rule combines a comment's telling tokens into one spam probability
 //! (Fisher's chi-square, as Robinson applied it to spam filtering) and picks the tokens that
-//! explain it.
+//! explain it (`LearnedScore`, what a verdict shows).
 
 use super::Feature;
+use serde::{Deserialize, Serialize};
 
 /// Most tokens combined into one score: the most decided ones.
 const MAX_DISCRIMINATORS: usize = 150;
@@ -106,3 +107,25 @@ const RECIPROCALS: [f64; MAX_DISCRIMINATORS + 1] = {
     }
     r
 };
+
+/// One token that moved the score, for the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnedToken {
+    /// The token as the model knows it (normalized; `name:` for author-name words, `link:`
+    /// for link hosts).
+    pub token: String,
+    /// Its own spam probability (0 = only in approved comments, 1 = only in rejected ones).
+    pub spam_probability: f64,
+}
+
+/// What the learned rule worked out for one comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnedScore {
+    /// The combined probability that the comment is of the kind moderators reject.
+    pub spam_probability: f64,
+    /// Labelled comments the model had learned from (approved, rejected).
+    pub ham_docs: u64,
+    pub spam_docs: u64,
+    /// The tokens that pushed hardest towards the result, strongest first.
+    pub tokens: Vec<LearnedToken>,
+}

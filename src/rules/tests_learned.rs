@@ -205,3 +205,57 @@ fn a_field_after_a_long_one_forgets_the_long_ones_tokens() {
         again.iter().map(|s| s.feature.key).min()
     );
 }
+
+#[test]
+fn a_scored_tokens_probability_is_robinsons_from_its_counts() {
+    let mut m = LearnedModel::new(57, 23);
+    m.set("council", TokenCounts { ham: 30, spam: 0 });
+    m.set("prize", TokenCounts { ham: 1, spam: 9 });
+    let text = "council prize";
+    let mut scorer = Scorer::new(&m);
+    scorer.field(Field::Body, text, &tokens(text), &[]);
+    let got: Vec<f64> = scorer.scored.iter().map(|s| s.probability).collect();
+    let expected = |ham, spam| probability(TokenCounts { ham, spam }, 1.0 / 57.0, 1.0 / 23.0);
+    assert_eq!(got, [expected(30, 0), expected(1, 9)]);
+}
+
+#[test]
+fn a_word_near_one_half_is_not_scored_but_its_pairs_are() {
+    let mut m = LearnedModel::new(10, 10);
+    // p = 0.55 (within MIN_STRENGTH of 0.5) and the pair it starts, only in spam.
+    m.set("today", TokenCounts { ham: 4, spam: 5 });
+    m.set("tomorrow", TokenCounts { ham: 5, spam: 4 });
+    m.set("today tomorrow", TokenCounts { ham: 0, spam: 6 });
+    let text = "today tomorrow";
+    let mut scorer = Scorer::new(&m);
+    scorer.field(Field::Body, text, &tokens(text), &[]);
+    let keys: Vec<u64> = scorer.scored.iter().map(|s| s.feature.key).collect();
+    assert_eq!(keys, [token_hash("today tomorrow")]);
+}
+
+#[test]
+fn every_change_to_a_model_is_in_its_next_score() {
+    let mut m = LearnedModel::new(10, 10);
+    m.set("free", TokenCounts { ham: 1, spam: 2 });
+    assert!(score_text(&m, "free").0 > 0.5);
+    // Twice the rejected comments: two in 20 is as often as one in 10 approved ones.
+    m.set_docs(10, 20);
+    assert_eq!(score_text(&m, "free").0, 0.5);
+    m.learn(&training_tokens("free", ""), false);
+    m.learn(&training_tokens("free", ""), false);
+    assert!(score_text(&m, "free").0 < 0.5);
+    m.set("free", TokenCounts::default());
+    assert_eq!(score_text(&m, "free").0, 0.5);
+}
+
+#[test]
+fn a_copy_of_a_model_scores_by_its_own_counts() {
+    let mut m = LearnedModel::new(1, 1);
+    m.set("free", TokenCounts { ham: 0, spam: 4 });
+    let (before, _) = score_text(&m, "free");
+    let mut copy = m.clone();
+    copy.set("free", TokenCounts { ham: 4, spam: 0 });
+    assert!(score_text(&copy, "free").0 < 0.5);
+    assert_eq!(score_text(&m, "free").0, before);
+    assert!(before > 0.5);
+}
