@@ -21,7 +21,7 @@ mod table;
 use combine::{chi2q, chi_square_combine};
 pub(crate) use combine::{score, Scored};
 pub use combine::{LearnedScore, LearnedToken};
-use table::{ProbabilityTable, UNTELLING};
+use table::ProbabilityTable;
 
 /// Words of a field looked at: bounds the work on a 5,000-character comment.
 pub const MAX_WORDS_PER_FIELD: usize = 200;
@@ -128,22 +128,16 @@ impl LearnedModel {
         self.table();
     }
 
-    /// Each token's probability, worked out from the counts once per snapshot; tokens too
-    /// close to 0.5 to tell anything are kept (a pair is looked up only after both its words
-    /// were found) as `UNTELLING`.
+    /// Each token's probability, worked out from the counts once per snapshot.
     fn table(&self) -> &ProbabilityTable {
         self.table.get_or_init(|| {
             let inv_ham = 1.0 / self.ham_docs.max(1) as f64;
             let inv_spam = 1.0 / self.spam_docs.max(1) as f64;
-            ProbabilityTable::build(self.tokens.iter().map(|(&key, &counts)| {
-                let p = probability(counts, inv_ham, inv_spam);
-                let stored = if (p - 0.5).abs() >= MIN_STRENGTH {
-                    p
-                } else {
-                    UNTELLING
-                };
-                (key, stored)
-            }))
+            ProbabilityTable::build(
+                self.tokens
+                    .iter()
+                    .map(|(&key, &counts)| (key, probability(counts, inv_ham, inv_spam))),
+            )
         })
     }
 }
@@ -363,7 +357,7 @@ impl<'m> Scorer<'m> {
         let Some(p) = self.table.get(feature.key) else {
             return false;
         };
-        if p != UNTELLING && seen.insert(feature.key) {
+        if (p - 0.5).abs() >= MIN_STRENGTH && seen.insert(feature.key) {
             self.scored.push(Scored {
                 feature,
                 probability: p,

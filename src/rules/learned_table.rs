@@ -9,10 +9,6 @@ use std::fmt;
 const SLOTS_PER_TOKEN: usize = 2;
 const MIN_SLOTS: usize = 16;
 
-/// The probability stored for a token the model knows but that is too close to 0.5 to tell
-/// anything: a telling token never has exactly this one.
-pub(super) const UNTELLING: f64 = 0.5;
-
 /// One token: its whole key (a look-up never answers for another token) and its probability,
 /// 16 bytes, four to a cache line. Key 0 marks an empty slot (a token whose key is 0 is
 /// stored under 1).
