@@ -298,6 +298,26 @@ const ENDS_RUN: [bool; 256] = {
     table
 };
 
+/// How many bytes from the start of `bytes` (which starts with an ASCII graphic byte other
+/// than `&` and `<`) fold one to one, each to itself lowercased: ASCII graphic bytes and
+/// single spaces between two of them (a space after a graphic byte folds to one space of its
+/// own; a run of spaces, or one before `&`, `<` or any other byte, is left to the caller).
+#[inline]
+fn ascii_run_len(bytes: &[u8]) -> usize {
+    let mut i = 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !ENDS_RUN[usize::from(b)] {
+            i += 1;
+        } else if b == b' ' && bytes.get(i + 1).is_some_and(|&n| !ENDS_RUN[usize::from(n)]) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
 /// First pass over `raw[from..to]`: per-character folding, with whitespace runs collapsed to
 /// one space. With `markup`, HTML tags are dropped (a link's target kept between spaces, a
 /// block tag read as a space) and character references decoded; inside a link target only
@@ -343,10 +363,7 @@ fn fold_part<S: Sink>(
         }
         if b < 0x80 {
             if b.is_ascii_graphic() {
-                let len = 1 + bytes[start + 1..]
-                    .iter()
-                    .position(|&x| ENDS_RUN[usize::from(x)])
-                    .unwrap_or(to - start - 1);
+                let len = ascii_run_len(&bytes[start..to]);
                 units.ascii_run(&bytes[start..start + len], start);
                 start += len;
             } else {

@@ -4,10 +4,9 @@
 //! combined with Fisher's chi-square, as SpamBayes and SpamAssassin's Bayes do. Pure: the
 //! counts are a value the caller loads and passes in.
 
-use super::fxhash::FxMap;
+use super::fxhash::{combine, fold_bytes, FxMap};
 use super::links::{find_links, Link};
 use super::normalize::normalize;
-use super::stats::word_at;
 use super::word_tokens::tokens;
 use super::Field;
 use std::cell::RefCell;
@@ -143,43 +142,12 @@ impl LearnedModel {
 }
 
 /// The hash of one word's (or host's) bytes: the building block of every token key, worked
-/// out once per word of a comment and shared by the word's own key and both pairs it is in.
-/// Eight bytes at a time, with the tail read as (overlapping) loads rather than byte by byte
-/// (as rapidhash and wyhash do): a word shorter than eight bytes (most are) takes two
-/// multiplications, not one per byte. The length goes in first, so two words whose loads are
-/// the same but whose lengths differ still hash apart; the last rotation brings the product's
-/// well-mixed high bits down to the low bits a hash table indexes by (the `rustc-hash` finish).
+/// out once per word of a comment and shared by the word's own key and both pairs it is in
+/// (`fold_bytes`: two multiplications for a word of up to eight bytes). The last rotation
+/// brings the product's well-mixed high bits down to the bits a hash table indexes by.
 #[inline]
 fn word_hash(word: &str) -> u64 {
-    let b = word.as_bytes();
-    let load8 = |i: usize| word_at(&b[i..]);
-    let load4 = |i: usize| {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(&b[i..i + 4]);
-        u64::from(u32::from_le_bytes(w))
-    };
-    let n = b.len();
-    let mut h = combine(0, n as u64);
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 < n {
-            h = combine(h, load8(i));
-            i += 8;
-        }
-        h = combine(h, load8(n - 8));
-    } else if n >= 4 {
-        h = combine(h, load4(0) | load4(n - 4) << 32);
-    } else if n > 0 {
-        let tail = u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16;
-        h = combine(h, tail);
-    }
-    h.rotate_left(26)
-}
-
-/// One FxHash step: folds `b` into `a`.
-#[inline]
-fn combine(a: u64, b: u64) -> u64 {
-    (a.rotate_left(5) ^ b).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    fold_bytes(0, word.as_bytes()).rotate_left(26)
 }
 
 // The kinds of token, each hashed from its own seed so that a word, a pair and a host never
@@ -352,7 +320,7 @@ impl<'m> Scorer<'m> {
     /// yet counted in this field. Only telling tokens go through `seen`: a repeated word is
     /// looked up again (its slot is in the cache by then), which costs less than a set of
     /// every token would.
-    #[inline]
+    #[inline(always)]
     fn token(&mut self, seen: &mut Seen, feature: Feature) -> bool {
         let Some(p) = self.table.get(feature.key) else {
             return false;

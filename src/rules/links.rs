@@ -28,6 +28,84 @@ fn is_chunk_break(c: char) -> bool {
         )
 }
 
+/// `is_chunk_break` for ASCII bytes (every break but Unicode's other spaces is ASCII): the
+/// ASCII characters Unicode calls white space (tab to carriage return, space) and the
+/// brackets and quotes.
+const ASCII_BREAK: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = matches!(
+            b as u8,
+            b'\t'
+                ..=b'\r'
+                    | b' '
+                    | b'<'
+                    | b'>'
+                    | b'"'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'|'
+                    | b'`'
+        );
+        b += 1;
+    }
+    table
+};
+
+/// Where the chunk holding byte `at` starts: just after the last break before it.
+fn chunk_start(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    while i > 0 {
+        let b = bytes[i - 1];
+        if b.is_ascii() {
+            if ASCII_BREAK[usize::from(b)] {
+                return i;
+            }
+            i -= 1;
+            continue;
+        }
+        // A non-ASCII character: step back to its first byte and ask about all of it.
+        let mut first = i - 1;
+        while !text.is_char_boundary(first) {
+            first -= 1;
+        }
+        if text[first..i].chars().next().is_some_and(is_chunk_break) {
+            return i;
+        }
+        i = first;
+    }
+    0
+}
+
+/// Where the chunk holding byte `at` ends: at the first break from it on.
+fn chunk_end(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if ASCII_BREAK[usize::from(b)] {
+                return i;
+            }
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if is_chunk_break(c) {
+            return i;
+        }
+        i += c.len_utf8();
+    }
+    bytes.len()
+}
+
 fn trim_trailing(s: &str) -> &str {
     s.trim_end_matches(['.', ',', ';', ':', '!', '?', '*'])
 }
@@ -37,23 +115,33 @@ fn valid_label(l: &str) -> bool {
         && l.len() <= 63
         && !l.starts_with('-')
         && !l.ends_with('-')
-        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        && if l.is_ascii() {
+            l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        } else {
+            l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        }
 }
 
 /// The host part of `rest` (text after a scheme or starting at the host), lowercased, if it
 /// looks like a host name.
 fn host_of(rest: &str) -> Option<String> {
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let mut authority = &rest[..end];
-    if let Some(at) = authority.rfind('@') {
+    if let Some(at) = authority.bytes().rposition(|b| b == b'@') {
         authority = &authority[at + 1..];
     }
-    if let Some(colon) = authority.find(':') {
+    if let Some(colon) = authority.bytes().position(|b| b == b':') {
         authority = &authority[..colon];
     }
-    let host = trim_trailing(authority)
-        .trim_end_matches('.')
-        .to_lowercase();
+    let authority = trim_trailing(authority).trim_end_matches('.');
+    let host = if authority.is_ascii() {
+        authority.to_ascii_lowercase()
+    } else {
+        authority.to_lowercase()
+    };
     if host.is_empty() || !host.split('.').all(valid_label) {
         return None;
     }
@@ -71,6 +159,20 @@ fn bare_domain(chunk: &str) -> Option<String> {
     TLDS.contains(&tld).then_some(host)
 }
 
+/// Whether `chunk` can hold a link at all: a scheme's `://`, or a dot followed by a letter or
+/// digit (every host with two labels has one; the dot that ends a sentence does not).
+fn may_hold_link(chunk: &str) -> bool {
+    let bytes = chunk.as_bytes();
+    chunk.contains("://")
+        || bytes.iter().enumerate().any(|(i, &b)| {
+            b == b'.'
+                && chunk[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        })
+}
+
 /// Finds every link in `text`, in order. Only chunks (runs between breaks) holding a dot
 /// are examined.
 pub fn find_links(text: &str) -> Vec<Link> {
@@ -80,34 +182,40 @@ pub fn find_links(text: &str) -> Vec<Link> {
         if dot < done {
             continue;
         }
-        let start = text[..dot]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| is_chunk_break(c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = text[dot..]
-            .char_indices()
-            .find(|&(_, c)| is_chunk_break(c))
-            .map_or(text.len(), |(i, _)| dot + i);
-        scan_chunk(&text[start..end], start, &mut out);
+        let start = chunk_start(text, dot);
+        let end = chunk_end(text, dot);
+        let chunk = &text[start..end];
+        if may_hold_link(chunk) {
+            scan_chunk(chunk, start, &mut out);
+        }
         done = end;
     }
     out
 }
 
+/// Where `needle` (lowercase ASCII) first occurs in `hay`, ignoring ASCII case.
+fn find_ignoring_case(hay: &str, needle: &[u8]) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
 fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
-    let lower = piece.to_ascii_lowercase();
-    if let Some(i) = lower.find("http://").or_else(|| lower.find("https://")) {
-        let after = i + lower[i..].find("://").map_or(0, |p| p + 3);
-        if let Some(host) = host_of(&piece[after..]) {
-            let link = trim_trailing(&piece[i..]);
-            out.push(Link {
-                start: start + i,
-                end: start + i + link.len(),
-                host,
-            });
+    if piece.contains("://") {
+        let scheme = find_ignoring_case(piece, b"http://")
+            .map(|i| (i, i + "http://".len()))
+            .or_else(|| find_ignoring_case(piece, b"https://").map(|i| (i, i + "https://".len())));
+        if let Some((i, after)) = scheme {
+            if let Some(host) = host_of(&piece[after..]) {
+                let link = trim_trailing(&piece[i..]);
+                out.push(Link {
+                    start: start + i,
+                    end: start + i + link.len(),
+                    host,
+                });
+            }
+            return;
         }
-        return;
     }
     let lead = piece.len()
         - piece
@@ -194,6 +302,45 @@ mod tests {
     #[test]
     fn ignores_numbers_file_names_and_sentences() {
         assert!(hosts("version 1.2.3 costs 4.50 in report.pdf. End.of sentence").is_empty());
+    }
+
+    #[test]
+    fn the_ascii_break_table_agrees_with_is_chunk_break() {
+        for b in 0u8..128 {
+            assert_eq!(
+                ASCII_BREAK[usize::from(b)],
+                is_chunk_break(char::from(b)),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn chunks_end_at_unicode_spaces_and_schemes_match_in_any_case() {
+        let t = "see\u{a0}HTTPS://Example.COM/a\u{2003}and\u{a0}WWW.Пример.рф.";
+        let links = find_links(t);
+        let found: Vec<(&str, &str)> = links
+            .iter()
+            .map(|l| (&t[l.start..l.end], l.host.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("HTTPS://Example.COM/a", "example.com"),
+                ("WWW.Пример.рф", "www.пример.рф"),
+            ]
+        );
+    }
+
+    #[test]
+    fn sentence_ends_and_numbers_hold_no_link() {
+        assert!(may_hold_link("http://localhost."));
+        assert!(may_hold_link("a.b"));
+        assert!(may_hold_link("x.é"));
+        assert!(!may_hold_link("end."));
+        assert!(!may_hold_link("wait..."));
+        assert!(!may_hold_link(".-x"));
+        assert_eq!(hosts("go to http://localhost. now"), vec!["localhost"]);
     }
 
     #[test]

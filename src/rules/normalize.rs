@@ -2,6 +2,7 @@
 //! then separators collapsed and leetspeak) and its map back to byte ranges of the raw text.
 
 use super::fold::{fold, fold_units, Flat, Span, Unit};
+use super::stats::{has_zero_byte, word_at};
 use std::ops::Range;
 
 /// The normalized view of a text, with every normalized byte mapped to the raw byte range of
@@ -140,24 +141,40 @@ fn has_spaced_letters(units: &[Unit]) -> bool {
 
 /// `has_spaced_letters` over any sequence of `n` characters given by `ch`.
 fn spaced_letters_in(n: usize, ch: impl Fn(usize) -> char) -> bool {
-    let alnum = |k: usize| k < n && ch(k).is_alphanumeric();
-    let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && !alnum(k + 1);
-    (0..n.saturating_sub(4)).any(|i| {
-        let sep = ch(i + 1);
-        SEPARATORS.contains(&sep) && ch(i + 3) == sep && single(i) && single(i + 2) && single(i + 4)
-    })
+    (0..n.saturating_sub(4)).any(|i| spaced_letters_at(n, &ch, i))
 }
 
-/// `has_spaced_letters` over flat text: by bytes when it is ASCII (one unit per byte).
+/// Whether three single letters separated by the same separator start at `i` (`i + 4 < n`).
+fn spaced_letters_at(n: usize, ch: &impl Fn(usize) -> char, i: usize) -> bool {
+    let alnum = |k: usize| k < n && ch(k).is_alphanumeric();
+    let single = |k: usize| alnum(k) && (k == 0 || !alnum(k - 1)) && !alnum(k + 1);
+    let sep = ch(i + 1);
+    SEPARATORS.contains(&sep) && ch(i + 3) == sep && single(i) && single(i + 2) && single(i + 4)
+}
+
+/// `has_spaced_letters` over flat text: by bytes when it is ASCII (one unit per byte), where
+/// only a separator with the same byte two places on (" a ", ".b.") can start the shape.
 fn text_has_spaced_letters(text: &str) -> bool {
     if text.is_ascii() {
         let b = text.as_bytes();
-        // Fast reject: the shape needs a separator two bytes after another one.
+        let n = b.len();
+        let ch = |k: usize| char::from(b[k]);
         let sep = |x: u8| matches!(x, b'.' | b'-' | b'_' | b'*' | b' ');
-        if !b.windows(3).any(|w| sep(w[0]) && w[2] == w[0]) {
-            return false;
+        // The separator at j (the shape starts a byte before it) has its twin at j + 2.
+        let mut j = 1;
+        while j + 3 < n {
+            // Eight separator positions at a time: a zero byte where a byte equals the one
+            // two on.
+            if j + 10 <= n && !has_zero_byte(word_at(&b[j..]) ^ word_at(&b[j + 2..])) {
+                j += 8;
+                continue;
+            }
+            if b[j + 2] == b[j] && sep(b[j]) && spaced_letters_at(n, &ch, j - 1) {
+                return true;
+            }
+            j += 1;
         }
-        spaced_letters_in(b.len(), |k| char::from(b[k]))
+        false
     } else {
         chars_have_spaced_letters(text)
     }

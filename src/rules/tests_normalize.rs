@@ -58,6 +58,40 @@ proptest::proptest! {
     }
 
     #[test]
+    fn the_byte_scan_finds_spaced_letters_where_the_indexed_test_does(s in "[a-z1 .\\-_*,]{0,48}") {
+        let b = s.as_bytes();
+        proptest::prop_assert_eq!(
+            text_has_spaced_letters(&s),
+            spaced_letters_in(b.len(), |k| char::from(b[k]))
+        );
+    }
+
+    /// Folding plain ASCII (no markup) is one unit per byte: each printable byte lowercased
+    /// with its own span, each run of white space or control bytes one space spanning the run.
+    #[test]
+    fn folding_plain_ascii_keeps_each_byte_and_collapses_each_blank_run(s in "[a-zA-Z0-9 .,!?'\t\n\r\x0b\x0c\x01\x7f-]{0,80}") {
+        let mut expected = Flat { text: Vec::new(), spans: Vec::new() };
+        for (i, b) in s.bytes().enumerate() {
+            let i = i as u32;
+            if b.is_ascii_graphic() {
+                expected.text.push(b.to_ascii_lowercase());
+                expected.spans.push((i, i + 1));
+            } else if expected.text.last() == Some(&b' ') {
+                if let Some(last) = expected.spans.last_mut() {
+                    last.1 = i + 1;
+                }
+            } else {
+                expected.text.push(b' ');
+                expected.spans.push((i, i + 1));
+            }
+        }
+        let mut folded = Flat { text: Vec::new(), spans: Vec::new() };
+        fold(&s, &mut folded);
+        proptest::prop_assert_eq!(folded.text, expected.text);
+        proptest::prop_assert_eq!(folded.spans, expected.spans);
+    }
+
+    #[test]
     fn fast_path_agrees_on_ascii_disguises(s in "[a-zA-Z0-9@$ .*_\\-\t]{0,80}") {
         proptest::prop_assert!(same_as_unit_pipeline(&s));
     }

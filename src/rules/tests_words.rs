@@ -182,7 +182,7 @@ proptest::proptest! {
     }
 
     #[test]
-    fn tokens_agree_with_a_char_by_char_split(s in "[a-zA-Z0-9 .,'_@\t\n-]{0,60}|[a-z0-9 é\u{a0}-]{0,30}") {
+    fn tokens_agree_with_a_char_by_char_split(s in "[a-zA-Z0-9 .,'_@\t\n-]{0,60}|[a-z0-9 é\u{a0}-]{0,30}|[a-zA-Z0-9 é—“①中Ⅻ\u{300}\u{a0}.-]{0,40}|\\PC{0,40}") {
         proptest::prop_assert_eq!(tokens(&s), reference_tokens(&s));
     }
 }

@@ -4,48 +4,53 @@
 
 use super::stats::{has_zero_byte, word_at};
 
-/// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges.
+/// Bytes that are ASCII letters or digits.
+const ASCII_ALNUM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
+/// Whether the character at byte `i` of `text` (a char boundary) is part of a token, and its
+/// length in bytes.
+#[inline]
+fn word_char_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return (ASCII_ALNUM[usize::from(b)], 1);
+    }
+    let c = text[i..].chars().next().unwrap_or(' ');
+    (c.is_alphanumeric(), c.len_utf8())
+}
+
+/// Splits text into tokens: maximal runs of alphanumeric characters, as byte ranges. ASCII
+/// bytes are classified by a table; only other characters are decoded.
 pub(crate) fn tokens(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 4);
-    if text.is_ascii() {
-        // A character is a byte: skip to a token's start, then to its end.
-        let mut i = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (word, len) = word_char_at(text, i);
+        let start = i;
+        i += len;
+        if !word {
+            continue;
+        }
         while i < bytes.len() {
-            if !bytes[i].is_ascii_alphanumeric() {
+            if ASCII_ALNUM[usize::from(bytes[i])] {
                 i += 1;
                 continue;
             }
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                i += 1;
+            match word_char_at(text, i) {
+                (true, len) => i += len,
+                (false, _) => break,
             }
-            out.push((start, i));
         }
-        return out;
-    }
-    let mut start: Option<usize> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (word, len) = if b < 0x80 {
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_alphanumeric(), c.len_utf8())
-        };
-        match (word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-        i += len;
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
+        out.push((start, i));
     }
     out
 }
