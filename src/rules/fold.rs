@@ -53,7 +53,8 @@ pub(crate) trait Sink {
     fn put(&mut self, ch: char, start: usize, end: usize);
     /// Appends a space, or widens the previous space to cover `..end`.
     fn space(&mut self, start: usize, end: usize);
-    /// Appends a run of ASCII graphic bytes that starts at raw byte `start`, lowercased.
+    /// Appends a run of ASCII graphic bytes and single spaces between them (each byte its own
+    /// unit, as `put` and `space` would write it) that starts at raw byte `start`, lowercased.
     fn ascii_run(&mut self, run: &[u8], start: usize) {
         for (k, b) in run.iter().enumerate() {
             self.put(char::from(b.to_ascii_lowercase()), start + k, start + k + 1);
@@ -119,7 +120,8 @@ impl Sink for Flat {
 
     #[inline]
     fn space(&mut self, start: usize, end: usize) {
-        // Every ' ' comes through here, so a trailing ' ' is a space unit of one byte.
+        // A ' ' written by `ascii_run` is a space unit of one byte and a run never ends on
+        // one, so a trailing ' ' is always a space unit this may widen.
         if self.text.last() == Some(&b' ') {
             if let Some(last) = self.spans.last_mut() {
                 last.1 = end as u32;
@@ -286,7 +288,7 @@ fn push_char(units: &mut impl Sink, c: char, start: usize, end: usize, opts: dec
 }
 
 /// Bytes that end a run of ASCII graphic characters: the others, and `&` and `<` (each may
-/// start markup).
+/// start markup). A single space between two graphic bytes does not (`ascii_run_len`).
 const ENDS_RUN: [bool; 256] = {
     let mut table = [true; 256];
     let mut b = 0;
@@ -298,10 +300,11 @@ const ENDS_RUN: [bool; 256] = {
     table
 };
 
-/// How many bytes from the start of `bytes` (which starts with an ASCII graphic byte other
-/// than `&` and `<`) fold one to one, each to itself lowercased: ASCII graphic bytes and
-/// single spaces between two of them (a space after a graphic byte folds to one space of its
-/// own; a run of spaces, or one before `&`, `<` or any other byte, is left to the caller).
+/// How many bytes from the start of `bytes` (which starts with an ASCII graphic byte: one
+/// that starts no markup here, an `&` or `<` included) fold one to one, each to itself
+/// lowercased: ASCII graphic bytes other than `&` and `<`, and single spaces between two of
+/// them (a space after a graphic byte folds to one space of its own; a run of spaces, or one
+/// before `&`, `<` or any other byte, is left to the caller).
 #[inline]
 fn ascii_run_len(bytes: &[u8]) -> usize {
     let mut i = 1;

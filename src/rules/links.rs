@@ -174,7 +174,7 @@ fn may_hold_link(chunk: &str) -> bool {
 }
 
 /// Finds every link in `text`, in order. Only chunks (runs between breaks) holding a dot
-/// are examined.
+/// are examined, and of those only the ones that `may_hold_link`.
 pub fn find_links(text: &str) -> Vec<Link> {
     let mut out = Vec::new();
     let mut done = 0; // end of the last chunk examined

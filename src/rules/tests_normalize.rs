@@ -69,31 +69,56 @@ proptest::proptest! {
     /// Folding plain ASCII (no markup) is one unit per byte: each printable byte lowercased
     /// with its own span, each run of white space or control bytes one space spanning the run.
     #[test]
-    fn folding_plain_ascii_keeps_each_byte_and_collapses_each_blank_run(s in "[a-zA-Z0-9 .,!?'\t\n\r\x0b\x0c\x01\x7f-]{0,80}") {
-        let mut expected = Flat { text: Vec::new(), spans: Vec::new() };
-        for (i, b) in s.bytes().enumerate() {
-            let i = i as u32;
-            if b.is_ascii_graphic() {
-                expected.text.push(b.to_ascii_lowercase());
-                expected.spans.push((i, i + 1));
-            } else if expected.text.last() == Some(&b' ') {
-                if let Some(last) = expected.spans.last_mut() {
-                    last.1 = i + 1;
-                }
-            } else {
-                expected.text.push(b' ');
-                expected.spans.push((i, i + 1));
-            }
-        }
+    fn folding_plain_ascii_keeps_each_byte_and_collapses_each_blank_run(s in "[a-zA-Z0-9 .,!?'\\t\\n\\r\\x0b\\x0c\\x01\\x7f-]{0,80}") {
+        let (text, spans) = folded_byte_by_byte(&s);
         let mut folded = Flat { text: Vec::new(), spans: Vec::new() };
         fold(&s, &mut folded);
-        proptest::prop_assert_eq!(folded.text, expected.text);
-        proptest::prop_assert_eq!(folded.spans, expected.spans);
+        proptest::prop_assert_eq!(folded.text, text);
+        proptest::prop_assert_eq!(folded.spans, spans);
     }
 
     #[test]
     fn fast_path_agrees_on_ascii_disguises(s in "[a-zA-Z0-9@$ .*_\\-\t]{0,80}") {
         proptest::prop_assert!(same_as_unit_pipeline(&s));
+    }
+}
+
+/// What folding plain ASCII text (no markup) writes, byte by byte: each printable byte
+/// lowercased with its own span, each run of white space or control bytes one space spanning
+/// the run.
+fn folded_byte_by_byte(s: &str) -> (Vec<u8>, Vec<Span>) {
+    let (mut text, mut spans): (Vec<u8>, Vec<Span>) = (Vec::new(), Vec::new());
+    for (i, b) in s.bytes().enumerate() {
+        let i = i as u32;
+        if b.is_ascii_graphic() {
+            text.push(b.to_ascii_lowercase());
+            spans.push((i, i + 1));
+        } else if text.last() == Some(&b' ') {
+            if let Some(last) = spans.last_mut() {
+                last.1 = i + 1;
+            }
+        } else {
+            text.push(b' ');
+            spans.push((i, i + 1));
+        }
+    }
+    (text, spans)
+}
+
+#[test]
+fn an_ampersand_or_angle_bracket_that_starts_no_markup_folds_like_any_byte() {
+    for s in [
+        "x &y",
+        "a & b <3 c &x d < e",
+        "A  &amp B&c <3<3 x<",
+        "& a <",
+    ] {
+        let mut folded = Flat {
+            text: Vec::new(),
+            spans: Vec::new(),
+        };
+        fold(s, &mut folded);
+        assert_eq!((folded.text, folded.spans), folded_byte_by_byte(s), "{s:?}");
     }
 }
 
