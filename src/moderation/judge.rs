@@ -7,8 +7,8 @@ use super::idempotency::Idempotency;
 use super::settings::{BanAction, ModerationSettings};
 use super::{ModerationError, NewComment, Unacceptable};
 use crate::rules::{
-    Action, AuthorHistory, CommentInput, CommentStatus, Decision, LearnedModel, RuleMatch, RuleSet,
-    Verdict,
+    Action, AuthorHistory, CommentInput, CommentStatus, Decision, LearnedModel, Normalized,
+    RuleMatch, RuleSet, Verdict,
 };
 use crate::storage::reader_edits::EditGrantRow;
 use crate::storage::{self, comments, DbConnection};
@@ -122,8 +122,14 @@ impl Judged {
 
     /// Judges again with `history` (which saw writes the first judgement could not).
     pub fn rejudge(&mut self, history: AuthorHistory) -> Result<(), storage::StorageError> {
-        let (verdict, status) =
-            verdict_for(&self.rules, &self.model, &self.comment, &history, self.ban);
+        let (verdict, status) = verdict_for(
+            &self.rules,
+            &self.model,
+            &self.comment,
+            &history,
+            self.ban,
+            None,
+        );
         self.row.status = status.as_str().to_string();
         self.row.score = verdict.score;
         self.row.verdict = serde_json::to_string(&verdict)
@@ -154,6 +160,7 @@ pub(super) fn verdict_for(
     comment: &NewComment,
     history: &AuthorHistory,
     ban: Option<(BanKind, BanAction)>,
+    normalized_body: Option<&Normalized>,
 ) -> (Verdict, CommentStatus) {
     let input = CommentInput {
         body: &comment.body,
@@ -161,7 +168,10 @@ pub(super) fn verdict_for(
         author_email: comment.author_email.as_deref(),
         history: history.clone(),
     };
-    let mut verdict = rules.evaluate_with(&input, Some(model));
+    let mut verdict = match normalized_body {
+        Some(body) => rules.evaluate_normalized(&input, Some(model), body),
+        None => rules.evaluate_with(&input, Some(model)),
+    };
     if let Some((kind, action)) = ban {
         apply_ban(&mut verdict, kind, action);
     }
@@ -205,7 +215,9 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
     let ban = matching_ban(conn, &author_key, client_ip, created_at)?
         .map(|kind| (kind, settings.ban_action));
     let client_ip = client_ip.to_string();
-    let fingerprint = crate::rules::body_fingerprint(&comment.body);
+    // The body's normalized view serves its fingerprint and then the rules.
+    let normalized = crate::rules::normalize(&comment.body);
+    let fingerprint = crate::rules::normalized_fingerprint(&normalized);
     let window_start = rules
         .duplicate_window()
         .and_then(|w| time::Duration::try_from(w).ok())
@@ -217,7 +229,7 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         same_body_by_author_secs_ago: secs_between(facts.last_same_body_by_author, created_at),
         same_body_by_ip_secs_ago: secs_between(facts.last_same_body_by_ip, created_at),
     };
-    let (verdict, status) = verdict_for(&rules, &model, &comment, &history, ban);
+    let (verdict, status) = verdict_for(&rules, &model, &comment, &history, ban, Some(&normalized));
     let row = comments::NewCommentRow {
         id,
         article_id: comment.article_id.as_str().to_string(),

@@ -249,7 +249,14 @@ fn judge_edit(
     }
     .map(|kind| (kind, judge.settings.ban_action));
     let model = judge.live.snapshot();
-    Ok(verdict_for(judge.rules, &model, comment, &history, ban))
+    Ok(verdict_for(
+        judge.rules,
+        &model,
+        comment,
+        &history,
+        ban,
+        None,
+    ))
 }
 
 /// The `comment.held` event of an edit the rules hold: as for a new comment, marked `edited`.

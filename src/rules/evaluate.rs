@@ -10,6 +10,7 @@ use super::stats::TextStats;
 use super::word_tokens::tokens;
 use super::words::{Occurrence, Role};
 use super::{AuthorHistory, CommentInput, Decision, Field, Hit, RuleMatch, Verdict, View};
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 /// Most hits kept per matched rule.
@@ -21,7 +22,8 @@ const MAX_REGEX_SCAN: usize = 1000;
 struct FieldCtx<'a> {
     field: Field,
     raw: &'a str,
-    norm: OnceCell<Normalized>,
+    /// The normalized view: worked out here, or the caller's (`RuleSet::evaluate_normalized`).
+    norm: OnceCell<Cow<'a, Normalized>>,
     /// Tokens of each view's text (for the phrase index).
     toks: [OnceCell<Vec<(usize, usize)>>; 2],
     occ: [OnceCell<Vec<Occurrence>>; 2],
@@ -51,10 +53,16 @@ impl<'a> FieldCtx<'a> {
         }
     }
 
+    fn normalized(&self) -> &Normalized {
+        self.norm
+            .get_or_init(|| Cow::Owned(normalize(self.raw)))
+            .as_ref()
+    }
+
     fn text(&self, view: View) -> &str {
         match view {
             View::Raw => self.raw,
-            View::Normalized => self.norm.get_or_init(|| normalize(self.raw)).text(),
+            View::Normalized => self.normalized().text(),
         }
     }
 
@@ -62,10 +70,7 @@ impl<'a> FieldCtx<'a> {
         match view {
             View::Raw => (start, end),
             View::Normalized => {
-                let r = self
-                    .norm
-                    .get_or_init(|| normalize(self.raw))
-                    .raw_range(start, end);
+                let r = self.normalized().raw_range(start, end);
                 (r.start, r.end)
             }
         }
@@ -84,10 +89,7 @@ impl<'a> FieldCtx<'a> {
             let text = self.text(view);
             let toks = self.toks[slot(view)].get_or_init(|| tokens(text));
             match view {
-                View::Normalized => {
-                    let norm = self.norm.get_or_init(|| normalize(self.raw));
-                    idx.find(text, toks, norm.joined())
-                }
+                View::Normalized => idx.find(text, toks, self.normalized().joined()),
                 View::Raw => idx.find(text, toks, &[]),
             }
         })
@@ -344,15 +346,19 @@ fn learned_match(
     Some((weight, hits, score))
 }
 
+/// Runs the rules over `comment`; `normalized_body`, when given, is `normalize(comment.body)`
+/// already worked out by the caller (one that does not match the body's length is ignored).
 pub(crate) fn evaluate(
     c: &Compiled,
     comment: &CommentInput<'_>,
     model: Option<&LearnedModel>,
+    normalized_body: Option<&Normalized>,
 ) -> Verdict {
-    let mut fields = vec![
-        FieldCtx::new(Field::Body, comment.body),
-        FieldCtx::new(Field::AuthorName, comment.author_name),
-    ];
+    let body = FieldCtx::new(Field::Body, comment.body);
+    if let Some(norm) = normalized_body.filter(|n| n.raw_len() == comment.body.len()) {
+        let _ = body.norm.set(Cow::Borrowed(norm));
+    }
+    let mut fields = vec![body, FieldCtx::new(Field::AuthorName, comment.author_name)];
     if let Some(email) = comment.author_email {
         fields.push(FieldCtx::new(Field::AuthorEmail, email));
     }

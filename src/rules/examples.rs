@@ -88,7 +88,7 @@ pub(crate) fn run_examples(c: &Compiled, origin: &Path) -> Result<(), RulesError
         .examples
         .iter()
         .filter_map(|e| {
-            let v = evaluate(c, &e.comment(), None);
+            let v = evaluate(c, &e.comment(), None, None);
             (CommentStatus::from(v.decision) != e.expected).then_some((e, v))
         })
         .collect();

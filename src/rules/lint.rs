@@ -387,7 +387,7 @@ fn over_broad(c: &Compiled, lines: &[&str], out: &mut Vec<Finding>) {
                 ..Default::default()
             },
         };
-        for m in evaluate(c, &comment, None).matches {
+        for m in evaluate(c, &comment, None, None).matches {
             let i = index[m.rule_id.as_str()];
             if !matches!(c.rules[i].kind, Kind::Words | Kind::Regex) {
                 continue;

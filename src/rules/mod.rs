@@ -68,7 +68,7 @@ pub use learned::{
 };
 pub use links::{find_links, Link};
 pub use lint::{lint, Finding, Severity, EVERYDAY_ENGLISH};
-pub use normalize::{body_fingerprint, normalize, Normalized};
+pub use normalize::{body_fingerprint, normalize, normalized_fingerprint, Normalized};
 pub use verdict::{Action, CommentStatus, Decision, Field, Hit, RuleMatch, Verdict, View};
 
 use serde::{Deserialize, Serialize};
@@ -200,7 +200,7 @@ impl RuleSet {
     /// Runs every enabled rule over the comment, the learned rule without a model (it never
     /// matches). Never panics.
     pub fn evaluate(&self, comment: &CommentInput<'_>) -> Verdict {
-        evaluate::evaluate(&self.inner, comment, None)
+        evaluate::evaluate(&self.inner, comment, None, None)
     }
 
     /// Runs every enabled rule over the comment, the learned rule with `model` (moderators'
@@ -210,7 +210,19 @@ impl RuleSet {
         comment: &CommentInput<'_>,
         model: Option<&LearnedModel>,
     ) -> Verdict {
-        evaluate::evaluate(&self.inner, comment, model)
+        evaluate::evaluate(&self.inner, comment, model, None)
+    }
+
+    /// `evaluate_with`, given the body's normalized view (`normalize(comment.body)`) that the
+    /// caller has already worked out (the intake needs it first, for the body's fingerprint):
+    /// the same verdict, without normalizing the body twice.
+    pub fn evaluate_normalized(
+        &self,
+        comment: &CommentInput<'_>,
+        model: Option<&LearnedModel>,
+        body: &Normalized,
+    ) -> Verdict {
+        evaluate::evaluate(&self.inner, comment, model, Some(body))
     }
 
     /// Whether an enabled rule learns from decisions (so callers need load no model otherwise).

@@ -36,6 +36,11 @@ impl Normalized {
         self.spans[start].0 as usize..self.spans[end - 1].1 as usize
     }
 
+    /// Length in bytes of the raw text this view was made from.
+    pub fn raw_len(&self) -> usize {
+        self.raw_len
+    }
+
     /// Byte ranges of `text` that were glued together from separated letters
     /// ("v.i.a.g.r.a" → "viagra"), in order.
     pub fn joined(&self) -> &[(usize, usize)] {
@@ -346,8 +351,12 @@ pub fn normalize(raw: &str) -> Normalized {
 
 /// sha256 (hex) of the normalized body with whitespace collapsed.
 pub fn body_fingerprint(body: &str) -> String {
+    normalized_fingerprint(&normalize(body))
+}
+
+/// `body_fingerprint` of a body whose normalized view is `norm`.
+pub fn normalized_fingerprint(norm: &Normalized) -> String {
     use sha2::Digest;
-    let norm = normalize(body);
     let mut hasher = sha2::Sha256::new();
     for (i, word) in norm.text().split_whitespace().enumerate() {
         if i > 0 {

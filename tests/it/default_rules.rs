@@ -4,7 +4,8 @@
 
 use gatehouse::policy::Policy;
 use gatehouse::rules::{
-    lint, AuthorHistory, CommentInput, Decision, RuleSet, Severity, Verdict, EVERYDAY_ENGLISH,
+    lint, normalize, AuthorHistory, CommentInput, Decision, RuleSet, Severity, Verdict,
+    EVERYDAY_ENGLISH,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,6 +70,18 @@ struct Fixture {
     note: String,
 }
 
+impl Fixture {
+    /// The fixture as the rules see it, from a reader with no history.
+    fn input(&self) -> CommentInput<'_> {
+        CommentInput {
+            body: &self.body,
+            author_name: &self.author_name,
+            author_email: self.author_email.as_deref(),
+            history: AuthorHistory::default(),
+        }
+    }
+}
+
 fn fixtures() -> Vec<Fixture> {
     let path = manifest_dir().join("tests/fixtures/labelled_comments.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -79,6 +92,31 @@ fn fixtures() -> Vec<Fixture> {
             serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), n + 1))
         })
         .collect()
+}
+
+#[test]
+fn a_body_normalized_by_the_caller_gets_the_verdict_the_rules_give_on_their_own() {
+    let rules = default_rules();
+    for f in fixtures() {
+        let input = f.input();
+        let own = rules.evaluate(&input);
+        let normalized = normalize(&f.body);
+        assert_eq!(
+            rules.evaluate_normalized(&input, None, &normalized),
+            own,
+            "{}",
+            f.id
+        );
+        // The view of another text (here a longer one, the body's words moved along) is not
+        // taken for the body's.
+        let other = normalize(&format!("and another thing {}", f.body));
+        assert_eq!(
+            rules.evaluate_normalized(&input, None, &other),
+            own,
+            "{}",
+            f.id
+        );
+    }
 }
 
 #[test]
@@ -110,12 +148,7 @@ fn default_rules_classify_every_labelled_fixture() {
     let fixtures = fixtures();
     let mut failures = Vec::new();
     for f in &fixtures {
-        let input = CommentInput {
-            body: &f.body,
-            author_name: &f.author_name,
-            author_email: f.author_email.as_deref(),
-            history: AuthorHistory::default(),
-        };
+        let input = f.input();
         let verdict = rules.evaluate(&input);
         let got = label(verdict.decision);
         if got != f.expected {
