@@ -64,22 +64,16 @@ fn chunk_start(text: &str, at: usize) -> usize {
     let mut i = at;
     while i > 0 {
         let b = bytes[i - 1];
-        if b.is_ascii() {
-            if ASCII_BREAK[usize::from(b)] {
-                return i;
-            }
-            i -= 1;
-            continue;
-        }
-        // A non-ASCII character: step back to its first byte and ask about all of it.
-        let mut first = i - 1;
-        while !text.is_char_boundary(first) {
-            first -= 1;
-        }
-        if text[first..i].chars().next().is_some_and(is_chunk_break) {
+        let (breaks, len) = if b.is_ascii() {
+            (ASCII_BREAK[usize::from(b)], 1)
+        } else {
+            let c = text[..i].chars().next_back().unwrap_or(' ');
+            (is_chunk_break(c), c.len_utf8())
+        };
+        if breaks {
             return i;
         }
-        i = first;
+        i -= len;
     }
     0
 }
@@ -90,18 +84,16 @@ fn chunk_end(text: &str, at: usize) -> usize {
     let mut i = at;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii() {
-            if ASCII_BREAK[usize::from(b)] {
-                return i;
-            }
-            i += 1;
-            continue;
-        }
-        let c = text[i..].chars().next().unwrap_or(' ');
-        if is_chunk_break(c) {
+        let (breaks, len) = if b.is_ascii() {
+            (ASCII_BREAK[usize::from(b)], 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (is_chunk_break(c), c.len_utf8())
+        };
+        if breaks {
             return i;
         }
-        i += c.len_utf8();
+        i += len;
     }
     bytes.len()
 }
