@@ -5,6 +5,7 @@ use super::identity::author_key;
 use super::ModerationError;
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::bans::{self, BanRow};
+use crate::storage::comments::HistoryFacts;
 use crate::storage::{self, DbConnection, Pool, StorageError};
 use crate::timestamps;
 use ipnet::IpNet;
@@ -187,25 +188,25 @@ pub fn lift(
     })
 }
 
-/// Whether a submission from this author and address is barred, and by which kind of ban.
+/// Whether a submission from this author and address is barred, and by which kind of ban,
+/// given what the history look-up found (`comments::author_history`): address bans are read
+/// only when some are in force.
 pub fn matching_ban(
     conn: &mut DbConnection,
-    author_key: &str,
+    facts: &HistoryFacts,
     ip: IpAddr,
     now: PrimitiveDateTime,
 ) -> Result<Option<BanKind>, StorageError> {
-    let applicable = bans::applicable(conn, author_key, now)?;
-    if applicable
-        .iter()
-        .any(|(kind, _)| kind == BanKind::Author.as_str())
-    {
+    if facts.author_banned {
         return Ok(Some(BanKind::Author));
     }
+    if !facts.address_bans_in_force {
+        return Ok(None);
+    }
     let ip = ip.to_canonical();
-    let banned = applicable
+    let banned = bans::address_bans(conn, now)?
         .iter()
-        .filter(|(kind, _)| kind == BanKind::Ip.as_str())
-        .filter_map(|(_, value)| value.parse::<IpNet>().ok())
+        .filter_map(|value| value.parse::<IpNet>().ok())
         .any(|net| net.contains(&ip));
     Ok(banned.then_some(BanKind::Ip))
 }

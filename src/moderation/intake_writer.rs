@@ -145,6 +145,7 @@ fn stored_history(
         &row.client_ip,
         &row.body_fingerprint,
         window.map(|w| row.created_at - w),
+        row.created_at,
     )?;
     Ok(AuthorHistory {
         prior_published: facts.prior_published,

@@ -233,6 +233,7 @@ fn judge_edit(
         &row.client_ip,
         fingerprint,
         window_start,
+        now,
     )?;
     let history = AuthorHistory {
         prior_published: facts.prior_published,
@@ -244,7 +245,7 @@ fn judge_edit(
     };
     let client_ip: Option<IpAddr> = row.client_ip.parse().ok();
     let ban = match client_ip {
-        Some(ip) => matching_ban(conn, &row.author_key, ip, now)?,
+        Some(ip) => matching_ban(conn, &facts, ip, now)?,
         None => None,
     }
     .map(|kind| (kind, judge.settings.ban_action));

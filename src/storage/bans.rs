@@ -43,41 +43,19 @@ pub fn active(
         .load(conn)?)
 }
 
-/// The bans in force at `now` that could apply to a submission from `author_key`: an author
-/// ban on that key, and every address ban (`(kind, value)` pairs), in one cacheable statement.
-pub fn applicable(
+/// The networks of the address bans in force at `now`, in one cacheable statement.
+pub fn address_bans(
     conn: &mut DbConnection,
-    author_key: &str,
     now: PrimitiveDateTime,
-) -> Result<Vec<(String, String)>, StorageError> {
+) -> Result<Vec<String>, StorageError> {
     let statement = || {
         bans::table
             .filter(bans::lifted_at.is_null())
             .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)))
-            .filter(
-                bans::kind
-                    .eq("ip")
-                    .or(bans::kind.eq("author").and(bans::value.eq(author_key))),
-            )
-            .select((bans::kind, bans::value))
+            .filter(bans::kind.eq("ip"))
+            .select(bans::value)
     };
     Ok(on_backend!(conn, |c| statement().load(c)?))
-}
-
-/// Whether an author key is banned at `now`.
-pub fn author_banned(
-    conn: &mut DbConnection,
-    author_key: &str,
-    now: PrimitiveDateTime,
-) -> Result<bool, StorageError> {
-    let count: i64 = bans::table
-        .filter(bans::kind.eq("author"))
-        .filter(bans::value.eq(author_key))
-        .filter(bans::lifted_at.is_null())
-        .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<BanRow>, StorageError> {

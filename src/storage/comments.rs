@@ -1,7 +1,7 @@
 //! Comment rows: inserting a judged comment, the look-ups intake needs (parent, author history)
 //! and the public, thread-ordered listing.
 
-use super::schema::comments;
+use super::schema::{bans, comments};
 use super::{DbConnection, StorageError};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -65,13 +65,18 @@ pub struct ThreadPlaceRow {
     pub created_at: PrimitiveDateTime,
 }
 
-/// The author's past as the rules need it.
+/// The author's past as the rules need it, and whether bans may bar the submission.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryFacts {
     /// 0 for an author with no published comment, else 1 (the rules need no more).
     pub prior_published: u64,
     pub last_same_body_by_author: Option<PrimitiveDateTime>,
     pub last_same_body_by_ip: Option<PrimitiveDateTime>,
+    /// An author ban on the author's key is in force.
+    pub author_banned: bool,
+    /// Some address ban is in force (whether it covers the client's address is the caller's
+    /// to check, with `bans::address_bans`: networks are matched outside SQL).
+    pub address_bans_in_force: bool,
 }
 
 /// Rows per statement: 17 parameters a row stays far below SQLite's 32,766 and PostgreSQL's
@@ -109,14 +114,17 @@ pub fn find_parent(conn: &mut DbConnection, id: &str) -> Result<Option<ParentRow
         .optional()?)
 }
 
-/// Looks up what the first-comment and duplicate rules need, in one statement (on the hot path
-/// of every submission). `same_body_since` is `None` when no duplicate rule is enabled.
+/// Looks up what the first-comment and duplicate rules need, and whether a ban may apply, in
+/// one statement (on the hot path of every submission: one round trip on PostgreSQL).
+/// `same_body_since` is `None` when no duplicate rule is enabled; bans are those in force at
+/// `now`.
 pub fn author_history(
     conn: &mut DbConnection,
     author_key: &str,
     client_ip: &str,
     body_fingerprint: &str,
     same_body_since: Option<PrimitiveDateTime>,
+    now: PrimitiveDateTime,
 ) -> Result<HistoryFacts, StorageError> {
     // Without a duplicate rule, a window that starts after every comment finds none; one
     // statement shape keeps the statement cached.
@@ -138,17 +146,36 @@ pub fn author_history(
         let by_ip = same_body
             .filter(comments::client_ip.eq(client_ip))
             .single_value();
-        diesel::select((published_before, by_author, by_ip))
+        let bans_in_force = bans::table
+            .filter(bans::lifted_at.is_null())
+            .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now)));
+        let author_banned = diesel::dsl::exists(
+            bans_in_force
+                .filter(bans::kind.eq("author"))
+                .filter(bans::value.eq(author_key)),
+        );
+        let address_bans = diesel::dsl::exists(bans_in_force.filter(bans::kind.eq("ip")));
+        diesel::select((
+            published_before,
+            by_author,
+            by_ip,
+            author_banned,
+            address_bans,
+        ))
     };
-    let (prior, by_author, by_ip): (
+    let (prior, by_author, by_ip, author_banned, address_bans_in_force): (
         Option<String>,
         Option<PrimitiveDateTime>,
         Option<PrimitiveDateTime>,
+        bool,
+        bool,
     ) = on_backend!(conn, |c| statement().get_result(c)?);
     Ok(HistoryFacts {
         prior_published: u64::from(prior.is_some()),
         last_same_body_by_author: by_author,
         last_same_body_by_ip: by_ip,
+        author_banned,
+        address_bans_in_force,
     })
 }
 

@@ -12,6 +12,7 @@ backend_tests!(
     banned_author_is_rejected_without_being_told_why,
     address_bans_cover_networks_and_can_be_lifted,
     expired_ban_no_longer_applies,
+    a_ban_bars_an_edit_of_a_comment_posted_before_it,
     site_policy_can_hide_flagged_comments_and_hold_banned_authors,
     audit_entries_write_times_as_rfc3339,
 );
@@ -263,6 +264,52 @@ async fn address_bans_cover_networks_and_can_be_lifted(db: Db) {
         .await
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+}
+
+async fn a_ban_bars_an_edit_of_a_comment_posted_before_it(db: Db) {
+    let app = proxied_app(db).await;
+    let token = app.token_for("mod", Role::Moderator).await;
+    let by_address = app
+        .submit(
+            Comment::new("Posted before the address ban.")
+                .by("A")
+                .sent_from("203.0.113.77"),
+        )
+        .await;
+    let by_author = app
+        .submit(
+            Comment::new("Posted before the author ban.")
+                .by("Troll")
+                .sent_from("198.51.100.7"),
+        )
+        .await;
+    let untouched = app
+        .submit(
+            Comment::new("Posted by nobody banned.")
+                .by("C")
+                .sent_from("198.51.100.9"),
+        )
+        .await;
+    ban(
+        &app,
+        &token,
+        json!({"kind": "ip", "value": "203.0.113.0/24"}),
+    )
+    .await;
+    ban(&app, &token, json!({"kind": "author", "value": "Troll"})).await;
+    for (posted, expected) in [
+        (&by_address, "rejected"),
+        (&by_author, "rejected"),
+        (&untouched, "published"),
+    ] {
+        let id = posted["id"].as_str().unwrap();
+        let edit_token = posted["edit_token"].as_str().unwrap();
+        let response =
+            crate::reader_edits::patch(&app, id, Some(edit_token), "Edited after the bans.").await;
+        assert_eq!(response.status().as_u16(), 200);
+        let edited: Value = response.json().await.unwrap();
+        assert_eq!(edited["status"], expected, "{posted}");
+    }
 }
 
 async fn expired_ban_no_longer_applies(db: Db) {
