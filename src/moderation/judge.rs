@@ -212,7 +212,8 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
         Some(parent_id) => place_reply(conn, &comment, parent_id, &id)?,
     };
     let author_key = comment.author_key.clone();
-    let client_ip_text = client_ip.to_string();
+    let client_address = client_ip;
+    let client_ip = client_ip.to_string();
     // The body's normalized view serves its fingerprint and then the rules.
     let normalized = crate::rules::normalize(&comment.body);
     let fingerprint = crate::rules::normalized_fingerprint(&normalized);
@@ -223,14 +224,13 @@ pub fn judge(conn: &mut DbConnection, submission: Submission) -> Result<Judged, 
     let facts = comments::author_history(
         conn,
         &author_key,
-        &client_ip_text,
+        &client_ip,
         &fingerprint,
         window_start,
         created_at,
     )?;
-    let ban =
-        matching_ban(conn, &facts, client_ip, created_at)?.map(|kind| (kind, settings.ban_action));
-    let client_ip = client_ip_text;
+    let ban = matching_ban(conn, &facts, client_address, created_at)?
+        .map(|kind| (kind, settings.ban_action));
     let history = AuthorHistory {
         prior_published: facts.prior_published,
         same_body_by_author_secs_ago: secs_between(facts.last_same_body_by_author, created_at),
