@@ -2,7 +2,7 @@
 //! and length, the one-edit check, and the small bit sets the phrase index also uses to skip
 //! lookups that cannot succeed.
 
-use super::fxhash::FxMap;
+use super::fxhash::{FxMap, FxSet};
 use super::words::Role;
 
 /// Words shorter than this (in characters) are never matched fuzzily.
@@ -47,15 +47,36 @@ pub(crate) fn hash16(a: u8, b: u8, len: usize) -> u16 {
     ((h >> 16) ^ h) as u16
 }
 
+/// The characters of a word as a set of 64 bits (each character's code modulo 64). One edit
+/// takes at most one character out of a word's set and puts at most one in, so two words one
+/// edit apart differ in at most two bits: most words of a bucket are ruled out by one XOR.
+pub(crate) fn letter_bits(word: &str) -> u64 {
+    let bit = |c: u32| 1u64 << (c & 63);
+    if word.is_ascii() {
+        word.bytes().fold(0, |bits, b| bits | bit(u32::from(b)))
+    } else {
+        word.chars().fold(0, |bits, c| bits | bit(u32::from(c)))
+    }
+}
+
+/// A word of a fuzzy rule in its end buckets: its id, its characters' bits and its spelling.
+#[derive(Debug)]
+struct Candidate {
+    id: u32,
+    letters: u64,
+    spelling: Box<str>,
+}
+
 /// The words of `fuzzy` rules that may match within one edit, bucketed by their first two and
-/// last two bytes and their length: one edit leaves at least one of the two intact in a word
-/// of 6+ letters, and changes the length by at most one.
+/// last two bytes and their length in bytes: one edit leaves at least one of the two intact in
+/// a word of 6+ letters, and changes the length by at most one character (see `near_words`
+/// for what that leaves out).
 #[derive(Debug, Default)]
 pub(crate) struct Fuzzy {
     /// Rules whose word entries match fuzzily, by rule index.
     rules: Vec<bool>,
-    by_prefix: FxMap<([u8; 2], usize), Vec<u32>>,
-    by_suffix: FxMap<([u8; 2], usize), Vec<u32>>,
+    by_prefix: FxMap<([u8; 2], usize), Vec<Candidate>>,
+    by_suffix: FxMap<([u8; 2], usize), Vec<Candidate>>,
     /// Per two-byte key (folded to `END_SLOTS` slots, so the tables stay in cache), the
     /// lengths of the words in `by_prefix` / `by_suffix` with that key, one bit per length (bit
     /// 15 for 15 and longer): one load tells whether a token's end and length can lead anywhere.
@@ -63,14 +84,14 @@ pub(crate) struct Fuzzy {
     suffix_lens: Vec<u16>,
     /// Shortest and longest fuzzy word, in bytes.
     lengths: (usize, usize),
-    /// The spelling of each bucketed word, by word id.
-    spelling: FxMap<u32, Box<str>>,
+    /// The ids of the bucketed words.
+    words: FxSet<u32>,
 }
 
 impl Fuzzy {
     /// Whether no word matches fuzzily (no `fuzzy` rule has one of 6+ letters).
     pub fn is_empty(&self) -> bool {
-        self.spelling.is_empty()
+        self.words.is_empty()
     }
 
     /// Notes that the word entries of rule `rule` match fuzzily.
@@ -90,19 +111,24 @@ impl Fuzzy {
 
     /// Adds a vocabulary word of a fuzzy rule (words under 6 letters are left out).
     pub fn add_word(&mut self, id: u32, word: &str) {
-        if word.chars().count() < FUZZY_MIN_CHARS || self.spelling.contains_key(&id) {
+        if word.chars().count() < FUZZY_MIN_CHARS || self.words.contains(&id) {
             return;
         }
         let b = word.as_bytes();
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
+        let candidate = || Candidate {
+            id,
+            letters: letter_bits(word),
+            spelling: word.into(),
+        };
         self.by_prefix
             .entry((prefix, b.len()))
             .or_default()
-            .push(id);
+            .push(candidate());
         self.by_suffix
             .entry((suffix, b.len()))
             .or_default()
-            .push(id);
+            .push(candidate());
         for (table, key) in [
             (&mut self.prefix_lens, prefix),
             (&mut self.suffix_lens, suffix),
@@ -112,20 +138,23 @@ impl Fuzzy {
             }
             table[end_slot(key)] |= length_bit(b.len());
         }
-        self.lengths = if self.spelling.is_empty() {
+        self.lengths = if self.words.is_empty() {
             (b.len(), b.len())
         } else {
             (self.lengths.0.min(b.len()), self.lengths.1.max(b.len()))
         };
-        self.spelling.insert(id, word.into());
+        self.words.insert(id);
     }
 
     /// Words one edit away from token `at` (never the token itself), appended to `out` as
-    /// (token index, word id).
+    /// (token index, word id). Lengths are compared in bytes, so an edit that changes the
+    /// length by two bytes or more (a multi-byte letter put in or taken out, an ASCII letter
+    /// replaced by a CJK one) is not looked for; the folded view, where fuzzy words mostly
+    /// match, has few such letters.
     pub fn near_words(&self, token: &str, at: u32, out: &mut Vec<(u32, u32)>) {
         let b = token.as_bytes();
         let (shortest, longest) = self.lengths;
-        if self.spelling.is_empty() || b.len() + 1 < shortest || b.len() > longest + 1 {
+        if self.words.is_empty() || b.len() + 1 < shortest || b.len() > longest + 1 {
             return;
         }
         let (prefix, suffix) = ([b[0], b[1]], [b[b.len() - 2], b[b.len() - 1]]);
@@ -147,20 +176,20 @@ impl Fuzzy {
             return;
         }
         let from = out.len();
+        let letters = letter_bits(token);
         for len in b.len() - 1..=b.len() + 1 {
             for &(found, map, key) in &ends {
                 if found & length_bit(len) == 0 {
                     continue;
                 }
-                for &id in map.get(&(key, len)).into_iter().flatten() {
-                    if out[from..].iter().any(|&(_, x)| x == id) {
+                for word in map.get(&(key, len)).into_iter().flatten() {
+                    if (word.letters ^ letters).count_ones() > 2
+                        || out[from..].iter().any(|&(_, x)| x == word.id)
+                    {
                         continue;
                     }
-                    let Some(word) = self.spelling.get(&id) else {
-                        continue;
-                    };
-                    if **word != *token && one_edit_apart(word, token) {
-                        out.push((at, id));
+                    if *word.spelling != *token && one_edit_apart(&word.spelling, token) {
+                        out.push((at, word.id));
                     }
                 }
             }

@@ -74,3 +74,5 @@ pub(crate) fn fold_bytes(h: u64, b: &[u8]) -> u64 {
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash set with `FxHasher`.
+pub(crate) type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;

@@ -2,7 +2,7 @@
 //! stretched words.
 
 use super::*;
-use crate::rules::fuzzy::one_edit_apart;
+use crate::rules::fuzzy::{letter_bits, one_edit_apart};
 use crate::rules::word_tokens::tokens;
 
 const W: Owner = Owner {
@@ -150,6 +150,34 @@ fn stretched_words_match_their_entries() {
     );
 }
 
+/// Fuzzy words of the property below: ASCII, accented and CJK, sharing ends and lengths.
+const FUZZY_WORDS: [&str; 7] = [
+    "subscribe",
+    "subscriber",
+    "channel",
+    "chancel",
+    "giveaway",
+    "élégante",
+    "中文中文中文",
+];
+
+/// `word` after one edit: 0 inserts `c` at `at` (or appends), 1 deletes, 2 substitutes, 3 swaps
+/// neighbours.
+fn edited(word: &str, op: usize, at: usize, c: char) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    let len = chars.len();
+    match op {
+        0 => chars.insert(at % (len + 1), c),
+        1 => {
+            chars.remove(at % len);
+        }
+        2 => chars[at % len] = c,
+        _ if at % len + 1 < len => chars.swap(at % len, at % len + 1),
+        _ => {}
+    }
+    chars.into_iter().collect()
+}
+
 /// Tokens as maximal runs of alphanumeric characters, one character at a time.
 fn reference_tokens(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -169,6 +197,36 @@ fn reference_tokens(text: &str) -> Vec<(usize, usize)> {
 }
 
 proptest::proptest! {
+    #[test]
+    fn words_one_edit_apart_differ_in_at_most_two_letter_bits(
+        word in "[a-eé中]{1,10}",
+        op in 0..4usize,
+        at in 0..11usize,
+        c in "[a-fé中ü]",
+    ) {
+        let other = edited(&word, op, at, c.chars().next().unwrap());
+        if one_edit_apart(&word, &other) {
+            proptest::prop_assert!((letter_bits(&word) ^ letter_bits(&other)).count_ones() <= 2);
+        }
+    }
+
+    #[test]
+    fn fuzzy_words_are_found_exactly_when_one_edit_away(
+        which in 0..FUZZY_WORDS.len(),
+        op in 0..4usize,
+        at in 0..13usize,
+        c in "[a-zé中ü]",
+    ) {
+        let idx = index(&FUZZY_WORDS, true);
+        let token = edited(FUZZY_WORDS[which], op, at, c.chars().next().unwrap());
+        // Buckets are by length in bytes: an edit that changes it by more than one (a
+        // multi-byte letter put into or taken out of a word) is not looked for.
+        let expected = FUZZY_WORDS.iter().any(|w| {
+            *w == token || (one_edit_apart(w, &token) && w.len().abs_diff(token.len()) <= 1)
+        });
+        proptest::prop_assert_eq!(!found(&idx, &token, &[]).is_empty(), expected, "{}", token);
+    }
+
     #[test]
     fn finds_every_run_of_three_letters_wherever_it_starts(s in "[ab1! ]{0,40}") {
         let b = s.as_bytes();
