@@ -10,7 +10,7 @@ use super::judge::{premoderate, verdict_for};
 use super::learning::{forget_comment_label, LiveModel};
 use super::{ArticleId, ModerationError, ModerationSettings, NewComment, StatusConflict};
 use crate::auth::token;
-use crate::rules::{AuthorHistory, CommentStatus, RuleSet};
+use crate::rules::{AuthorHistory, CommentStatus, Normalized, RuleSet};
 use crate::storage::audit::{self, AuditRow};
 use crate::storage::reader_edits::{self, EditGrantRow, EditableRow, EditedText, RevisionRow};
 use crate::storage::{self, comments, outbox, Pool, StorageError};
@@ -142,9 +142,19 @@ pub fn edit(
         body,
         row.parent_id.as_deref(),
     )?;
-    let fingerprint = crate::rules::body_fingerprint(&comment.body);
-    let (mut verdict, mut status) =
-        judge_edit(&mut conn, judge, &row, &comment, &fingerprint, now)?;
+    // The body's normalized view serves its fingerprint and then the rules, as for a new
+    // comment.
+    let normalized = crate::rules::normalize(&comment.body);
+    let fingerprint = crate::rules::normalized_fingerprint(&normalized);
+    let (mut verdict, mut status) = judge_edit(
+        &mut conn,
+        judge,
+        &row,
+        &comment,
+        &fingerprint,
+        &normalized,
+        now,
+    )?;
     let auto_close_after = judge.settings.auto_close_after();
     let won = storage::write_transaction(&mut conn, |conn| {
         // The article's settings as an intake batch reads them: after the intake's settings
@@ -217,6 +227,7 @@ fn judge_edit(
     row: &EditableRow,
     comment: &NewComment,
     fingerprint: &str,
+    normalized: &Normalized,
     now: PrimitiveDateTime,
 ) -> Result<(crate::rules::Verdict, CommentStatus), ModerationError> {
     // The author's history as a new comment would see it; the comment's own earlier text is
@@ -256,7 +267,7 @@ fn judge_edit(
         comment,
         &history,
         ban,
-        None,
+        Some(normalized),
     ))
 }
 
