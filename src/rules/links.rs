@@ -58,18 +58,27 @@ const ASCII_BREAK: [bool; 128] = {
     table
 };
 
+/// Whether the character next to a scan position breaks chunks, and its length in bytes: `b` is
+/// its byte at that position (an ASCII byte is the character, read from the table); any other
+/// character is decoded by `decode` and tested.
+#[inline]
+fn break_and_len(b: u8, decode: impl FnOnce() -> char) -> (bool, usize) {
+    if b.is_ascii() {
+        (ASCII_BREAK[usize::from(b)], 1)
+    } else {
+        let c = decode();
+        (is_chunk_break(c), c.len_utf8())
+    }
+}
+
 /// Where the chunk holding byte `at` starts: just after the last break before it.
 fn chunk_start(text: &str, at: usize) -> usize {
     let bytes = text.as_bytes();
     let mut i = at;
     while i > 0 {
-        let b = bytes[i - 1];
-        let (breaks, len) = if b.is_ascii() {
-            (ASCII_BREAK[usize::from(b)], 1)
-        } else {
-            let c = text[..i].chars().next_back().unwrap_or(' ');
-            (is_chunk_break(c), c.len_utf8())
-        };
+        let (breaks, len) = break_and_len(bytes[i - 1], || {
+            text[..i].chars().next_back().unwrap_or(' ')
+        });
         if breaks {
             return i;
         }
@@ -83,13 +92,7 @@ fn chunk_end(text: &str, at: usize) -> usize {
     let bytes = text.as_bytes();
     let mut i = at;
     while i < bytes.len() {
-        let b = bytes[i];
-        let (breaks, len) = if b.is_ascii() {
-            (ASCII_BREAK[usize::from(b)], 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (is_chunk_break(c), c.len_utf8())
-        };
+        let (breaks, len) = break_and_len(bytes[i], || text[i..].chars().next().unwrap_or(' '));
         if breaks {
             return i;
         }
