@@ -153,7 +153,7 @@ fn view_hits(
         ),
         Spec::LinkDomains { deny, allow } => {
             let bad =
-                |l: &&Link| deny.covers(&l.host) || (!allow.is_empty() && !allow.covers(&l.host));
+                |l: &&Link| deny.covers_link(l) || (!allow.is_empty() && !allow.covers_link(l));
             (
                 false,
                 f.links(view)

@@ -1,14 +1,69 @@
 //! Link detection: `http(s)://` URLs, `www.` hosts and bare domains with a common TLD, with
 //! their host lowercased, plus the domain deny/allow sets.
 
-use super::fxhash::FxMap;
+use super::fxhash::{fold_bytes, FxSet};
 
-/// A link found in a text: byte range of the whole link and its lowercased host.
+/// A link found in a text: byte range of the whole link and its lowercased host. Links come
+/// from `find_links`, which also works out the keys the domain lists look the host up by (so a
+/// host changed afterwards is looked up by its old name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub start: usize,
     pub end: usize,
     pub host: String,
+    domain_keys: DomainKeys,
+}
+
+impl Link {
+    fn new(start: usize, end: usize, host: String) -> Link {
+        Link {
+            start,
+            end,
+            domain_keys: DomainKeys::of(&host),
+            host,
+        }
+    }
+}
+
+/// Most parent domains (the host's own name included) whose keys a link carries.
+const MAX_DOMAIN_KEYS: usize = 6;
+
+/// `domain_hash` of a link's host and of each of its parent domains ("a.b.c", "b.c", "c"),
+/// worked out once for every `link_domains` list to look up, each with the byte where that
+/// name starts in the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DomainKeys {
+    keys: [(u64, u32); MAX_DOMAIN_KEYS],
+    len: u8,
+    /// The host has more parent domains than the keys hold: the rest are hashed when looked up.
+    more: bool,
+}
+
+impl DomainKeys {
+    fn of(host: &str) -> DomainKeys {
+        let mut keys = DomainKeys {
+            keys: [(0, 0); MAX_DOMAIN_KEYS],
+            len: 0,
+            more: false,
+        };
+        let starts = std::iter::once(0).chain(
+            host.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'.')
+                .map(|(at, _)| at + 1),
+        );
+        for at in starts {
+            let (Some(slot), Ok(offset)) =
+                (keys.keys.get_mut(usize::from(keys.len)), u32::try_from(at))
+            else {
+                keys.more = true;
+                break;
+            };
+            *slot = (domain_hash(&host[at..]), offset);
+            keys.len += 1;
+        }
+        keys
+    }
 }
 
 const TLDS: &[&str] = &[
@@ -117,9 +172,9 @@ fn valid_label(l: &str) -> bool {
         }
 }
 
-/// The host part of `rest` (text after a scheme or starting at the host), lowercased, if it
-/// looks like a host name.
-fn host_of(rest: &str) -> Option<String> {
+/// The authority of `rest` (text after a scheme or starting at the host) with any user,
+/// port and trailing punctuation taken off: what may be a host name.
+fn authority_of(rest: &str) -> &str {
     let end = rest
         .bytes()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
@@ -131,16 +186,50 @@ fn host_of(rest: &str) -> Option<String> {
     if let Some(colon) = authority.bytes().position(|b| b == b':') {
         authority = &authority[..colon];
     }
-    let authority = trim_trailing(authority).trim_end_matches('.');
-    let host = if authority.is_ascii() {
-        authority.to_ascii_lowercase()
-    } else {
-        authority.to_lowercase()
-    };
+    trim_trailing(authority).trim_end_matches('.')
+}
+
+/// The host part of `rest` (text after a scheme or starting at the host), lowercased, if it
+/// looks like a host name.
+fn host_of(rest: &str) -> Option<String> {
+    let authority = authority_of(rest);
+    if authority.is_ascii() {
+        // Lowercasing ASCII changes no byte's class, so the name is checked as written and
+        // copied only when it is one.
+        return ascii_host_name(authority.as_bytes()).then(|| authority.to_ascii_lowercase());
+    }
+    let host = authority.to_lowercase();
     if host.is_empty() || !host.split('.').all(valid_label) {
         return None;
     }
     Some(host)
+}
+
+/// `valid_label` of every dot-separated label of a non-empty ASCII name, in one pass.
+fn ascii_host_name(name: &[u8]) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let mut label_start = 0;
+    for (i, &b) in name.iter().enumerate() {
+        if b == b'.' {
+            if !ascii_label(&name[label_start..i]) {
+                return false;
+            }
+            label_start = i + 1;
+        } else if !(b.is_ascii_alphanumeric() || b == b'-') {
+            return false;
+        }
+    }
+    ascii_label(&name[label_start..])
+}
+
+/// `valid_label` of a label already known to hold only ASCII letters, digits and hyphens.
+fn ascii_label(label: &[u8]) -> bool {
+    match (label.first(), label.last()) {
+        (Some(&first), Some(&last)) => first != b'-' && last != b'-' && label.len() <= 63,
+        _ => false,
+    }
 }
 
 fn bare_domain(chunk: &str) -> Option<String> {
@@ -158,7 +247,7 @@ fn bare_domain(chunk: &str) -> Option<String> {
 /// digit (every host with two labels has one; the dot that ends a sentence does not).
 fn may_hold_link(chunk: &str) -> bool {
     let bytes = chunk.as_bytes();
-    chunk.contains("://")
+    has_scheme_mark(chunk)
         || bytes.iter().enumerate().any(|(i, &b)| {
             b == b'.'
                 && chunk[i + 1..]
@@ -166,6 +255,12 @@ fn may_hold_link(chunk: &str) -> bool {
                     .next()
                     .is_some_and(char::is_alphanumeric)
         })
+}
+
+/// Whether `chunk` holds `://`: a byte loop, cheaper on the short chunks links live in than
+/// setting up a substring search.
+fn has_scheme_mark(chunk: &str) -> bool {
+    chunk.as_bytes().windows(3).any(|w| w == b"://")
 }
 
 /// Finds every link in `text`, in order. Only chunks (runs between breaks) holding a dot
@@ -196,18 +291,14 @@ fn find_ignoring_case(hay: &str, needle: &[u8]) -> Option<usize> {
 }
 
 fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
-    if piece.contains("://") {
+    if has_scheme_mark(piece) {
         let scheme = find_ignoring_case(piece, b"http://")
             .map(|i| (i, i + "http://".len()))
             .or_else(|| find_ignoring_case(piece, b"https://").map(|i| (i, i + "https://".len())));
         if let Some((i, after)) = scheme {
             if let Some(host) = host_of(&piece[after..]) {
                 let link = trim_trailing(&piece[i..]);
-                out.push(Link {
-                    start: start + i,
-                    end: start + i + link.len(),
-                    host,
-                });
+                out.push(Link::new(start + i, start + i + link.len(), host));
             }
             return;
         }
@@ -224,22 +315,14 @@ fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
         if let Some(host) = host_of(body) {
             if host.contains('.') && host.len() > 4 {
                 let link = trim_trailing(body);
-                out.push(Link {
-                    start: start + lead,
-                    end: start + lead + link.len(),
-                    host,
-                });
+                out.push(Link::new(start + lead, start + lead + link.len(), host));
             }
         }
         return;
     }
     if let Some(host) = bare_domain(body) {
         let link = trim_trailing(body);
-        out.push(Link {
-            start: start + lead,
-            end: start + lead + link.len(),
-            host,
-        });
+        out.push(Link::new(start + lead, start + lead + link.len(), host));
     }
 }
 
@@ -247,120 +330,58 @@ fn scan_chunk(piece: &str, start: usize, out: &mut Vec<Link>) {
 /// in the set when it or one of its parent domains is (a few look-ups, one per
 /// parent domain, instead of one comparison per entry).
 #[derive(Debug, Default)]
-pub(crate) struct DomainSet(FxMap<Box<str>, ()>);
+pub(crate) struct DomainSet {
+    /// `domain_hash` of every domain: most hosts are in no list, and a look-up by a number
+    /// says so without hashing and comparing strings again.
+    hashes: FxSet<u64>,
+    domains: FxSet<Box<str>>,
+}
+
+/// The key a domain is looked up by in `DomainSet::hashes`.
+fn domain_hash(domain: &str) -> u64 {
+    fold_bytes(0, domain.as_bytes())
+}
 
 impl DomainSet {
     pub fn new(domains: impl IntoIterator<Item = String>) -> DomainSet {
-        DomainSet(domains.into_iter().map(|d| (d.into(), ())).collect())
+        let domains: FxSet<Box<str>> = domains.into_iter().map(String::into_boxed_str).collect();
+        DomainSet {
+            hashes: domains.iter().map(|d| domain_hash(d)).collect(),
+            domains,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.domains.is_empty()
+    }
+
+    /// Whether the link's host is one of the set's domains or a subdomain of one.
+    pub fn covers_link(&self, link: &Link) -> bool {
+        let keys = &link.domain_keys;
+        let found = keys.keys[..usize::from(keys.len)]
+            .iter()
+            .any(|&(hash, at)| {
+                self.hashes.contains(&hash)
+                    && link
+                        .host
+                        .get(at as usize..)
+                        .is_some_and(|name| self.domains.contains(name))
+            });
+        found || (keys.more && self.covers(&link.host))
     }
 
     /// Whether `host` is one of the set's domains or a subdomain of one.
     pub fn covers(&self, host: &str) -> bool {
-        self.0.contains_key(host)
+        let holds =
+            |name: &str| self.hashes.contains(&domain_hash(name)) && self.domains.contains(name);
+        holds(host)
             || host
                 .bytes()
                 .enumerate()
-                .any(|(at, b)| b == b'.' && self.0.contains_key(&host[at + 1..]))
+                .any(|(at, b)| b == b'.' && holds(&host[at + 1..]))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whether `host` is `domain` or one of its subdomains: what `DomainSet::covers` answers
-    /// for each of its domains.
-    fn host_in(host: &str, domain: &str) -> bool {
-        host == domain
-            || (host.len() > domain.len()
-                && host.ends_with(domain)
-                && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
-    }
-
-    fn hosts(text: &str) -> Vec<String> {
-        find_links(text).into_iter().map(|l| l.host).collect()
-    }
-
-    #[test]
-    fn finds_urls_www_hosts_and_bare_domains() {
-        let t = "see https://Foo.Example.com/x?y=1, www.spam.net and cheap-pills.xyz. Also bob@mail.com";
-        assert_eq!(
-            hosts(t),
-            vec!["foo.example.com", "www.spam.net", "cheap-pills.xyz"]
-        );
-    }
-
-    #[test]
-    fn ignores_numbers_file_names_and_sentences() {
-        assert!(hosts("version 1.2.3 costs 4.50 in report.pdf. End.of sentence").is_empty());
-    }
-
-    #[test]
-    fn the_ascii_break_table_agrees_with_is_chunk_break() {
-        for b in 0u8..128 {
-            assert_eq!(
-                ASCII_BREAK[usize::from(b)],
-                is_chunk_break(char::from(b)),
-                "{b}"
-            );
-        }
-    }
-
-    #[test]
-    fn chunks_end_at_unicode_spaces_and_schemes_match_in_any_case() {
-        let t = "see\u{a0}HTTPS://Example.COM/a\u{2003}and\u{a0}WWW.Пример.рф.";
-        let links = find_links(t);
-        let found: Vec<(&str, &str)> = links
-            .iter()
-            .map(|l| (&t[l.start..l.end], l.host.as_str()))
-            .collect();
-        assert_eq!(
-            found,
-            vec![
-                ("HTTPS://Example.COM/a", "example.com"),
-                ("WWW.Пример.рф", "www.пример.рф"),
-            ]
-        );
-    }
-
-    #[test]
-    fn sentence_ends_and_numbers_hold_no_link() {
-        assert!(may_hold_link("http://localhost."));
-        assert!(may_hold_link("a.b"));
-        assert!(may_hold_link("x.é"));
-        assert!(!may_hold_link("end."));
-        assert!(!may_hold_link("wait..."));
-        assert!(!may_hold_link(".-x"));
-        assert_eq!(hosts("go to http://localhost. now"), vec!["localhost"]);
-    }
-
-    #[test]
-    fn link_spans_are_raw_byte_ranges() {
-        let t = "é (http://a.io/p).";
-        let l = &find_links(t)[0];
-        assert_eq!(&t[l.start..l.end], "http://a.io/p");
-    }
-
-    #[test]
-    fn subdomains_are_inside_their_domain() {
-        assert!(host_in("a.spam.com", "spam.com"));
-        assert!(host_in("spam.com", "spam.com"));
-        assert!(!host_in("notspam.com", "spam.com"));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn a_domain_set_covers_exactly_the_hosts_one_of_its_domains_holds(
-            domains in proptest::collection::vec("[ab.]{0,5}", 0..6),
-            host in "[ab.]{0,8}",
-        ) {
-            let set = DomainSet::new(domains.iter().cloned());
-            let expected = domains.iter().any(|d| host_in(&host, d));
-            proptest::prop_assert_eq!(set.covers(&host), expected);
-        }
-    }
-}
+#[path = "tests_links.rs"]
+mod tests;
