@@ -161,15 +161,15 @@ fn trim_trailing(s: &str) -> &str {
 }
 
 fn valid_label(l: &str) -> bool {
+    if l.is_ascii() {
+        // A label holds no dot, so it is a name of one label.
+        return ascii_host_name(l.as_bytes());
+    }
     !l.is_empty()
         && l.len() <= 63
         && !l.starts_with('-')
         && !l.ends_with('-')
-        && if l.is_ascii() {
-            l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        } else {
-            l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        }
+        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 /// The authority of `rest` (text after a scheme or starting at the host) with any user,
@@ -213,7 +213,7 @@ fn ascii_host_name(name: &[u8]) -> bool {
     let mut label_start = 0;
     for (i, &b) in name.iter().enumerate() {
         if b == b'.' {
-            if !ascii_label(&name[label_start..i]) {
+            if !label_ends_fit(&name[label_start..i]) {
                 return false;
             }
             label_start = i + 1;
@@ -221,11 +221,12 @@ fn ascii_host_name(name: &[u8]) -> bool {
             return false;
         }
     }
-    ascii_label(&name[label_start..])
+    label_ends_fit(&name[label_start..])
 }
 
-/// `valid_label` of a label already known to hold only ASCII letters, digits and hyphens.
-fn ascii_label(label: &[u8]) -> bool {
+/// Whether a label of ASCII letters, digits and hyphens is 1 to 63 bytes long and neither
+/// starts nor ends with a hyphen.
+fn label_ends_fit(label: &[u8]) -> bool {
     match (label.first(), label.last()) {
         (Some(&first), Some(&last)) => first != b'-' && last != b'-' && label.len() <= 63,
         _ => false,

@@ -104,10 +104,19 @@ proptest::proptest! {
     }
 }
 
+/// `valid_label` as it was written before it shared the ASCII host-name pass.
+fn label_as_before(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+}
+
 /// `host_of` as it was before its ASCII path: lowercase first, then check each label.
 fn host_of_by_labels(rest: &str) -> Option<String> {
     let host = authority_of(rest).to_lowercase();
-    if host.is_empty() || !host.split('.').all(valid_label) {
+    if host.is_empty() || !host.split('.').all(label_as_before) {
         return None;
     }
     Some(host)
