@@ -10,7 +10,9 @@ use super::import_rows::{
 };
 use super::{ArticleId, ModerationError, NewComment};
 use crate::interchange::{Format, Item, Malformed, Position, SourceComment};
-use crate::rules::{CommentInput, CommentStatus, Decision, LearnedModel, RuleSet, Verdict};
+use crate::rules::{
+    CommentInput, CommentStatus, Decision, LearnedModel, Normalized, RuleSet, Verdict,
+};
 use crate::storage::articles::{self, ArticleSettingsRow};
 use crate::storage::audit::AuditRow;
 use crate::storage::imported::{self, ImportBatch, PlacedRow};
@@ -377,14 +379,18 @@ impl<'c> Importer<'c> {
         let status = source.record.as_ref().map_or(source.status, |r| {
             CommentStatus::parse(&r.status).unwrap_or(CommentStatus::Pending)
         });
-        let judged = self.judged(&comment, status);
+        // The body's normalized view serves its fingerprint and then the rules (`--judge`).
+        let normalized = crate::rules::normalize(&comment.body);
+        let fingerprint = crate::rules::normalized_fingerprint(&normalized);
+        let judged = self.judged(&comment, status, &normalized);
         let row = match &source.record {
-            Some(record) => row_from_record(record, &comment, &placement, judged)?,
+            Some(record) => row_from_record(record, &comment, &placement, judged, fingerprint)?,
             None => row_from_source(
                 &source,
                 &comment,
                 &placement,
                 judged,
+                fingerprint,
                 self.options.format.source(),
             )?,
         };
@@ -446,6 +452,7 @@ impl<'c> Importer<'c> {
         &mut self,
         comment: &NewComment,
         status: CommentStatus,
+        normalized_body: &Normalized,
     ) -> Option<(Verdict, CommentStatus)> {
         let judging = self.options.judge.as_ref()?;
         let input = CommentInput::sample(
@@ -454,7 +461,10 @@ impl<'c> Importer<'c> {
             comment.author_email.as_deref(),
             false,
         );
-        let verdict = judging.rules.evaluate_with(&input, Some(&judging.model));
+        let verdict =
+            judging
+                .rules
+                .evaluate_normalized(&input, Some(&judging.model), normalized_body);
         let held = verdict.decision != Decision::Publish && status == CommentStatus::Published;
         if held {
             self.report.held_by_rules += 1;

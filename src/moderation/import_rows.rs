@@ -62,6 +62,7 @@ pub(super) fn row_from_source(
     comment: &NewComment,
     placement: &Placement,
     judged: Option<(Verdict, CommentStatus)>,
+    fingerprint: String,
     format: &str,
 ) -> Result<CommentRow, ModerationError> {
     let (verdict, status) = judged.unwrap_or_else(|| {
@@ -93,7 +94,13 @@ pub(super) fn row_from_source(
             .source_state
             .as_ref()
             .map(|state| format!("{state} in the {format} export")),
-        ..base_row(comment, placement, client_ip, source.created_at)
+        ..base_row(
+            comment,
+            placement,
+            fingerprint,
+            client_ip,
+            source.created_at,
+        )
     })
 }
 
@@ -104,6 +111,7 @@ pub(super) fn row_from_record(
     comment: &NewComment,
     placement: &Placement,
     judged: Option<(Verdict, CommentStatus)>,
+    fingerprint: String,
 ) -> Result<CommentRow, ModerationError> {
     let status = CommentStatus::parse(&record.status).unwrap_or(CommentStatus::Pending);
     let (verdict, score, rules_version, status) = match judged {
@@ -123,7 +131,13 @@ pub(super) fn row_from_record(
     let time = |t: &Option<String>| t.as_deref().and_then(crate::timestamps::parse_rfc3339);
     let created_at = crate::interchange::parse_time(&record.created_at)
         .map_err(|e| ModerationError::invalid("created_at", e))?;
-    let base = base_row(comment, placement, record.client_ip.clone(), created_at);
+    let base = base_row(
+        comment,
+        placement,
+        fingerprint,
+        record.client_ip.clone(),
+        created_at,
+    );
     Ok(CommentRow {
         status: status.as_str().to_string(),
         score,
@@ -215,11 +229,12 @@ pub(super) fn article_row(record: &ArticleRecord) -> Result<ArticleSettingsRow, 
     })
 }
 
-/// A row's columns that come from the checked comment and its place in the thread; status,
-/// verdict and decision are the caller's to fill.
+/// A row's columns that come from the checked comment (and its body's fingerprint) and its
+/// place in the thread; status, verdict and decision are the caller's to fill.
 fn base_row(
     comment: &NewComment,
     placement: &Placement,
+    body_fingerprint: String,
     client_ip: String,
     created_at: PrimitiveDateTime,
 ) -> CommentRow {
@@ -233,7 +248,7 @@ fn base_row(
         author_email: comment.author_email.clone(),
         author_key: comment.author_key.clone(),
         body: comment.body.clone(),
-        body_fingerprint: crate::rules::body_fingerprint(&comment.body),
+        body_fingerprint,
         client_ip,
         status: String::new(),
         score: 0.0,
