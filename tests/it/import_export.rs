@@ -157,8 +157,8 @@ async fn a_wordpress_export_keyed_by_query_parameter_is_judged_only_to_hold(db: 
         ]
     );
     assert_eq!(garlic[1]["parent_id"], garlic[0]["id"]);
-    // Judged or not, each imported body keeps the fingerprint the duplicate rule compares new
-    // comments with.
+    // Each imported body, judged here, is stored with the fingerprint the duplicate rule
+    // compares new comments with.
     for body in bodies {
         let fingerprint = gatehouse::rules::body_fingerprint(body);
         let touched = app.sql(&format!(
