@@ -88,6 +88,9 @@ pub(crate) struct Compiled {
     /// Every word entry and exception as written, for `rules check`.
     pub entries: Vec<Entry>,
     pub examples: Vec<Example>,
+    /// The shortest run of one character a `repeated_chars` rule flags (its `max_run` + 1;
+    /// `usize::MAX` when there is no such rule): shorter runs are not looked for.
+    pub shortest_run: usize,
 }
 
 /// One word-list entry or exception of a rule, kept for the checks of `rules check`.

@@ -103,8 +103,8 @@ impl<'a> FieldCtx<'a> {
         })
     }
 
-    fn stats(&self, view: View) -> &TextStats {
-        self.stats[slot(view)].get_or_init(|| TextStats::of(self.text(view)))
+    fn stats(&self, c: &Compiled, view: View) -> &TextStats {
+        self.stats[slot(view)].get_or_init(|| TextStats::of(self.text(view), c.shortest_run))
     }
 
     fn links(&self, view: View) -> &[Link] {
@@ -166,10 +166,10 @@ fn view_hits(
         Spec::CapsRatio {
             min_ratio,
             min_letters,
-        } => (f.stats(view).caps(*min_ratio, *min_letters), Vec::new()),
-        Spec::RepeatedChars { max_run } => (false, f.stats(view).runs_over(*max_run)),
+        } => (f.stats(c, view).caps(*min_ratio, *min_letters), Vec::new()),
+        Spec::RepeatedChars { max_run } => (false, f.stats(c, view).runs_over(*max_run)),
         Spec::Length { min, max } => {
-            let n = f.stats(view).trimmed_chars;
+            let n = f.stats(c, view).trimmed_chars;
             (
                 min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m),
                 Vec::new(),

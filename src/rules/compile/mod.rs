@@ -9,7 +9,7 @@ mod values;
 
 pub use lists::ListFiles;
 
-use super::compiled::{field_slot, Compiled};
+use super::compiled::{field_slot, Compiled, Rule, Spec};
 use super::error::{LineIndex, RulesError};
 use super::examples::{run_examples, Example};
 use super::format::{LooseFile, RulesTables};
@@ -124,6 +124,7 @@ pub(crate) fn compile(
         sets: Default::default(),
         entries: Vec::new(),
         examples: Vec::new(),
+        shortest_run: usize::MAX,
     };
     let mut seen = HashSet::new();
     for spanned in &tables.rule {
@@ -131,6 +132,7 @@ pub(crate) fn compile(
         out.rules.push(rule);
     }
     out.sets = prefilter_sets(&out, origin)?;
+    out.shortest_run = shortest_run(&out.rules);
     let mut list_files: Vec<String> = ctx.files.keys().cloned().collect();
     list_files.sort();
     out.list_files = list_files;
@@ -142,6 +144,19 @@ pub(crate) fn compile(
         .collect();
     run_examples(&out, origin)?;
     Ok(out)
+}
+
+/// The shortest run of one character any `repeated_chars` rule flags (disabled ones
+/// included: they cost nothing to allow for).
+fn shortest_run(rules: &[Rule]) -> usize {
+    rules
+        .iter()
+        .filter_map(|r| match r.spec {
+            Spec::RepeatedChars { max_run } => Some(max_run.saturating_add(1)),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// One regex prefilter set per field and view, holding only the patterns of enabled rules that
